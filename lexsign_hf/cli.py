@@ -1,0 +1,56 @@
+"""The `lexsign` console entry point: one sub-command per job.
+
+Each area of the package exposes a ``register(subparsers)`` function in its own ``cli`` module; this file
+only collects them, so importing it stays cheap and an area's heavy dependencies load when its command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# (module, registration function) for each command group, in the order `lexsign --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "lexsign_hf.synth.cli",  # demo, predict
+    "lexsign_hf.pose.cli",  # pose info
+    "lexsign_hf.data.cli",  # data build
+    "lexsign_hf.bench.cli",  # bench build/run/report
+    "lexsign_hf.agp.cli",  # agp perceive/summarize
+    "lexsign_hf.mcp.cli",  # mcp ingest/retrieve/app
+    "lexsign_hf.finetune.cli",  # mllm finetune-lora
+    "lexsign_hf.hub.cli",  # push
+    "lexsign_hf.models.hali.cli",  # train
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lexsign", description="LexSign / HALI command-line tools.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name == name:  # area not present in this installation
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        result = args.func(args)
+    except (ValueError, FileNotFoundError, PermissionError) as error:
+        print(f"lexsign {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

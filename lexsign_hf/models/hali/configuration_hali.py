@@ -1,0 +1,148 @@
+"""HALI model configuration."""
+
+from __future__ import annotations
+
+from transformers import BertConfig, PreTrainedConfig
+
+# Canonical skeleton parts, in input order: (name, number of keypoints). Mirrors `lexsign_hf.pose.CANONICAL_PARTS`
+# (kept here so a saved model's code runs without the rest of the package).
+DEFAULT_PART_SIZES: dict[str, int] = {"body": 9, "left_hand": 21, "right_hand": 21, "mouth": 8, "face": 18}
+
+# Anchor joint of each part stream, as (part, joint index): hands on the wrists, mouth and face on the nose.
+DEFAULT_PART_ANCHORS: dict[str, list] = {
+    "left_hand": ["body", 7],
+    "right_hand": ["body", 8],
+    "mouth": ["body", 0],
+    "face": ["body", 0],
+}
+
+# Parts whose features form the subunits, by number of subunit parts M (paper: M = 3 is best).
+SUBUNIT_PARTS_BY_M: dict[int, list[str]] = {
+    2: ["left_hand", "right_hand"],
+    3: ["body", "left_hand", "right_hand"],
+    5: ["body", "left_hand", "right_hand", "mouth", "face"],
+}
+
+
+class SkeletonEncoderConfig(PreTrainedConfig):
+    r"""
+    Configuration of the CoSign-style skeleton tower of HALI.
+
+    Args:
+        part_sizes (`dict[str, int]`):
+            Keypoints per canonical part, in input order (default: body 9, hands 21 + 21, mouth 8, face 18).
+        part_anchors (`dict[str, list]`):
+            For each part whose coordinates are made relative to a joint, the `[part, joint]` anchor.
+        input_channels (`int`): Channels per keypoint (x, y, confidence).
+        part_hidden_size (`int`): Width of the per-part spatial graph convolutions.
+        num_graph_layers (`int`): Spatial graph-convolution layers per part.
+        hidden_size (`int`): Width of the temporal stream.
+        num_temporal_layers (`int`): Temporal convolution blocks per scale stage.
+        temporal_kernel_size (`int`): Kernel size of the temporal convolutions (odd).
+        pyramid_bins (`list[int]`): Snippet bins over the ½-scale and ¼-scale features (sum = T_s).
+        subunit_parts (`list[str]`): Parts whose own streams form the subunits (M = len).
+        dropout (`float`): Dropout in the temporal blocks.
+    """
+
+    model_type = "hali_skeleton"
+    base_config_key = "pose_config"
+
+    part_sizes: dict[str, int] | None = None
+    part_anchors: dict[str, list] | None = None
+    input_channels: int = 3
+    part_hidden_size: int = 64
+    num_graph_layers: int = 2
+    hidden_size: int = 256
+    num_temporal_layers: int = 2
+    temporal_kernel_size: int = 5
+    pyramid_bins: list[int] | None = None
+    subunit_parts: list[str] | None = None
+    dropout: float = 0.1
+    initializer_range: float = 0.02
+
+    def __post_init__(self, **kwargs):
+        self.part_sizes = dict(self.part_sizes or DEFAULT_PART_SIZES)
+        self.part_anchors = dict(self.part_anchors if self.part_anchors is not None else DEFAULT_PART_ANCHORS)
+        self.pyramid_bins = list(self.pyramid_bins or [2, 4])
+        self.subunit_parts = list(self.subunit_parts or SUBUNIT_PARTS_BY_M[3])
+        super().__post_init__(**kwargs)
+        self.validate_architecture()
+
+    def validate_architecture(self) -> None:
+        unknown = [part for part in self.subunit_parts if part not in self.part_sizes]
+        if unknown:
+            raise ValueError(f"subunit_parts {unknown} are not among part_sizes {list(self.part_sizes)}")
+        for part, (anchor_part, joint) in self.part_anchors.items():
+            if part not in self.part_sizes or anchor_part not in self.part_sizes:
+                raise ValueError(f"part_anchors[{part!r}] = {[anchor_part, joint]} names an unknown part")
+            if not 0 <= joint < self.part_sizes[anchor_part]:
+                raise ValueError(f"part_anchors[{part!r}] joint {joint} is outside part {anchor_part!r}")
+        if len(self.pyramid_bins) != 2 or min(self.pyramid_bins) < 1:
+            raise ValueError(f"pyramid_bins must be two positive bin counts (½ and ¼ scale), got {self.pyramid_bins}")
+        if self.temporal_kernel_size % 2 != 1:
+            raise ValueError(f"temporal_kernel_size must be odd, got {self.temporal_kernel_size}")
+
+    @property
+    def num_keypoints(self) -> int:
+        return sum(self.part_sizes.values())
+
+    @property
+    def num_snippets(self) -> int:
+        return sum(self.pyramid_bins)
+
+    @property
+    def num_subunits(self) -> int:
+        return len(self.subunit_parts) * self.num_snippets
+
+
+class HALIConfig(PreTrainedConfig):
+    r"""
+    Configuration of [`HALIModel`]: a skeleton tower and a BERT text tower aligned at video, snippet and subunit
+    level with lexical descriptions split into fragments.
+
+    Args:
+        pose_config (`dict` or [`SkeletonEncoderConfig`]): Skeleton tower configuration.
+        text_config (`dict` or [`BertConfig`]): Text tower configuration (a plain BERT).
+        projection_dim (`int`): Dimension of the shared embedding space.
+        temperature (`float`): Softmax temperature τ of all contrastive terms (paper: 0.03).
+        learnable_temperature (`bool`): Whether τ is a trained parameter.
+        w_fg_snippet, w_fg_subunit, w_hc (`float`): Weights of L_FG^(s,f), L_FG^(u,f) and L_HC (paper: 1.0).
+        max_fragments (`int`): Maximum number of description fragments kept per description.
+        loss_chunk_size (`int`): Pose rows per chunk of the fine-grained similarity (bounds memory).
+        inference_similarity (`str`): Zero-shot scoring: `"global"` (video vs description) or `"hali"`
+            (mean of the global, snippet–fragment and subunit–fragment similarities).
+    """
+
+    model_type = "hali"
+    sub_configs_defaults = {"pose_config": SkeletonEncoderConfig, "text_config": BertConfig}
+
+    pose_config: dict | SkeletonEncoderConfig | None = None
+    text_config: dict | BertConfig | None = None
+    projection_dim: int = 256
+    temperature: float = 0.03
+    learnable_temperature: bool = False
+    w_fg_snippet: float = 1.0
+    w_fg_subunit: float = 1.0
+    w_hc: float = 1.0
+    max_fragments: int = 16
+    loss_chunk_size: int = 64
+    inference_similarity: str = "global"
+    classifier_dropout: float = 0.1
+    initializer_factor: float = 1.0
+
+    def __post_init__(self, **kwargs):
+        super().__post_init__(**kwargs)
+        self.validate_architecture()
+
+    def validate_architecture(self) -> None:
+        if not 0 < self.temperature < 1:
+            raise ValueError(f"temperature must be in (0, 1), got {self.temperature}")
+        if min(self.w_fg_snippet, self.w_fg_subunit, self.w_hc) < 0:
+            raise ValueError("loss weights w_fg_snippet, w_fg_subunit and w_hc must be non-negative")
+        if self.inference_similarity not in ("global", "hali"):
+            raise ValueError(f"inference_similarity must be 'global' or 'hali', got {self.inference_similarity!r}")
+        if self.max_fragments < 1 or self.loss_chunk_size < 1:
+            raise ValueError("max_fragments and loss_chunk_size must be positive")
+
+
+__all__ = ["HALIConfig", "SkeletonEncoderConfig", "SUBUNIT_PARTS_BY_M"]

@@ -1,0 +1,114 @@
+"""The HALI objective: global, fine-grained (token-wise) and hierarchical-consistency terms.
+
+All functions take L2-normalised embeddings. Notation follows the paper: B pose/description pairs, T_s snippets,
+T_u = M x T_s subunits (snippet-major: the M subunits of snippet t are rows t*M .. t*M+M-1), L_f fragments.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def duplicate_pair_mask(labels: torch.Tensor | None, batch_size: int, device: torch.device) -> torch.Tensor | None:
+    """(B, B) boolean mask of off-diagonal pairs that share a gloss and so must not act as negatives."""
+    if labels is None:
+        return None
+    if labels.shape != (batch_size,):
+        raise ValueError(f"labels must have shape ({batch_size},), got {tuple(labels.shape)}")
+    same = labels.to(device)[:, None] == labels.to(device)[None, :]
+    return same & ~torch.eye(batch_size, dtype=torch.bool, device=device)
+
+
+def info_nce(
+    logits_per_pose: torch.Tensor, logits_per_text: torch.Tensor, duplicates: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Symmetric InfoNCE over a (B, B) similarity (row i of each matrix: anchor i against all candidates).
+
+    Pairs flagged in `duplicates` are removed from the softmax denominators. A row without any negative
+    (batch size 1, or a batch of one gloss) contributes exactly zero.
+    """
+    if duplicates is not None:
+        logits_per_pose = logits_per_pose.masked_fill(duplicates, float("-inf"))
+        logits_per_text = logits_per_text.masked_fill(duplicates, float("-inf"))
+    targets = torch.arange(logits_per_pose.shape[0], device=logits_per_pose.device)
+    return (F.cross_entropy(logits_per_pose, targets) + F.cross_entropy(logits_per_text, targets)) / 2
+
+
+def token_wise_similarity(
+    pose_tokens: torch.Tensor,
+    text_tokens: torch.Tensor,
+    text_mask: torch.Tensor,
+    chunk_size: int = 64,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """FILIP-style similarities between every pose sequence and every description.
+
+    Args:
+        pose_tokens: (B_p, T, D) snippet or subunit embeddings (all positions valid).
+        text_tokens: (B_t, L_f, D) fragment embeddings.
+        text_mask: (B_t, L_f) boolean, True for real fragments.
+        chunk_size: pose rows per chunk; memory is O(chunk_size * B_t * T * L_f).
+
+    Returns:
+        `(s_pose_to_text, s_text_to_pose)`, both (B_p, B_t): the mean over pose tokens of the max over fragments,
+        and the mean over real fragments of the max over pose tokens.
+    """
+    fragment_mask = text_mask.bool()
+    fragment_counts = fragment_mask.sum(-1)  # (B_t,)
+    pose_to_text, text_to_pose = [], []
+    for start in range(0, pose_tokens.shape[0], chunk_size):
+        chunk = pose_tokens[start : start + chunk_size]
+        affinity = torch.einsum("itd,jfd->ijtf", chunk, text_tokens)  # (c, B_t, T, L_f)
+        best_fragment = affinity.masked_fill(~fragment_mask[None, :, None, :], float("-inf")).max(-1).values
+        pose_to_text.append(best_fragment.mean(-1))
+        best_token = affinity.max(-2).values.masked_fill(~fragment_mask[None], 0.0)  # (c, B_t, L_f)
+        text_to_pose.append(best_token.sum(-1) / fragment_counts[None])
+    return torch.cat(pose_to_text), torch.cat(text_to_pose)
+
+
+def fine_grained_loss(
+    pose_tokens: torch.Tensor,
+    fragments: torch.Tensor,
+    fragment_mask: torch.Tensor,
+    logit_scale: torch.Tensor,
+    duplicates: torch.Tensor | None = None,
+    chunk_size: int = 64,
+) -> torch.Tensor:
+    """L_FG: the InfoNCE of L_Global with token-wise similarities in place of cosine similarity."""
+    pose_to_text, text_to_pose = token_wise_similarity(pose_tokens, fragments, fragment_mask, chunk_size)
+    return info_nce(logit_scale * pose_to_text, logit_scale * text_to_pose.t(), duplicates)
+
+
+def _masked_log_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Log-softmax over the real positions; padded positions hold 0 (not -inf) so no NaN reaches the gradient."""
+    return torch.log_softmax(scores.masked_fill(~mask, float("-inf")), dim=-1).masked_fill(~mask, 0.0)
+
+
+def hierarchical_consistency_loss(
+    snippets: torch.Tensor,
+    subunits: torch.Tensor,
+    fragments: torch.Tensor,
+    fragment_mask: torch.Tensor,
+    logit_scale: torch.Tensor,
+    num_subunit_parts: int,
+) -> torch.Tensor:
+    """L_HC over matched pairs: symmetric KL between snippet→fragment and subunit→fragment distributions.
+
+    The subunit–fragment affinity is brought to the snippet–fragment shape by averaging the M subunit rows of each
+    snippet; each snippet row becomes a distribution over the real fragments; the KL terms are averaged over
+    snippets and pairs.
+    """
+    batch, num_snippets, _ = snippets.shape
+    if subunits.shape[1] != num_snippets * num_subunit_parts:
+        raise ValueError(
+            f"subunits must have {num_snippets} x {num_subunit_parts} rows, got {subunits.shape[1]}"
+        )
+    mask = fragment_mask.bool()[:, None, :]  # (B, 1, L_f)
+    snippet_affinity = torch.einsum("btd,bfd->btf", snippets, fragments)
+    subunit_affinity = torch.einsum("bud,bfd->buf", subunits, fragments)
+    subunit_affinity = subunit_affinity.view(batch, num_snippets, num_subunit_parts, -1).mean(2)
+    log_p = _masked_log_softmax(logit_scale * snippet_affinity, mask)
+    log_q = _masked_log_softmax(logit_scale * subunit_affinity, mask)
+    p, q = log_p.exp() * mask, log_q.exp() * mask
+    symmetric_kl = ((p - q) * (log_p - log_q)).sum(-1)  # KL(p||q) + KL(q||p)
+    return symmetric_kl.mean()

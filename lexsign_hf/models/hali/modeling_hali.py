@@ -1,0 +1,533 @@
+"""HALI: Hierarchical Action-Language Interaction between skeleton sequences and lexical descriptions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import BertModel, PreTrainedModel
+from transformers import initialization as init
+from transformers.modeling_outputs import ModelOutput
+from transformers.models.bert.modeling_bert import BertEmbeddings
+from transformers.utils import logging
+
+from .configuration_hali import HALIConfig, SkeletonEncoderConfig
+from .losses import duplicate_pair_mask, fine_grained_loss, hierarchical_consistency_loss, info_nce, token_wise_similarity
+
+logger = logging.get_logger(__name__)
+
+# Skeleton graphs of the canonical parts (edges between joint indices of the part).
+_HAND_EDGES = [(0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11), (11, 12),
+               (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (0, 17), (17, 18), (18, 19), (19, 20)]  # fmt: skip
+PART_GRAPHS: dict[str, tuple[int, list[tuple[int, int]]]] = {
+    "body": (9, [(0, 1), (0, 2), (0, 3), (0, 4), (3, 4), (3, 5), (4, 6), (5, 7), (6, 8)]),
+    "left_hand": (21, _HAND_EDGES),
+    "right_hand": (21, _HAND_EDGES),
+    "mouth": (8, [(i, (i + 1) % 8) for i in range(8)]),
+    "face": (18, [(i, i + 1) for i in range(8)] + [(9, 10), (10, 11), (12, 13), (13, 14), (15, 16), (16, 17)]),
+}
+
+
+def normalized_adjacency(num_joints: int, edges: list[tuple[int, int]]) -> torch.Tensor:
+    """Symmetrically normalised adjacency with self loops, D^-1/2 (A + I) D^-1/2."""
+    adjacency = torch.eye(num_joints)
+    for a, b in edges:
+        adjacency[a, b] = adjacency[b, a] = 1.0
+    degree = adjacency.sum(-1).rsqrt()
+    return degree[:, None] * adjacency * degree[None, :]
+
+
+@dataclass
+class HALIPoseFeatures(ModelOutput):
+    r"""
+    video_embeds (`torch.FloatTensor` of shape `(batch_size, projection_dim)`): video feature X^(v).
+    snippet_embeds (`torch.FloatTensor` of shape `(batch_size, T_s, projection_dim)`): snippet features X^(s).
+    subunit_embeds (`torch.FloatTensor` of shape `(batch_size, T_u, projection_dim)`): subunit features X^(u),
+        snippet-major (the M subunits of snippet t are rows t*M .. t*M+M-1).
+    pooled_output (`torch.FloatTensor` of shape `(batch_size, hidden_size)`): unprojected video feature.
+    All embeddings are L2-normalised.
+    """
+
+    video_embeds: torch.FloatTensor | None = None
+    snippet_embeds: torch.FloatTensor | None = None
+    subunit_embeds: torch.FloatTensor | None = None
+    pooled_output: torch.FloatTensor | None = None
+
+
+@dataclass
+class HALITextFeatures(ModelOutput):
+    r"""
+    description_embeds (`torch.FloatTensor` of shape `(batch_size, projection_dim)`): description feature Y^(d).
+    fragment_embeds (`torch.FloatTensor` of shape `(batch_size, max_fragments, projection_dim)`): fragments Y^(f).
+    fragment_mask (`torch.BoolTensor` of shape `(batch_size, max_fragments)`): True for real fragments.
+    All embeddings are L2-normalised.
+    """
+
+    description_embeds: torch.FloatTensor | None = None
+    fragment_embeds: torch.FloatTensor | None = None
+    fragment_mask: torch.BoolTensor | None = None
+
+
+@dataclass
+class HALIOutput(ModelOutput):
+    r"""
+    loss (`torch.FloatTensor` of shape `()`, returned when `return_loss=True`): L_HALI.
+    loss_global, loss_fg_snippet, loss_fg_subunit, loss_hc (`torch.FloatTensor` of shape `()`): its terms.
+    logits_per_pose (`torch.FloatTensor` of shape `(pose_batch_size, text_batch_size)`): scaled cosine similarity
+        between video and description features.
+    logits_per_text (`torch.FloatTensor` of shape `(text_batch_size, pose_batch_size)`): its transpose.
+    pose_features ([`HALIPoseFeatures`]) and text_features ([`HALITextFeatures`]): the embeddings.
+    """
+
+    loss: torch.FloatTensor | None = None
+    loss_global: torch.FloatTensor | None = None
+    loss_fg_snippet: torch.FloatTensor | None = None
+    loss_fg_subunit: torch.FloatTensor | None = None
+    loss_hc: torch.FloatTensor | None = None
+    logits_per_pose: torch.FloatTensor | None = None
+    logits_per_text: torch.FloatTensor | None = None
+    pose_features: HALIPoseFeatures | None = None
+    text_features: HALITextFeatures | None = None
+
+
+class GraphConvLayer(nn.Module):
+    """Spatial graph convolution over the joints of one part with a learnable edge importance."""
+
+    def __init__(self, adjacency: torch.Tensor, hidden_size: int):
+        super().__init__()
+        self.register_buffer("adjacency", adjacency)
+        self.edge_importance = nn.Parameter(torch.ones_like(adjacency))
+        self.linear = nn.Linear(hidden_size, hidden_size)
+        self.layer_norm = nn.LayerNorm(hidden_size)
+
+    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:  # (..., J, H)
+        mixed = torch.matmul(self.adjacency * self.edge_importance, self.linear(hidden_states))
+        return hidden_states + F.gelu(self.layer_norm(mixed))
+
+
+class PartEncoder(nn.Module):
+    """Per-frame encoder of one part: joint embedding of (x, y, confidence), graph convolutions, joint readout."""
+
+    def __init__(self, config: SkeletonEncoderConfig, num_joints: int, edges: list[tuple[int, int]]):
+        super().__init__()
+        self.joint_embedding = nn.Linear(config.input_channels, config.part_hidden_size)
+        self.position_embedding = nn.Parameter(torch.zeros(num_joints, config.part_hidden_size))
+        adjacency = normalized_adjacency(num_joints, edges)
+        self.layers = nn.ModuleList(
+            GraphConvLayer(adjacency, config.part_hidden_size) for _ in range(config.num_graph_layers)
+        )
+        self.readout = nn.Linear(num_joints * config.part_hidden_size, config.part_hidden_size)
+
+    def forward(self, joints: torch.Tensor) -> torch.Tensor:  # (B, T, J, C) -> (B, T, H_part)
+        hidden_states = self.joint_embedding(joints) + self.position_embedding
+        for layer in self.layers:
+            hidden_states = layer(hidden_states)
+        return F.gelu(self.readout(hidden_states.flatten(-2)))
+
+
+class TemporalBlock(nn.Module):
+    """Residual 1-D convolution over time, padding frames zeroed before mixing."""
+
+    def __init__(self, config: SkeletonEncoderConfig, stride: int = 1):
+        super().__init__()
+        size, kernel = config.hidden_size, config.temporal_kernel_size
+        self.conv = nn.Conv1d(size, size, kernel, stride=stride, padding=kernel // 2)
+        self.layer_norm = nn.LayerNorm(size)
+        self.dropout = nn.Dropout(config.dropout)
+        self.stride = stride
+
+    def forward(self, hidden_states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden_states = hidden_states * mask[..., None]
+        mixed = self.conv(hidden_states.transpose(1, 2)).transpose(1, 2)
+        if self.stride > 1:
+            hidden_states, mask = hidden_states[:, :: self.stride], mask[:, :: self.stride]
+        hidden_states = hidden_states + self.dropout(F.gelu(self.layer_norm(mixed)))
+        return hidden_states * mask[..., None], mask
+
+
+class TemporalStage(nn.Module):
+    """A stride-2 block followed by residual blocks: halves the frame rate."""
+
+    def __init__(self, config: SkeletonEncoderConfig):
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            TemporalBlock(config, stride=2 if index == 0 else 1) for index in range(config.num_temporal_layers)
+        )
+
+    def forward(self, hidden_states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        for block in self.blocks:
+            hidden_states, mask = block(hidden_states, mask)
+        return hidden_states, mask
+
+
+def pyramid_pool(hidden_states: torch.Tensor, mask: torch.Tensor, num_bins: int) -> torch.Tensor:
+    """Mean-pool the valid frames of each sequence into `num_bins` consecutive, never-empty bins.
+
+    (N, T, H), (N, T) -> (N, num_bins, H). Bins split each sequence's own valid length, not the padded length.
+    """
+    lengths = mask.sum(-1, keepdim=True).clamp(min=1).to(hidden_states.dtype)  # (N, 1)
+    bins = torch.arange(num_bins, device=hidden_states.device, dtype=hidden_states.dtype)
+    starts = torch.floor(bins[None] * lengths / num_bins)  # (N, bins)
+    ends = torch.maximum(torch.ceil((bins[None] + 1) * lengths / num_bins), starts + 1)
+    frames = torch.arange(hidden_states.shape[1], device=hidden_states.device, dtype=hidden_states.dtype)
+    weights = ((frames[None, None] >= starts[..., None]) & (frames[None, None] < ends[..., None])).to(
+        hidden_states.dtype
+    )  # (N, bins, T)
+    weights = weights * mask[:, None, :].to(hidden_states.dtype)
+    return torch.bmm(weights, hidden_states) / weights.sum(-1, keepdim=True).clamp(min=1.0)
+
+
+@dataclass
+class SkeletonEncoderOutput(ModelOutput):
+    r"""
+    pooled_output (`(batch_size, hidden_size)`): video feature; snippets `(batch_size, T_s, hidden_size)`;
+    subunits `(batch_size, T_u, hidden_size)` snippet-major; half/quarter-scale frame features and their masks.
+    """
+
+    pooled_output: torch.FloatTensor | None = None
+    snippets: torch.FloatTensor | None = None
+    subunits: torch.FloatTensor | None = None
+    half_scale: torch.FloatTensor | None = None
+    quarter_scale: torch.FloatTensor | None = None
+    half_mask: torch.BoolTensor | None = None
+    quarter_mask: torch.BoolTensor | None = None
+
+
+class SkeletonEncoder(nn.Module):
+    """CoSign-style skeleton tower: part graphs, a fused video stream and per-part subunit streams over time."""
+
+    def __init__(self, config: SkeletonEncoderConfig):
+        super().__init__()
+        self.config = config
+        self.part_names = list(config.part_sizes)
+        self.part_encoders = nn.ModuleDict()
+        for part, size in config.part_sizes.items():
+            key = "hand" if part in ("left_hand", "right_hand") else part  # both hands share one encoder
+            if key in self.part_encoders:
+                continue
+            graph_size, edges = PART_GRAPHS.get(part, (size, []))
+            self.part_encoders[key] = PartEncoder(config, size, edges if graph_size == size else [])
+        fused_size = config.part_hidden_size * len(self.part_names)
+        self.video_input = nn.Linear(fused_size, config.hidden_size)
+        self.subunit_inputs = nn.ModuleDict(
+            {part: nn.Linear(config.part_hidden_size, config.hidden_size) for part in config.subunit_parts}
+        )
+        self.half_stage = TemporalStage(config)
+        self.quarter_stage = TemporalStage(config)
+
+    def _part_inputs(self, pose_values: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Split canonical keypoints into parts; anchor hands/face streams on their body joint; mirror the left hand."""
+        offsets, parts = 0, {}
+        for part, size in self.config.part_sizes.items():
+            parts[part] = pose_values[:, :, offsets : offsets + size]
+            offsets += size
+        anchored = {}
+        for part, joints in parts.items():
+            xy, confidence = joints[..., :2], joints[..., 2:]
+            present = (confidence > 0).to(xy.dtype)
+            if part in self.config.part_anchors:
+                anchor_part, anchor_joint = self.config.part_anchors[part]
+                anchor = parts[anchor_part][:, :, anchor_joint : anchor_joint + 1]
+                own_root = joints[:, :, :1]
+                use_body = (anchor[..., 2:] > 0).to(xy.dtype)
+                origin = use_body * anchor[..., :2] + (1 - use_body) * own_root[..., :2]
+                xy = xy - origin
+            if part == "left_hand":
+                xy = xy * xy.new_tensor([-1.0, 1.0])
+            anchored[part] = torch.cat([xy * present, confidence], dim=-1)
+        return anchored
+
+    def forward(self, pose_values: torch.Tensor, pose_mask: torch.Tensor) -> SkeletonEncoderOutput:
+        batch = pose_values.shape[0]
+        mask = pose_mask.bool()
+        parts = self._part_inputs(pose_values)
+        part_features = {
+            part: self.part_encoders["hand" if part in ("left_hand", "right_hand") else part](joints)
+            for part, joints in parts.items()
+        }
+        video_stream = self.video_input(torch.cat([part_features[part] for part in self.part_names], dim=-1))
+        subunit_streams = [self.subunit_inputs[part](part_features[part]) for part in self.config.subunit_parts]
+        streams = torch.cat([video_stream, *subunit_streams], dim=0)  # ((1 + M) B, T, H)
+        stream_mask = mask.repeat(1 + len(subunit_streams), 1)
+        half, half_mask = self.half_stage(streams, stream_mask)
+        quarter, quarter_mask = self.quarter_stage(half, half_mask)
+        half_bins, quarter_bins = self.config.pyramid_bins
+        snippets = torch.cat(
+            [pyramid_pool(half, half_mask, half_bins), pyramid_pool(quarter, quarter_mask, quarter_bins)], dim=1
+        )  # ((1 + M) B, T_s, H)
+        video_snippets, part_snippets = snippets[:batch], snippets[batch:]
+        num_parts = len(subunit_streams)
+        subunits = part_snippets.view(num_parts, batch, -1, snippets.shape[-1]).permute(1, 2, 0, 3)
+        weights = quarter_mask[:batch, :, None].to(quarter.dtype)
+        pooled = (quarter[:batch] * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        return SkeletonEncoderOutput(
+            pooled_output=pooled,
+            snippets=video_snippets,
+            subunits=subunits.reshape(batch, -1, snippets.shape[-1]),
+            half_scale=half[:batch],
+            quarter_scale=quarter[:batch],
+            half_mask=half_mask[:batch],
+            quarter_mask=quarter_mask[:batch],
+        )
+
+
+class HALIPreTrainedModel(PreTrainedModel):
+    config: HALIConfig
+    config_class = HALIConfig
+    base_model_prefix = "hali"
+    main_input_name = "pose_values"
+    input_modalities = ("pose", "text")
+    supports_gradient_checkpointing = True
+    _no_split_modules = ["BertEmbeddings", "BertLayer", "PartEncoder", "TemporalStage"]
+
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, BertEmbeddings):
+            init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
+            init.zeros_(module.token_type_ids)
+        elif isinstance(module, GraphConvLayer):
+            init.ones_(module.edge_importance)
+        elif isinstance(module, PartEncoder):
+            init.zeros_(module.position_embedding)
+        elif isinstance(module, HALIModel):
+            init.constant_(module.logit_scale, math.log(1.0 / self.config.temperature))
+
+
+def _validate_pose_inputs(pose_values: torch.Tensor, pose_mask: torch.Tensor | None, num_keypoints: int) -> None:
+    if pose_values.ndim != 4 or pose_values.shape[2] != num_keypoints or pose_values.shape[3] < 3:
+        raise ValueError(
+            f"pose_values must have shape (batch, frames, {num_keypoints}, 3) in the canonical layout, "
+            f"got {tuple(pose_values.shape)}"
+        )
+    if not torch.isfinite(pose_values).all():
+        raise ValueError("pose_values contain NaN or inf coordinates")
+    if pose_mask is not None and (pose_mask.sum(-1) == 0).any():
+        empty = (pose_mask.sum(-1) == 0).nonzero().flatten().tolist()
+        raise ValueError(f"pose_mask marks no valid frame for batch rows {empty} (empty sequences)")
+
+
+class HALIModel(HALIPreTrainedModel):
+    """Skeleton tower + BERT text tower projected to a shared space, trained with the HALI objective."""
+
+    def __init__(self, config: HALIConfig):
+        super().__init__(config)
+        self.pose_model = SkeletonEncoder(config.pose_config)
+        self.text_model = BertModel._from_config(config.text_config, add_pooling_layer=False)
+        self.pose_projection = nn.Linear(config.pose_config.hidden_size, config.projection_dim, bias=False)
+        self.text_projection = nn.Linear(config.text_config.hidden_size, config.projection_dim, bias=False)
+        self.logit_scale = nn.Parameter(
+            torch.tensor(math.log(1.0 / config.temperature)), requires_grad=config.learnable_temperature
+        )
+        self.post_init()
+
+    @classmethod
+    def from_text_pretrained(cls, text_model_name_or_path: str, config: HALIConfig | None = None, **kwargs) -> HALIModel:
+        """Build a HALI model whose text tower is a pretrained BERT checkpoint (local folder or Hub id)."""
+        text_model = BertModel.from_pretrained(text_model_name_or_path, add_pooling_layer=False)
+        config = config or HALIConfig(**kwargs)
+        config.text_config = text_model.config
+        model = cls(config)
+        model.text_model.load_state_dict(text_model.state_dict())
+        return model
+
+    def get_pose_features(self, pose_values: torch.Tensor, pose_mask: torch.Tensor | None = None) -> HALIPoseFeatures:
+        """Projected, L2-normalised video, snippet and subunit features of canonical pose sequences."""
+        _validate_pose_inputs(pose_values, pose_mask, self.config.pose_config.num_keypoints)
+        if pose_mask is None:
+            pose_mask = torch.ones(pose_values.shape[:2], dtype=torch.long, device=pose_values.device)
+        encoded = self.pose_model(pose_values[..., :3], pose_mask)
+        return HALIPoseFeatures(
+            video_embeds=F.normalize(self.pose_projection(encoded.pooled_output), dim=-1),
+            snippet_embeds=F.normalize(self.pose_projection(encoded.snippets), dim=-1),
+            subunit_embeds=F.normalize(self.pose_projection(encoded.subunits), dim=-1),
+            pooled_output=encoded.pooled_output,
+        )
+
+    def get_text_features(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        fragment_ids: torch.Tensor | None = None,
+    ) -> HALITextFeatures:
+        """Projected, L2-normalised description and fragment features from one BERT pass.
+
+        `fragment_ids` (batch, seq_len) gives each token's fragment index (-1: not in any fragment); without it the
+        whole description is one fragment.
+        """
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        hidden = self.text_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        token_weights = attention_mask[..., None].to(hidden.dtype)
+        description = (hidden * token_weights).sum(1) / token_weights.sum(1).clamp(min=1.0)
+        if fragment_ids is None:
+            fragment_ids = torch.where(attention_mask.bool(), 0, -1)
+        num_fragments = self.config.max_fragments
+        in_fragment = (fragment_ids >= 0) & (fragment_ids < num_fragments)
+        one_hot = F.one_hot(fragment_ids.clamp(min=0, max=num_fragments - 1), num_fragments).to(hidden.dtype)
+        one_hot = one_hot * in_fragment[..., None].to(hidden.dtype)  # (N, L, F)
+        counts = one_hot.sum(1)  # (N, F)
+        fragments = torch.einsum("nlf,nlh->nfh", one_hot, hidden) / counts[..., None].clamp(min=1.0)
+        fragment_mask = counts > 0
+        if not fragment_mask.any(-1).all():
+            empty = (~fragment_mask.any(-1)).nonzero().flatten().tolist()
+            raise ValueError(f"descriptions at rows {empty} have no fragment tokens (empty or punctuation-only text)")
+        return HALITextFeatures(
+            description_embeds=F.normalize(self.text_projection(description), dim=-1),
+            fragment_embeds=F.normalize(self.text_projection(fragments), dim=-1) * fragment_mask[..., None],
+            fragment_mask=fragment_mask,
+        )
+
+    def score(self, pose_features: HALIPoseFeatures, text_features: HALITextFeatures) -> torch.Tensor:
+        """Zero-shot similarity (batch_poses, num_descriptions) per `config.inference_similarity`."""
+        similarity = pose_features.video_embeds @ text_features.description_embeds.t()
+        if self.config.inference_similarity == "hali":
+            chunk = self.config.loss_chunk_size
+            snippet, _ = token_wise_similarity(
+                pose_features.snippet_embeds, text_features.fragment_embeds, text_features.fragment_mask, chunk
+            )
+            subunit, _ = token_wise_similarity(
+                pose_features.subunit_embeds, text_features.fragment_embeds, text_features.fragment_mask, chunk
+            )
+            similarity = (similarity + snippet + subunit) / 3
+        return similarity
+
+    def hali_loss(
+        self, pose_features: HALIPoseFeatures, text_features: HALITextFeatures, labels: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """L_HALI and its terms for B matched pose/description pairs (row i with row i)."""
+        batch = pose_features.video_embeds.shape[0]
+        if text_features.description_embeds.shape[0] != batch:
+            raise ValueError(
+                f"HALI loss needs one description per pose sequence: got {batch} poses and "
+                f"{text_features.description_embeds.shape[0]} descriptions"
+            )
+        if batch < 2:
+            logger.warning_once("Contrastive HALI loss with batch size 1 has no negatives; its value is 0.")
+        config, scale = self.config, self.logit_scale.exp().clamp(max=100.0)
+        duplicates = duplicate_pair_mask(labels, batch, pose_features.video_embeds.device)
+        fragments, fragment_mask = text_features.fragment_embeds, text_features.fragment_mask
+        logits = scale * pose_features.video_embeds @ text_features.description_embeds.t()
+        terms = {"loss_global": info_nce(logits, logits.t(), duplicates)}
+        terms["loss_fg_snippet"] = fine_grained_loss(
+            pose_features.snippet_embeds, fragments, fragment_mask, scale, duplicates, config.loss_chunk_size
+        )
+        terms["loss_fg_subunit"] = fine_grained_loss(
+            pose_features.subunit_embeds, fragments, fragment_mask, scale, duplicates, config.loss_chunk_size
+        )
+        terms["loss_hc"] = hierarchical_consistency_loss(
+            pose_features.snippet_embeds,
+            pose_features.subunit_embeds,
+            fragments,
+            fragment_mask,
+            scale,
+            len(config.pose_config.subunit_parts),
+        )
+        terms["loss"] = (
+            terms["loss_global"]
+            + config.w_fg_snippet * terms["loss_fg_snippet"]
+            + config.w_fg_subunit * terms["loss_fg_subunit"]
+            + config.w_hc * terms["loss_hc"]
+        )
+        return terms
+
+    def forward(
+        self,
+        pose_values: torch.Tensor,
+        input_ids: torch.Tensor,
+        pose_mask: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        fragment_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        return_loss: bool | None = None,
+        **kwargs,
+    ) -> HALIOutput:
+        r"""
+        pose_values (`(batch, frames, keypoints, 3)`): canonical (x, y, confidence) keypoints, normalised.
+        pose_mask (`(batch, frames)`): 1 for real frames. fragment_ids (`(batch, seq_len)`): token → fragment.
+        labels (`(batch,)`): gloss ids; pairs of the same gloss are not used as negatives of each other.
+        return_loss: compute L_HALI (default: when training).
+        """
+        pose_features = self.get_pose_features(pose_values, pose_mask)
+        text_features = self.get_text_features(input_ids, attention_mask, fragment_ids)
+        scale = self.logit_scale.exp().clamp(max=100.0)
+        logits_per_pose = scale * pose_features.video_embeds @ text_features.description_embeds.t()
+        terms = {}
+        if return_loss if return_loss is not None else self.training:
+            terms = self.hali_loss(pose_features, text_features, labels)
+        return HALIOutput(
+            **terms,
+            logits_per_pose=logits_per_pose,
+            logits_per_text=logits_per_pose.t(),
+            pose_features=pose_features,
+            text_features=text_features,
+        )
+
+
+@dataclass
+class HALISignClassifierOutput(ModelOutput):
+    r"""
+    loss: cross-entropy (+ weighted L_HALI when descriptions are given); loss_ce, loss_hali: its terms;
+    logits `(batch_size, num_labels)`.
+    """
+
+    loss: torch.FloatTensor | None = None
+    loss_ce: torch.FloatTensor | None = None
+    loss_hali: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    pose_features: HALIPoseFeatures | None = None
+
+
+class HALIForSignClassification(HALIPreTrainedModel):
+    """Isolated sign recognition: a classifier on the video feature, optionally trained with L_HALI alongside
+    (the paper's "Baseline + L_HALI") when each row carries its class description."""
+
+    def __init__(self, config: HALIConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.hali = HALIModel(config)
+        self.dropout = nn.Dropout(config.classifier_dropout)
+        self.classifier = nn.Linear(config.pose_config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(
+        self,
+        pose_values: torch.Tensor,
+        pose_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        fragment_ids: torch.Tensor | None = None,
+        alignment_weight: float = 1.0,
+        **kwargs,
+    ) -> HALISignClassifierOutput:
+        r"""
+        labels (`(batch,)`): class ids for the cross-entropy. input_ids/attention_mask/fragment_ids: the class
+        description of each row; when given with labels, `alignment_weight * L_HALI` is added to the loss.
+        """
+        pose_features = self.hali.get_pose_features(pose_values, pose_mask)
+        logits = self.classifier(self.dropout(pose_features.pooled_output))
+        loss = loss_ce = loss_hali = None
+        if labels is not None:
+            loss = loss_ce = F.cross_entropy(logits, labels)
+            if input_ids is not None:
+                text_features = self.hali.get_text_features(input_ids, attention_mask, fragment_ids)
+                loss_hali = self.hali.hali_loss(pose_features, text_features, labels)["loss"]
+                loss = loss_ce + alignment_weight * loss_hali
+        return HALISignClassifierOutput(
+            loss=loss, loss_ce=loss_ce, loss_hali=loss_hali, logits=logits, pose_features=pose_features
+        )
+
+
+__all__ = [
+    "HALIForSignClassification",
+    "HALIModel",
+    "HALIOutput",
+    "HALIPoseFeatures",
+    "HALIPreTrainedModel",
+    "HALISignClassifierOutput",
+    "HALITextFeatures",
+    "SkeletonEncoder",
+]
