@@ -29,17 +29,18 @@ MCP_PROVENANCE_FIELDS: tuple[str, ...] = ("book", "page", "position")
 
 # Natural punctuation that ends a description fragment (Latin and CJK full-width forms).
 _FRAGMENT_DELIMITERS = re.compile(r"[,.;:!?\n\u2026\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f]+")
+_FRAGMENT_EDGE_CHARACTERS = " \t\r-\u2013\u2014\"'`\u201c\u201d\u2018\u2019"
 
 
 def split_fragments(text: str) -> list[str]:
     """Split a description into fragments on natural punctuation (, . ; : ! ? and CJK equivalents).
 
-    Fragments are stripped; pieces without a letter or digit are dropped. A text without punctuation is one
+    Fragments are stripped of whitespace, dashes and quotes at their ends; pieces without a letter or digit are dropped. A text without punctuation is one
     fragment. Raises `ValueError` for a text with no word at all.
     """
     if not isinstance(text, str):
         raise ValueError(f"split_fragments: expected a string, got {type(text).__name__}.")
-    fragments = [piece.strip() for piece in _FRAGMENT_DELIMITERS.split(text)]
+    fragments = [piece.strip(_FRAGMENT_EDGE_CHARACTERS) for piece in _FRAGMENT_DELIMITERS.split(text)]
     fragments = [piece for piece in fragments if any(char.isalnum() for char in piece)]
     if not fragments:
         raise ValueError(f"split_fragments: description {text!r} has no words (only punctuation or whitespace).")

@@ -14,19 +14,25 @@ a partial shard that looks complete; the README is replaced last.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import datasets
+import numpy as np
+import pyarrow as pa
 from datasets.arrow_writer import ParquetWriter
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_MAX_SHARD_SIZE = 500 * 1024 * 1024
+_BATCH_ROWS = 64
 SHARD_TEMPLATE = "{split}-{index:05d}-of-{num_shards:05d}.parquet"
 
 
@@ -56,7 +62,7 @@ def write_dataset_folder(
     Args:
         out_dir: target folder (created; other files in it are kept, stale shards of the written splits removed).
         configs: per config, per split, a `datasets.Dataset` or an iterable of row dicts (consumed once, so a
-            generator streams rows without holding them in memory).
+            generator streams rows without holding them in memory). A split without rows is left out.
         features: one `datasets.Features` for every config, or a mapping config → features.
         card: the dataset card (`DatasetCard` or markdown text, with or without YAML front matter); its YAML gets
             `configs:` and `dataset_info:` for exactly the configs written here.
@@ -85,8 +91,13 @@ def write_dataset_folder(
         for split, rows in splits.items():
             _check_name(split, "split")
             num_examples, num_bytes = _write_split(config_dir, split, rows, config_features, max_shard_size)
+            if num_examples == 0:  # parquet readers reject row-less shards: an empty split is left out
+                logger.warning("write_dataset_folder: split %r of config %r has no rows; not written.", split, config_name)
+                continue
             split_dict.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=num_examples))
             data_files.append({"split": split, "path": f"data/{config_name}/{split}-*.parquet"})
+        if not data_files:
+            raise ValueError(f"write_dataset_folder: config {config_name!r} has no rows in any split.")
         for file_name, content in ((config_files or {}).get(config_name) or {}).items():
             write_json_atomic(config_dir / file_name, content)
         metadata_configs[config_name] = {"data_files": data_files}
@@ -122,14 +133,14 @@ def _write_split(
     features: datasets.Features,
     max_shard_size: int,
 ) -> tuple[int, int]:
-    """Write one split as shards; return (number of rows, approximate number of bytes)."""
+    """Write one split as shards (none when it has no rows); return (number of rows, approximate bytes)."""
     for stale in config_dir.glob(f".{split}-*.parquet.tmp"):
         stale.unlink()
     tmp_paths: list[Path] = []
     writer = None
     shard_bytes = total_bytes = num_examples = 0
     try:
-        for batch in _iter_tables(rows, features):
+        for batch in _iter_tables(rows, features, max_batch_bytes=min(max_shard_size, 64 * 1024 * 1024)):
             if writer is None or shard_bytes >= max_shard_size:
                 if writer is not None:
                     writer.finalize()
@@ -141,12 +152,9 @@ def _write_split(
             shard_bytes += batch.nbytes
             total_bytes += batch.nbytes
             num_examples += batch.num_rows
-        if writer is None:  # empty split: one valid empty shard keeps the split loadable
-            tmp_paths.append(config_dir / f".{split}-00000.parquet.tmp")
-            writer = ParquetWriter(features=features, path=str(tmp_paths[-1]))
-            writer.write_table(features.arrow_schema.empty_table())
-        writer.finalize()
-        writer.close()
+        if writer is not None:
+            writer.finalize()
+            writer.close()
     except BaseException:
         if writer is not None:
             writer.close()
@@ -162,21 +170,23 @@ def _write_split(
 
 
 def _iter_tables(
-    rows: datasets.Dataset | Iterable[Mapping[str, Any]], features: datasets.Features, batch_size: int = 64
-) -> Iterator[Any]:
-    """Yield pyarrow tables of at most ``batch_size`` rows encoded with ``features``."""
+    rows: datasets.Dataset | Iterable[Mapping[str, Any]], features: datasets.Features, max_batch_bytes: int
+) -> Iterator[pa.Table]:
+    """Yield pyarrow tables of at most 64 rows and about ``max_batch_bytes``, encoded with ``features``."""
     if isinstance(rows, datasets.Dataset):
         if rows.features != features:
             rows = rows.cast(features)
-        yield from rows.with_format("arrow").iter(batch_size=batch_size)
+        yield from rows.with_format("arrow").iter(batch_size=_BATCH_ROWS)
         return
     batch: list[dict[str, Any]] = []
+    batch_bytes = 0
     for row in rows:
         _check_columns(row, features)
         batch.append(dict(row))
-        if len(batch) == batch_size:
+        batch_bytes += sum(value.nbytes if isinstance(value, np.ndarray) else 8 for value in row.values())
+        if len(batch) == _BATCH_ROWS or batch_bytes >= max_batch_bytes:
             yield datasets.Dataset.from_list(batch, features=features).data.table
-            batch = []
+            batch, batch_bytes = [], 0
     if batch:
         yield datasets.Dataset.from_list(batch, features=features).data.table
 
@@ -196,7 +206,7 @@ def _as_card(card: DatasetCard | str) -> DatasetCard:
         return DatasetCard(card.content)  # a copy: the caller's card keeps its own YAML
     if not isinstance(card, str):
         raise ValueError(f"write_dataset_folder: `card` must be a DatasetCard or markdown text, got {type(card)}.")
-    return DatasetCard(card if card.lstrip().startswith("---") else f"---\n---\n{card}")
+    return DatasetCard(card if card.lstrip().startswith("---") else f"---\n{{}}\n---\n{card}")
 
 
 def _check_name(name: str, kind: str) -> None:

@@ -269,6 +269,7 @@ class AslLexEntries(dict[str, PhonRecord]):
     """`EntryID -> PhonRecord` mapping with the `AslLexReport` of the load attached as `.report`."""
 
     report: AslLexReport
+    _gloss_index_cache: tuple[int, dict[str, tuple[str, ...]]] | None = None
 
 
 def _flag(value: str, column: str) -> bool | None:
@@ -387,9 +388,21 @@ def match_wlasl_gloss(gloss: str, entries: dict[str, PhonRecord]) -> list[str]:
 
     A gloss can match several variants (`"drink"` → `["drink", "drink_2"]`).
     """
-    key = normalize_gloss(gloss)
-    matches = [entry_id for entry_id in entries if normalize_gloss(entry_id) == key]
-    return sorted(matches, key=_variant_rank)
+    return list(_gloss_index(entries).get(normalize_gloss(gloss), ()))
+
+
+def _gloss_index(entries: dict[str, PhonRecord]) -> dict[str, tuple[str, ...]]:
+    """`normalised name -> EntryIDs` (sorted by `_variant_rank`), cached on an `AslLexEntries` mapping."""
+    cached = getattr(entries, "_gloss_index_cache", None)
+    if cached is not None and cached[0] == len(entries):
+        return cached[1]
+    groups: dict[str, list[str]] = {}
+    for entry_id in entries:
+        groups.setdefault(normalize_gloss(entry_id), []).append(entry_id)
+    index = {key: tuple(sorted(ids, key=_variant_rank)) for key, ids in groups.items()}
+    if isinstance(entries, AslLexEntries):
+        entries._gloss_index_cache = (len(entries), index)
+    return index
 
 
 def _variant_rank(entry_id: str) -> tuple[int, str]:
@@ -758,16 +771,18 @@ def _template_compact(parts: _Parts, rng: np.random.Generator | None) -> list[tu
 
 
 def _template_features(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
-    """Held out. 'Handshape: the index finger extended. Palm: facing in. Location: at the chin. Movement: ...'"""
-    hands = "both hands with" if parts.two_hands == "both" else ""
-    fragments = [(f"handshape: {hands} {parts.hand_features}", ".")]
+    """Held out. 'The handshape has the index finger extended. The palm faces in. The sign is made at the chin...'"""
+    verb = "is" if parts.hand_features.startswith("a ") else "has"
+    owner = f"each hand {verb}" if parts.two_hands == "both" else f"the handshape {verb}"
+    fragments = [(f"{owner} {parts.hand_features}", ".")]
     base = _base_clause(parts, 0)
     if base:
         fragments.append((base, "."))
     if parts.orientation:
-        fragments.append((f"palm: facing {_ORIENTATION_WORDS[parts.orientation]}", "."))
-    fragments.append((f"location: {' '.join(parts.location)}", "."))
-    movement = f"movement: {parts.motion.form('ing')}" + _repetition(parts, rng, ("repeatedly", "two times"))
+        fragments.append((f"the palm faces {_ORIENTATION_WORDS[parts.orientation]}", "."))
+    fragments.append((f"the sign is made {' '.join(parts.location)}", "."))
+    movement = f"the movement consists of {parts.motion.form('ing')}"
+    movement += _repetition(parts, rng, ("repeatedly", "two times"))
     if parts.extras:
         movement += " while " + _and([extra.form("ing") for extra in parts.extras])
     fragments.append((movement, "."))

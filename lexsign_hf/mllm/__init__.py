@@ -58,3 +58,27 @@ Public names (everything else is internal):
   checkpoint, a few seconds), `build_tiny_causal_lm(path) -> Path` (tiny Qwen2 causal LM sharing that
   tokenizer), `write_test_clips(folder, names, num_frames=12, size=64, fps=25) -> list[Path]`.
 """
+
+from .base import ChatRequest, Generation, MLLMBackend
+from .factory import SPEC_HELP, build_backend
+from .openai_backend import OpenAIBackend
+from .random_backend import RandomBackend
+from .transformers_backend import TransformersBackend, TransformersTextBackend
+from .video import FramePolicy, VideoClip, perturb_temporal, read_video, write_video
+
+__all__ = [
+    "SPEC_HELP",
+    "ChatRequest",
+    "FramePolicy",
+    "Generation",
+    "MLLMBackend",
+    "OpenAIBackend",
+    "RandomBackend",
+    "TransformersBackend",
+    "TransformersTextBackend",
+    "VideoClip",
+    "build_backend",
+    "perturb_temporal",
+    "read_video",
+    "write_video",
+]

@@ -60,6 +60,7 @@ class MLLMBackend(ABC):
 
     def close(self) -> None:
         """Release resources (HTTP clients, GPU memory); the backend is unusable afterwards."""
+        return None
 
     def __enter__(self) -> MLLMBackend:
         return self
@@ -72,11 +73,17 @@ class MLLMBackend(ABC):
         if request.video is None:
             return None
         if isinstance(request.video, (str, Path)):
-            return read_video(request.video, self.frame_policy, span=request.video_span, key=request.request_id)
+            return read_video(
+                request.video, self.frame_policy, span=request.video_span, key=request.request_id
+            )
         frames = np.asarray(np.stack(request.video) if isinstance(request.video, list) else request.video)
         if frames.ndim != 4 or frames.shape[-1] != 3:
-            raise ValueError(f"request {request.request_id!r}: video frames must be (T, H, W, 3), got {frames.shape}")
-        clip = VideoClip(frames=frames.astype(np.uint8, copy=False), fps=request.video_fps or self.frame_policy.fps or 25.0)
+            raise ValueError(
+                f"request {request.request_id!r}: video frames must be (T, H, W, 3), got {frames.shape}"
+            )
+        clip = VideoClip(
+            frames=frames.astype(np.uint8, copy=False), fps=request.video_fps or self.frame_policy.fps or 25.0
+        )
         return apply_perturbation(clip, self.frame_policy, request.request_id)
 
     def _account(self, generations: Sequence[Generation]) -> None:

@@ -166,7 +166,12 @@ def build_tiny_causal_lm(path: str | Path, seed: int = 0) -> Path:
 
 
 def write_test_clips(
-    folder: str | Path, names: list[str], num_frames: int = 12, size: int = 64, fps: float = 25.0, seed: int = 0
+    folder: str | Path,
+    names: list[str],
+    num_frames: int = 12,
+    size: int = 64,
+    fps: float = 25.0,
+    seed: int = 0,
 ) -> list[Path]:
     """Write one small synthetic mp4 per name (a moving bright square on a noisy background)."""
     from .video import write_video

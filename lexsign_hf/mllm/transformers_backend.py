@@ -44,7 +44,9 @@ def _check_checkpoint(model_name_or_path: str | Path) -> str:
 def _messages(request: ChatRequest, num_videos: int, num_images: int) -> list[dict[str, Any]]:
     content: list[dict[str, Any]] = [{"type": "video"}] * num_videos + [{"type": "image"}] * num_images
     content.append({"type": "text", "text": request.prompt})
-    messages = [{"role": "system", "content": [{"type": "text", "text": request.system}]}] if request.system else []
+    messages = (
+        [{"role": "system", "content": [{"type": "text", "text": request.system}]}] if request.system else []
+    )
     return messages + [{"role": "user", "content": content}]
 
 
@@ -75,11 +77,16 @@ class _LocalGenerationMixin:
                 continue
             first = requests[kept[0]]
             do_sample = first.temperature > 0
-            sampling = {"do_sample": True, "temperature": first.temperature} if do_sample else {"do_sample": False}
+            sampling = (
+                {"do_sample": True, "temperature": first.temperature} if do_sample else {"do_sample": False}
+            )
             inputs = inputs.to(self.model.device)
             with torch.inference_mode():
                 output = self.model.generate(
-                    **inputs, max_new_tokens=first.max_new_tokens, pad_token_id=self.tokenizer.pad_token_id, **sampling
+                    **inputs,
+                    max_new_tokens=first.max_new_tokens,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                    **sampling,
                 )
             new_tokens = output[:, inputs["input_ids"].shape[1] :].cpu()
             texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
@@ -89,7 +96,10 @@ class _LocalGenerationMixin:
                 results[index] = Generation(
                     text=texts[row].strip(),
                     request_id=requests[index].request_id,
-                    usage={"prompt_tokens": int(prompt_tokens[row]), "completion_tokens": self._count(new_tokens[row])},
+                    usage={
+                        "prompt_tokens": int(prompt_tokens[row]),
+                        "completion_tokens": self._count(new_tokens[row]),
+                    },
                     latency_s=latency,
                 )
         self._account(results)
@@ -145,7 +155,7 @@ class TransformersBackend(_LocalGenerationMixin, MLLMBackend):
 
     def _encode(self, batch: list[ChatRequest], results: list, indices: list[int]):
         texts, videos, metadata, images, kept = [], [], [], [], []
-        for request, index in zip(batch, indices):
+        for request, index in zip(batch, indices, strict=True):
             try:
                 clip = self.load_video(request)
                 request_images = [_to_image(image) for image in request.images or []]
@@ -157,11 +167,19 @@ class TransformersBackend(_LocalGenerationMixin, MLLMBackend):
                 metadata.append(_metadata(clip))
             images.extend(request_images)
             messages = _messages(request, int(clip is not None), len(request_images))
-            texts.append(self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+            texts.append(
+                self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            )
             kept.append(index)
         if not kept:
             return None, []
-        video_kwargs = {"videos": videos, "video_metadata": metadata, "do_sample_frames": False} if videos else {}
+        video_kwargs = (
+            {"videos": videos, "video_metadata": metadata, "do_sample_frames": False} if videos else {}
+        )
+        if videos and getattr(self.processor.video_processor, "cap_pixels_per_frame", False) is None:
+            video_kwargs["cap_pixels_per_frame"] = (
+                True  # Qwen2-VL family: the reference (qwen-vl-utils) pixel cap
+            )
         inputs = self.processor(
             text=texts, images=images or None, padding=True, return_tensors="pt", **video_kwargs
         )
@@ -177,7 +195,11 @@ class TransformersTextBackend(_LocalGenerationMixin, MLLMBackend):
     """A local text-only `AutoModelForCausalLM` (chat template when the tokenizer has one)."""
 
     def __init__(
-        self, model_name_or_path: str | Path, dtype: str = "auto", device: str | None = None, batch_size: int = 8
+        self,
+        model_name_or_path: str | Path,
+        dtype: str = "auto",
+        device: str | None = None,
+        batch_size: int = 8,
     ):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -199,7 +221,7 @@ class TransformersTextBackend(_LocalGenerationMixin, MLLMBackend):
 
     def _encode(self, batch: list[ChatRequest], results: list, indices: list[int]):
         texts, kept = [], []
-        for request, index in zip(batch, indices):
+        for request, index in zip(batch, indices, strict=True):
             if request.video is not None or request.images:
                 error = f"{self.name} is a text-only model: request {request.request_id!r} has video/images"
                 results[index] = Generation(text="", request_id=request.request_id, error=error)

@@ -33,7 +33,9 @@ class FramePolicy:
         if self.max_frames is not None and self.max_frames < 1:
             raise ValueError(f"FramePolicy.max_frames must be >= 1 or None, got {self.max_frames}")
         if not 0.0 <= self.temporal_perturbation < 1.0:
-            raise ValueError(f"FramePolicy.temporal_perturbation must be in [0, 1), got {self.temporal_perturbation}")
+            raise ValueError(
+                f"FramePolicy.temporal_perturbation must be in [0, 1), got {self.temporal_perturbation}"
+            )
 
     @classmethod
     def open_model(cls) -> FramePolicy:
@@ -121,7 +123,9 @@ def perturb_temporal(frames: np.ndarray, p: float, rng: np.random.Generator) -> 
     if not 0.0 <= p < 1.0:
         raise ValueError(f"perturbation probability must be in [0, 1), got {p}")
     out = []
-    for frame, perturbed, drop in zip(frames, rng.random(len(frames)) < p, rng.random(len(frames)) < 0.5):
+    for frame, perturbed, drop in zip(
+        frames, rng.random(len(frames)) < p, rng.random(len(frames)) < 0.5, strict=True
+    ):
         if not perturbed:
             out.append(frame)
         elif not drop:
@@ -141,7 +145,9 @@ def write_video(path: str | Path, frames: np.ndarray | list[np.ndarray], fps: fl
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
     with av.open(str(tmp), mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=round(fps))
+        stream = container.add_stream(
+            "libx264" if "libx264" in av.codecs_available else "mpeg4", rate=round(fps)
+        )
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame[:height, :width], format="rgb24")))

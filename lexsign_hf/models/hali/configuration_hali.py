@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from transformers import BertConfig, PreTrainedConfig
 
-# Canonical skeleton parts, in input order: (name, number of keypoints). Mirrors `lexsign_hf.pose.CANONICAL_PARTS`
-# (kept here so a saved model's code runs without the rest of the package).
-DEFAULT_PART_SIZES: dict[str, int] = {"body": 9, "left_hand": 21, "right_hand": 21, "mouth": 8, "face": 18}
+# Canonical skeleton parts in input order and their keypoint counts. Mirrors `lexsign_hf.pose.CANONICAL_PARTS`
+# (kept here so a saved model's code runs without the rest of the package). Lists, not a dict: JSON sorts keys.
+DEFAULT_PART_NAMES: list[str] = ["body", "left_hand", "right_hand", "mouth", "face"]
+DEFAULT_PART_SIZES: list[int] = [9, 21, 21, 8, 18]
 
 # Anchor joint of each part stream, as (part, joint index): hands on the wrists, mouth and face on the nose.
 DEFAULT_PART_ANCHORS: dict[str, list] = {
@@ -29,8 +30,8 @@ class SkeletonEncoderConfig(PreTrainedConfig):
     Configuration of the CoSign-style skeleton tower of HALI.
 
     Args:
-        part_sizes (`dict[str, int]`):
-            Keypoints per canonical part, in input order (default: body 9, hands 21 + 21, mouth 8, face 18).
+        part_names (`list[str]`): Canonical parts in input order (body, left_hand, right_hand, mouth, face).
+        part_sizes (`list[int]`): Keypoints per part (default: body 9, hands 21 + 21, mouth 8, face 18).
         part_anchors (`dict[str, list]`):
             For each part whose coordinates are made relative to a joint, the `[part, joint]` anchor.
         input_channels (`int`): Channels per keypoint (x, y, confidence).
@@ -47,7 +48,8 @@ class SkeletonEncoderConfig(PreTrainedConfig):
     model_type = "hali_skeleton"
     base_config_key = "pose_config"
 
-    part_sizes: dict[str, int] | None = None
+    part_names: list[str] | None = None
+    part_sizes: list[int] | None = None
     part_anchors: dict[str, list] | None = None
     input_channels: int = 3
     part_hidden_size: int = 64
@@ -61,7 +63,8 @@ class SkeletonEncoderConfig(PreTrainedConfig):
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs):
-        self.part_sizes = dict(self.part_sizes or DEFAULT_PART_SIZES)
+        self.part_names = list(self.part_names or DEFAULT_PART_NAMES)
+        self.part_sizes = list(self.part_sizes or DEFAULT_PART_SIZES)
         self.part_anchors = dict(self.part_anchors if self.part_anchors is not None else DEFAULT_PART_ANCHORS)
         self.pyramid_bins = list(self.pyramid_bins or [2, 4])
         self.subunit_parts = list(self.subunit_parts or SUBUNIT_PARTS_BY_M[3])
@@ -69,13 +72,15 @@ class SkeletonEncoderConfig(PreTrainedConfig):
         self.validate_architecture()
 
     def validate_architecture(self) -> None:
-        unknown = [part for part in self.subunit_parts if part not in self.part_sizes]
+        if len(self.part_names) != len(self.part_sizes):
+            raise ValueError(f"part_names {self.part_names} and part_sizes {self.part_sizes} differ in length")
+        unknown = [part for part in self.subunit_parts if part not in self.part_names]
         if unknown:
-            raise ValueError(f"subunit_parts {unknown} are not among part_sizes {list(self.part_sizes)}")
+            raise ValueError(f"subunit_parts {unknown} are not among part_names {self.part_names}")
         for part, (anchor_part, joint) in self.part_anchors.items():
-            if part not in self.part_sizes or anchor_part not in self.part_sizes:
+            if part not in self.part_names or anchor_part not in self.part_names:
                 raise ValueError(f"part_anchors[{part!r}] = {[anchor_part, joint]} names an unknown part")
-            if not 0 <= joint < self.part_sizes[anchor_part]:
+            if not 0 <= joint < self.parts[anchor_part]:
                 raise ValueError(f"part_anchors[{part!r}] joint {joint} is outside part {anchor_part!r}")
         if len(self.pyramid_bins) != 2 or min(self.pyramid_bins) < 1:
             raise ValueError(f"pyramid_bins must be two positive bin counts (½ and ¼ scale), got {self.pyramid_bins}")
@@ -83,8 +88,13 @@ class SkeletonEncoderConfig(PreTrainedConfig):
             raise ValueError(f"temporal_kernel_size must be odd, got {self.temporal_kernel_size}")
 
     @property
+    def parts(self) -> dict[str, int]:
+        """Keypoints per part, in input order."""
+        return dict(zip(self.part_names, self.part_sizes, strict=True))
+
+    @property
     def num_keypoints(self) -> int:
-        return sum(self.part_sizes.values())
+        return sum(self.part_sizes)
 
     @property
     def num_snippets(self) -> int:
@@ -114,6 +124,7 @@ class HALIConfig(PreTrainedConfig):
     """
 
     model_type = "hali"
+    keys_to_ignore_at_inference = ["logits_per_text", "pose_features", "text_features"]
     sub_configs_defaults = {"pose_config": SkeletonEncoderConfig, "text_config": BertConfig}
 
     pose_config: dict | SkeletonEncoderConfig | None = None
@@ -128,7 +139,7 @@ class HALIConfig(PreTrainedConfig):
     loss_chunk_size: int = 64
     inference_similarity: str = "global"
     classifier_dropout: float = 0.1
-    initializer_factor: float = 1.0
+    initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)

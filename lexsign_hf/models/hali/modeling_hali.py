@@ -96,15 +96,14 @@ class HALIOutput(ModelOutput):
 class GraphConvLayer(nn.Module):
     """Spatial graph convolution over the joints of one part with a learnable edge importance."""
 
-    def __init__(self, adjacency: torch.Tensor, hidden_size: int):
+    def __init__(self, num_joints: int, hidden_size: int):
         super().__init__()
-        self.register_buffer("adjacency", adjacency)
-        self.edge_importance = nn.Parameter(torch.ones_like(adjacency))
+        self.edge_importance = nn.Parameter(torch.ones(num_joints, num_joints))
         self.linear = nn.Linear(hidden_size, hidden_size)
         self.layer_norm = nn.LayerNorm(hidden_size)
 
-    def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:  # (..., J, H)
-        mixed = torch.matmul(self.adjacency * self.edge_importance, self.linear(hidden_states))
+    def forward(self, hidden_states: torch.Tensor, adjacency: torch.Tensor) -> torch.Tensor:  # (..., J, H)
+        mixed = torch.matmul(adjacency * self.edge_importance, self.linear(hidden_states))
         return hidden_states + F.gelu(self.layer_norm(mixed))
 
 
@@ -115,16 +114,16 @@ class PartEncoder(nn.Module):
         super().__init__()
         self.joint_embedding = nn.Linear(config.input_channels, config.part_hidden_size)
         self.position_embedding = nn.Parameter(torch.zeros(num_joints, config.part_hidden_size))
-        adjacency = normalized_adjacency(num_joints, edges)
+        self.register_buffer("adjacency", normalized_adjacency(num_joints, edges))
         self.layers = nn.ModuleList(
-            GraphConvLayer(adjacency, config.part_hidden_size) for _ in range(config.num_graph_layers)
+            GraphConvLayer(num_joints, config.part_hidden_size) for _ in range(config.num_graph_layers)
         )
         self.readout = nn.Linear(num_joints * config.part_hidden_size, config.part_hidden_size)
 
     def forward(self, joints: torch.Tensor) -> torch.Tensor:  # (B, T, J, C) -> (B, T, H_part)
         hidden_states = self.joint_embedding(joints) + self.position_embedding
         for layer in self.layers:
-            hidden_states = layer(hidden_states)
+            hidden_states = layer(hidden_states, self.adjacency)
         return F.gelu(self.readout(hidden_states.flatten(-2)))
 
 
@@ -202,9 +201,9 @@ class SkeletonEncoder(nn.Module):
     def __init__(self, config: SkeletonEncoderConfig):
         super().__init__()
         self.config = config
-        self.part_names = list(config.part_sizes)
+        self.part_names = list(config.part_names)
         self.part_encoders = nn.ModuleDict()
-        for part, size in config.part_sizes.items():
+        for part, size in config.parts.items():
             key = "hand" if part in ("left_hand", "right_hand") else part  # both hands share one encoder
             if key in self.part_encoders:
                 continue
@@ -221,7 +220,7 @@ class SkeletonEncoder(nn.Module):
     def _part_inputs(self, pose_values: torch.Tensor) -> dict[str, torch.Tensor]:
         """Split canonical keypoints into parts; anchor hands/face streams on their body joint; mirror the left hand."""
         offsets, parts = 0, {}
-        for part, size in self.config.part_sizes.items():
+        for part, size in self.config.parts.items():
             parts[part] = pose_values[:, :, offsets : offsets + size]
             offsets += size
         anchored = {}
@@ -333,6 +332,11 @@ class HALIModel(HALIPreTrainedModel):
         model.text_model.load_state_dict(text_model.state_dict())
         return model
 
+    def temperature_scale(self) -> torch.Tensor:
+        """1/τ, clamped at 100; detached unless the temperature is learnable."""
+        logit_scale = self.logit_scale if self.config.learnable_temperature else self.logit_scale.detach()
+        return logit_scale.exp().clamp(max=100.0)
+
     def get_pose_features(self, pose_values: torch.Tensor, pose_mask: torch.Tensor | None = None) -> HALIPoseFeatures:
         """Projected, L2-normalised video, snippet and subunit features of canonical pose sequences."""
         _validate_pose_inputs(pose_values, pose_mask, self.config.pose_config.num_keypoints)
@@ -406,7 +410,7 @@ class HALIModel(HALIPreTrainedModel):
             )
         if batch < 2:
             logger.warning_once("Contrastive HALI loss with batch size 1 has no negatives; its value is 0.")
-        config, scale = self.config, self.logit_scale.exp().clamp(max=100.0)
+        config, scale = self.config, self.temperature_scale()
         duplicates = duplicate_pair_mask(labels, batch, pose_features.video_embeds.device)
         fragments, fragment_mask = text_features.fragment_embeds, text_features.fragment_mask
         logits = scale * pose_features.video_embeds @ text_features.description_embeds.t()
@@ -452,7 +456,7 @@ class HALIModel(HALIPreTrainedModel):
         """
         pose_features = self.get_pose_features(pose_values, pose_mask)
         text_features = self.get_text_features(input_ids, attention_mask, fragment_ids)
-        scale = self.logit_scale.exp().clamp(max=100.0)
+        scale = self.temperature_scale()
         logits_per_pose = scale * pose_features.video_embeds @ text_features.description_embeds.t()
         terms = {}
         if return_loss if return_loss is not None else self.training:

@@ -1,0 +1,276 @@
+"""Build LexSign-Bench: two 4-choice questions per video for glosses selected by ASL-LEX iconicity type."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import datasets
+import numpy as np
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from lexsign_hf.data.hub_layout import write_dataset_folder
+from lexsign_hf.data.phonology import PhonRecord, best_match, describe, load_asl_lex
+
+from .distractors import DistractorMiner, load_confusion
+
+logger = logging.getLogger(__name__)
+
+ICONICITY_TYPES: tuple[str, ...] = ("Arbitrary", "Perceptual", "Pantomimic", "Both")
+TYPE_ABBREVIATIONS: dict[str, str] = {"Arbitrary": "AR", "Perceptual": "PE", "Pantomimic": "PA", "Both": "BO"}
+LEVELS: tuple[str, ...] = ("subunit", "gloss")
+LETTERS = "ABCD"
+CONFIG_NAME = "bench"
+SPLIT = "test"
+DESCRIPTION_TEMPLATE = 0  # one fixed `describe` wording for every option, so wording gives nothing away
+CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "lexsign_bench.md.jinja"
+
+BENCH_FEATURES = datasets.Features(
+    {
+        "question_id": datasets.Value("string"),
+        "video_id": datasets.Value("string"),
+        "gloss": datasets.Value("string"),
+        "iconicity_type": datasets.Value("string"),
+        "level": datasets.Value("string"),
+        "options": datasets.List(datasets.Value("string"), length=4),
+        "answer": datasets.Value("string"),
+        "distractors": datasets.Value("string"),
+        "option_glosses": datasets.List(datasets.Value("string"), length=4),
+        "asl_lex_entry": datasets.Value("string"),
+        "signer_id": datasets.Value("int32"),
+        "wlasl_split": datasets.Value("string"),
+        "frame_start": datasets.Value("int32"),
+        "frame_end": datasets.Value("int32"),
+        "url": datasets.Value("string"),
+    }
+)
+
+
+@dataclass
+class BenchSummary:
+    """What was built: the selection per type (and any shortfall), counts and letter balance."""
+
+    per_type: int
+    seed: int
+    distractors: str
+    available: dict[str, int] = field(default_factory=dict)
+    selected: dict[str, int] = field(default_factory=dict)
+    shortfall: dict[str, int] = field(default_factory=dict)
+    videos: dict[str, int] = field(default_factory=dict)
+    num_glosses: int = 0
+    num_videos: int = 0
+    num_questions: int = 0
+    answer_counts: dict[str, int] = field(default_factory=dict)
+    distractor_sources: dict[str, int] = field(default_factory=dict)
+    glosses: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_wlasl_index(path: str | Path) -> list[dict[str, Any]]:
+    """Read the WLASL index JSON (a list of ``{"gloss": str, "instances": [...]}``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"WLASL index not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(data, list) or not all(isinstance(e, dict) and {"gloss", "instances"} <= e.keys() for e in data):
+        raise ValueError(f"{path}: expected the WLASL index, a list of objects with 'gloss' and 'instances'")
+    for entry in data:
+        for instance in entry["instances"]:
+            if "video_id" not in instance:
+                raise ValueError(f"{path}: an instance of gloss {entry['gloss']!r} has no 'video_id'")
+    return data
+
+
+def build_questions(
+    wlasl: list[dict[str, Any]],
+    entries: dict[str, PhonRecord],
+    per_type: int = 75,
+    distractors: str = "hard",
+    confusion: dict[str, dict[str, float]] | None = None,
+    seed: int = 0,
+    texts: dict[str, str] | None = None,
+) -> tuple[list[dict[str, Any]], BenchSummary]:
+    """Select glosses, mine distractors and write the question rows (in a stable order).
+
+    `texts` overrides the subunit-level option text of a gloss (default: its ASL-LEX phonological description).
+    """
+    if distractors not in ("hard", "random"):
+        raise ValueError(f"distractors must be 'hard' or 'random', got {distractors!r}")
+    if per_type < 1:
+        raise ValueError(f"per_type must be >= 1, got {per_type}")
+    rng = np.random.default_rng(seed)
+
+    records: dict[str, PhonRecord] = {}
+    entry_ids: dict[str, str] = {}
+    instances: dict[str, list[dict[str, Any]]] = {}
+    for entry in wlasl:
+        entry_id = best_match(entry["gloss"], entries)
+        if entry_id is None or entry["gloss"] in records:
+            continue
+        records[entry["gloss"]] = entries[entry_id]
+        entry_ids[entry["gloss"]] = entry_id
+        instances[entry["gloss"]] = entry["instances"]
+    if not records:
+        raise ValueError("no WLASL gloss matches an ASL-LEX entry: check the --wlasl and --asl-lex files")
+    option_texts = {gloss: describe(record, template=DESCRIPTION_TEMPLATE) for gloss, record in records.items()}
+    option_texts.update({gloss: text for gloss, text in (texts or {}).items() if gloss in records})
+
+    summary = BenchSummary(per_type=per_type, seed=seed, distractors=distractors)
+    selected: list[tuple[str, str]] = []  # (iconicity type, gloss)
+    for kind in ICONICITY_TYPES:
+        pool = sorted(g for g, r in records.items() if r.iconicity_type == kind and instances[g])
+        take = sorted(pool[i] for i in rng.permutation(len(pool))[:per_type])
+        summary.available[kind] = len(pool)
+        summary.selected[kind] = len(take)
+        summary.glosses[kind] = take
+        if len(take) < per_type:
+            summary.shortfall[kind] = per_type - len(take)
+            logger.warning(
+                "only %d WLASL glosses of iconicity type %r match ASL-LEX (asked for %d): taking all of them",
+                len(take),
+                kind,
+                per_type,
+            )
+        selected += [(kind, gloss) for gloss in take]
+
+    miner = DistractorMiner(records, option_texts, confusion=confusion, seed=seed)
+    hard = {gloss: miner.hard(gloss) for _, gloss in selected} if distractors == "hard" else {}
+    questions = []
+    sources: Counter = Counter()
+    for kind, gloss in selected:
+        for instance in sorted(instances[gloss], key=lambda i: str(i["video_id"])):
+            if distractors == "hard":
+                others, source = hard[gloss]
+            else:
+                others, source = miner.random(gloss, np.random.default_rng([seed, int(rng.integers(2**31))])), "random"
+            sources[source] += 1
+            summary.videos[kind] = summary.videos.get(kind, 0) + 1
+            questions.append((kind, gloss, instance, others, source))
+
+    positions = _balanced_positions(len(questions) * len(LEVELS), rng)
+    rows = []
+    for level_index, level in enumerate(LEVELS):
+        for q, (kind, gloss, instance, others, source) in enumerate(questions):
+            position = positions[level_index * len(questions) + q]
+            option_glosses = [others[i] for i in rng.permutation(len(others))]
+            option_glosses.insert(position, gloss)
+            video_id = str(instance["video_id"])
+            rows.append(
+                {
+                    "question_id": f"{video_id}-{level}",
+                    "video_id": video_id,
+                    "gloss": gloss,
+                    "iconicity_type": kind,
+                    "level": level,
+                    "options": [option_texts[g] if level == "subunit" else g for g in option_glosses],
+                    "answer": LETTERS[position],
+                    "distractors": f"{distractors}:{source}",
+                    "option_glosses": option_glosses,
+                    "asl_lex_entry": entry_ids[gloss],
+                    "signer_id": int(instance.get("signer_id", -1)),
+                    "wlasl_split": str(instance.get("split", "")),
+                    "frame_start": int(instance.get("frame_start", 1)),
+                    "frame_end": int(instance.get("frame_end", -1)),
+                    "url": str(instance.get("url", "")),
+                }
+            )
+    ids = Counter(row["question_id"] for row in rows)
+    duplicated = [qid for qid, count in ids.items() if count > 1]
+    if duplicated:
+        raise ValueError(f"the WLASL index repeats video ids, e.g. {duplicated[:3]}: question ids must be unique")
+    summary.num_glosses = len(selected)
+    summary.num_videos = len(questions)
+    summary.num_questions = len(rows)
+    summary.answer_counts = dict(sorted(Counter(row["answer"] for row in rows).items()))
+    summary.distractor_sources = dict(sources)
+    return rows, summary
+
+
+def _balanced_positions(count: int, rng: np.random.Generator) -> list[int]:
+    """Answer positions for `count` questions in order: consecutive random permutations of 0-3.
+
+    Every letter is used `count // 4` or `count // 4 + 1` times overall, and any run of consecutive
+    questions (a level, an iconicity type within it) is balanced up to two per letter.
+    """
+    blocks = [rng.permutation(len(LETTERS)) for _ in range(-(-count // len(LETTERS)))]
+    return [int(p) for p in np.concatenate(blocks)[:count]] if blocks else []
+
+
+def read_option_texts(path: str | Path) -> dict[str, str]:
+    """Gloss → description from a LexSign description file (preferring mcp, then agp, then phon records)."""
+    from lexsign_hf.data.descriptions import read_description_file
+
+    preference = {"mcp": 0, "agp": 1, "phon": 2}
+    best: dict[str, tuple[int, str]] = {}
+    for record in read_description_file(path):
+        rank = preference.get(record.source, 3)
+        if record.gloss not in best or rank < best[record.gloss][0]:
+            best[record.gloss] = (rank, record.text)
+    return {gloss: text for gloss, (_, text) in best.items()}
+
+
+def render_card(summary: BenchSummary, template: str | Path | None = None, sources: dict[str, str] | None = None) -> DatasetCard:
+    """The dataset card: selection, shortfalls, counts, letter balance, distractor strategy, licences."""
+    template = Path(template) if template else CARD_TEMPLATE
+    if not template.is_file():
+        raise FileNotFoundError(f"dataset card template not found: {template}")
+    card_data = DatasetCardData(
+        language=["en", "ase"],
+        license="cc-by-nc-4.0",
+        pretty_name="LexSign-Bench",
+        task_categories=["video-text-to-text"],
+        tags=["sign-language", "asl", "multiple-choice", "benchmark", "lexsign"],
+        size_categories=["1K<n<10K"] if summary.num_questions < 10_000 else ["10K<n<100K"],
+    )
+    return DatasetCard.from_template(
+        card_data,
+        template_path=str(template),
+        summary=summary.to_dict(),
+        types=ICONICITY_TYPES,
+        abbreviations=TYPE_ABBREVIATIONS,
+        sources=sources or {},
+    )
+
+
+def build_bench(
+    wlasl_path: str | Path,
+    asl_lex_path: str | Path,
+    out_dir: str | Path,
+    per_type: int = 75,
+    distractors: str = "hard",
+    confusion_path: str | Path | None = None,
+    seed: int = 0,
+    descriptions_path: str | Path | None = None,
+    card_template: str | Path | None = None,
+) -> tuple[Path, BenchSummary]:
+    """Build LexSign-Bench from the WLASL index and ASL-LEX 2.0 and write it as dataset config `bench`."""
+    wlasl = load_wlasl_index(wlasl_path)
+    entries = load_asl_lex(asl_lex_path)
+    confusion = load_confusion(confusion_path) if confusion_path else None
+    texts = read_option_texts(descriptions_path) if descriptions_path else None
+    rows, summary = build_questions(wlasl, entries, per_type, distractors, confusion, seed, texts)
+    sources = {
+        "wlasl": Path(wlasl_path).name,
+        "asl_lex": Path(asl_lex_path).name,
+        "confusion": Path(confusion_path).name if confusion_path else "",
+        "descriptions": Path(descriptions_path).name if descriptions_path else "",
+    }
+    card = render_card(summary, card_template, sources)
+    out = write_dataset_folder(
+        out_dir,
+        {CONFIG_NAME: {SPLIT: rows}},
+        BENCH_FEATURES,
+        card,
+        default_config=CONFIG_NAME,
+        config_files={CONFIG_NAME: {"bench_info.json": {**summary.to_dict(), "sources": sources}}},
+    )
+    return out, summary

@@ -1,0 +1,177 @@
+"""Find pose files named by video id and read each once into a resumable, memory-mapped Arrow cache.
+
+A dataset build writes the same video into several configs; the cache lets it read every pose file once. The
+cache is a folder of Arrow IPC chunks, each with a JSON manifest of the files (path, size, mtime) it holds. A chunk
+is written under a temporary name and renamed, its manifest last, so an interrupted build resumes from the last
+complete chunk and a changed pose file invalidates its chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from .. import pose as pose_lib
+
+# File types `lexsign_hf.pose.read_pose` reads; OpenPose output is a folder of `*_keypoints.json` frames.
+POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet")
+_OPENPOSE_FRAME = re.compile(r".*_keypoints\.json$")
+_CACHE_FORMAT = 1
+_SCHEMA = pa.schema(
+    [
+        ("video_id", pa.string()),
+        ("layout", pa.string()),
+        ("fps", pa.float32()),
+        ("shape", pa.list_(pa.int32(), 3)),
+        ("data", pa.large_binary()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class StoredPose:
+    data: np.ndarray  # (T, K, C) float32, read-only view of the cache
+    layout: str
+    fps: float
+
+
+def find_pose_files(directory: str | os.PathLike) -> dict[str, Path]:
+    """``{video_id: path}`` for the pose files under ``directory`` (searched recursively).
+
+    The video id is the path relative to ``directory`` without its extension (``"00335"`` for ``00335.pose``);
+    an OpenPose folder of ``*_keypoints.json`` frames counts as one file named by the folder. Two files for the
+    same video id raise `ValueError`.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"pose folder {directory} does not exist or is not a folder.")
+    found: dict[str, Path] = {}
+
+    def add(video_id: str, path: Path) -> None:
+        if video_id in found:
+            raise ValueError(f"pose folder {directory}: two files for video_id {video_id!r}: {found[video_id]} and {path}.")
+        found[video_id] = path
+
+    for root, folders, files in os.walk(directory):
+        root_path = Path(root)
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        if root_path != directory and any(_OPENPOSE_FRAME.match(name) for name in files):
+            add(root_path.relative_to(directory).as_posix(), root_path)
+            folders[:] = []
+            continue
+        for name in sorted(files):
+            path = root_path / name
+            if name.startswith(".") or path.suffix.lower() not in POSE_SUFFIXES:
+                continue
+            add(path.relative_to(directory).with_suffix("").as_posix(), path)
+    return dict(sorted(found.items()))
+
+
+class PoseCache:
+    """Poses of ``files`` (video id → path) read once into ``cache_dir``; index it by video id after `prepare`."""
+
+    def __init__(self, files: Mapping[str, Path], cache_dir: str | os.PathLike, chunk_size: int = 256) -> None:
+        self.files = dict(sorted(files.items()))
+        self.cache_dir = Path(cache_dir)
+        self.chunk_size = chunk_size
+        self._tables: list[pa.Table] = []
+        self._position: dict[str, tuple[int, int]] = {}
+
+    def prepare(self, progress: bool = True) -> int:
+        """Read every file not already cached (reusing complete, unchanged chunks); return how many were read."""
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        video_ids = list(self.files)
+        chunks = [video_ids[start : start + self.chunk_size] for start in range(0, len(video_ids), self.chunk_size)]
+        for entry in self.cache_dir.iterdir():
+            match = re.fullmatch(r"chunk-(\d+)\.(arrow|json)", entry.name)
+            if entry.name.startswith(".") or (match and int(match.group(1)) >= len(chunks)):
+                entry.unlink()
+        read = 0
+        with tqdm(total=len(video_ids), desc="reading poses", unit="file", disable=not progress) as bar:
+            for index, chunk in enumerate(chunks):
+                manifest = self._manifest(chunk)
+                manifest_path = self.cache_dir / f"chunk-{index:05d}.json"
+                arrow_path = self.cache_dir / f"chunk-{index:05d}.arrow"
+                if not (arrow_path.is_file() and _read_json(manifest_path) == manifest):
+                    manifest_path.unlink(missing_ok=True)
+                    self._write_chunk(chunk, arrow_path)
+                    tmp = manifest_path.with_name(f".{manifest_path.name}.tmp")
+                    tmp.write_text(json.dumps(manifest), encoding="utf-8")
+                    os.replace(tmp, manifest_path)
+                    read += len(chunk)
+                bar.update(len(chunk))
+        self._tables = [
+            pa.ipc.open_file(pa.memory_map(str(self.cache_dir / f"chunk-{index:05d}.arrow"))).read_all()
+            for index in range(len(chunks))
+        ]
+        self._position = {
+            video_id: (index, row)
+            for index, table in enumerate(self._tables)
+            for row, video_id in enumerate(table.column("video_id").to_pylist())
+        }
+        return read
+
+    def close(self) -> None:
+        """Release the memory-mapped chunks."""
+        self._tables, self._position = [], {}
+
+    def __contains__(self, video_id: object) -> bool:
+        return video_id in self.files
+
+    def __getitem__(self, video_id: str) -> StoredPose:
+        if not self._tables and self.files:
+            raise RuntimeError("PoseCache: call prepare() before reading poses.")
+        chunk, row = self._position[video_id]
+        table = self._tables[chunk]
+        shape = table.column("shape")[row].as_py()
+        data = np.frombuffer(table.column("data")[row].as_buffer(), dtype=np.float32).reshape(shape)
+        return StoredPose(data=data, layout=table.column("layout")[row].as_py(), fps=table.column("fps")[row].as_py())
+
+    def layouts(self) -> Counter:
+        return Counter(layout for table in self._tables for layout in table.column("layout").to_pylist())
+
+    def keypoint_counts(self) -> set[int]:
+        return {shape[1] for table in self._tables for shape in table.column("shape").to_pylist()}
+
+    def _manifest(self, chunk: list[str]) -> dict:
+        entries = []
+        for video_id in chunk:
+            path = self.files[video_id]
+            stat = path.stat()
+            entries.append([video_id, str(path.resolve()), stat.st_size, stat.st_mtime_ns])
+        return {"format": _CACHE_FORMAT, "files": entries}
+
+    def _write_chunk(self, chunk: list[str], path: Path) -> None:
+        columns: dict[str, list] = {name: [] for name in _SCHEMA.names}
+        for video_id in chunk:
+            sequence = pose_lib.read_pose(self.files[video_id])
+            data = np.ascontiguousarray(sequence.data, dtype=np.float32)
+            if data.ndim != 3 or data.shape[0] == 0:
+                raise ValueError(f"{self.files[video_id]}: expected (T>0, K, C) keypoints, got shape {data.shape}.")
+            if not np.isfinite(data).all():
+                raise ValueError(f"{self.files[video_id]}: keypoints contain NaN or infinite values.")
+            columns["video_id"].append(video_id)
+            columns["layout"].append(sequence.layout)
+            columns["fps"].append(float(sequence.fps))
+            columns["shape"].append(list(data.shape))
+            columns["data"].append(data.tobytes())
+        tmp = path.with_name(f".{path.name}.tmp")
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, _SCHEMA) as writer:
+            writer.write_table(pa.table(columns, schema=_SCHEMA))
+        os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None

