@@ -41,7 +41,9 @@ def test_split_fragments_rejects_texts_without_words(text):
 
 
 def test_record_validates_fields_and_fills_fragments():
-    record = DescriptionRecord(gloss=" book ", language="asl", source="phon", text="Flat hands, palms up; open.")
+    record = DescriptionRecord(
+        gloss=" book ", language="asl", source="phon", text="Flat hands, palms up; open."
+    )
     assert record.gloss == "book"
     assert record.fragments == ["Flat hands", "palms up", "open"]
     assert DescriptionRecord.from_dict(record.to_dict()) == record
@@ -50,7 +52,9 @@ def test_record_validates_fields_and_fills_fragments():
     with pytest.raises(ValueError, match="'text' must be a non-empty string"):
         DescriptionRecord(gloss="book", language="asl", source="mcp", text=" ")
     with pytest.raises(ValueError, match="unknown fields"):
-        DescriptionRecord.from_dict({"gloss": "a", "language": "asl", "source": "agp", "text": "x", "score": 1})
+        DescriptionRecord.from_dict(
+            {"gloss": "a", "language": "asl", "source": "agp", "text": "x", "score": 1}
+        )
 
 
 def test_mcp_csv_import_moves_columns_to_provenance(tmp_path):
@@ -72,9 +76,18 @@ def test_mcp_csv_import_moves_columns_to_provenance(tmp_path):
     ("content", "message"),
     [
         ("gloss,text,book,page,position\nbook,Flat hand.,Dict,1\n", r"dictionary\.csv:2: fewer fields"),
-        ("gloss,text,book,page\nbook,Flat hand.,Dict,1\n", r"dictionary\.csv:2: .*lacks provenance field\(s\) \['position'\]"),
-        ("gloss,book,page,position\nbook,Dict,1,1\n", r"dictionary\.csv:1: header lacks column\(s\) \['text'\]"),
-        ("gloss,text,book,page,position\nbook,Flat.,D,1,1\nbook,'...',D,1,2\n", r"dictionary\.csv:3: .*no words"),
+        (
+            "gloss,text,book,page\nbook,Flat hand.,Dict,1\n",
+            r"dictionary\.csv:2: .*lacks provenance field\(s\) \['position'\]",
+        ),
+        (
+            "gloss,book,page,position\nbook,Dict,1,1\n",
+            r"dictionary\.csv:1: header lacks column\(s\) \['text'\]",
+        ),
+        (
+            "gloss,text,book,page,position\nbook,Flat.,D,1,1\nbook,'...',D,1,2\n",
+            r"dictionary\.csv:3: .*no words",
+        ),
         ("gloss,text,book,page,position\n,Flat hand.,D,1,1\n", r"dictionary\.csv:2: field 'gloss'"),
     ],
 )
@@ -87,8 +100,14 @@ def test_mcp_csv_errors_name_file_and_line(tmp_path, content, message):
 
 def test_jsonl_import_and_errors(tmp_path):
     path = tmp_path / "agp.jsonl"
-    good = {"gloss": "book", "text": "Flat hands open.", "provenance": {"video_id": "69241", "kind": "per_video"}}
-    path.write_text(json.dumps(good) + "\n\n" + json.dumps({**good, "source": "agp"}) + "\n", encoding="utf-8")
+    good = {
+        "gloss": "book",
+        "text": "Flat hands open.",
+        "provenance": {"video_id": "69241", "kind": "per_video"},
+    }
+    path.write_text(
+        json.dumps(good) + "\n\n" + json.dumps({**good, "source": "agp"}) + "\n", encoding="utf-8"
+    )
     records = read_description_file(path, source="agp")
     assert len(records) == 2 and records[0].provenance["video_id"] == "69241"
 
@@ -99,7 +118,9 @@ def test_jsonl_import_and_errors(tmp_path):
     with pytest.raises(ValueError, match=r"agp\.jsonl:1: record has no 'source'"):
         read_description_file(path)
     path.write_text(json.dumps({**good, "source": "mcp"}) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"agp\.jsonl:1: record has source 'mcp' but the file is read as 'agp'"):
+    with pytest.raises(
+        ValueError, match=r"agp\.jsonl:1: record has source 'mcp' but the file is read as 'agp'"
+    ):
         read_description_file(path, source="agp")
     with pytest.raises(FileNotFoundError, match="missing.jsonl"):
         read_description_file(tmp_path / "missing.jsonl")
@@ -110,15 +131,21 @@ def test_jsonl_import_and_errors(tmp_path):
 
 def test_jsonl_round_trip(tmp_path):
     records = [
-        DescriptionRecord("book", "asl", "mcp", "Flat hands open.", provenance={"book": "B", "page": 1, "position": 2}),
-        DescriptionRecord("drink", "asl", "phon", "C hand at the mouth; tilt.", provenance={"entry_id": "drink"}),
+        DescriptionRecord(
+            "book", "asl", "mcp", "Flat hands open.", provenance={"book": "B", "page": 1, "position": 2}
+        ),
+        DescriptionRecord(
+            "drink", "asl", "phon", "C hand at the mouth; tilt.", provenance={"entry_id": "drink"}
+        ),
     ]
     path = write_description_jsonl(records, tmp_path / "all.jsonl")
     assert read_description_file(path) == records
 
 
 def _bank() -> DescriptionBank:
-    records = [DescriptionRecord("book", "asl", "mcp", f"Dictionary text {i}.", provenance={}) for i in range(2)]
+    records = [
+        DescriptionRecord("book", "asl", "mcp", f"Dictionary text {i}.", provenance={}) for i in range(2)
+    ]
     records += [DescriptionRecord("book", "asl", "agp", f"Generated text {i}.") for i in range(3)]
     records += [DescriptionRecord("book", "asl", "phon", "Phonology text.")]
     records += [DescriptionRecord("drink", "asl", "phon", "C hand at the mouth.")]
@@ -139,7 +166,9 @@ def test_bank_groups_and_counts():
 def test_multi_source_sampling_follows_weights():
     bank = _bank()
     rng = np.random.default_rng(0)
-    draws = Counter(bank.sample("book", rng, weights={"mcp": 3, "agp": 1, "phon": 0}).source for _ in range(4000))
+    draws = Counter(
+        bank.sample("book", rng, weights={"mcp": 3, "agp": 1, "phon": 0}).source for _ in range(4000)
+    )
     assert set(draws) == {"mcp", "agp"}
     assert 0.70 < draws["mcp"] / 4000 < 0.80
     uniform = Counter(bank.sample("book", rng).text for _ in range(6000))
@@ -162,7 +191,9 @@ def test_sampling_errors():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="gloss 'unknown' has no description"):
         bank.sample("unknown", rng)
-    with pytest.raises(ValueError, match=r"gloss 'drink' has no description from sources \['mcp'\] \(it has \['phon'\]\)"):
+    with pytest.raises(
+        ValueError, match=r"gloss 'drink' has no description from sources \['mcp'\] \(it has \['phon'\]\)"
+    ):
         bank.sample("drink", rng, sources=["mcp"])
     with pytest.raises(ValueError, match="non-empty subset"):
         bank.sample("book", rng, sources=["wiki"])
@@ -185,3 +216,13 @@ def test_bank_from_description_rows():
     ]
     bank = DescriptionBank.from_rows(rows)
     assert bank.records("book")[0].provenance["book"] == "B"
+
+
+def test_bank_filter_keeps_matching_records():
+    bank = _bank()
+    bank.add(
+        DescriptionRecord("drink", "asl", "phon", "Held-out wording.", provenance={"held_out_template": True})
+    )
+    training = bank.filter(lambda record: not record.provenance.get("held_out_template"))
+    assert len(training) == len(bank) - 1 and len(bank) == 8
+    assert [record.text for record in training.records("drink")] == ["C hand at the mouth."]

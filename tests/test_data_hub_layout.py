@@ -36,7 +36,10 @@ def test_folder_round_trips_variable_length_poses(tmp_path):
     expected = list(_rows(5))
     write_dataset_folder(
         tmp_path,
-        {"c1": {"train": _rows(5), "test": iter(expected[:2])}, "c2": {"train": datasets.Dataset.from_list(expected[:3], features=_features())}},
+        {
+            "c1": {"train": _rows(5), "test": iter(expected[:2])},
+            "c2": {"train": datasets.Dataset.from_list(expected[:3], features=_features())},
+        },
         _features(),
         "# Test dataset\n",
         default_config="c1",

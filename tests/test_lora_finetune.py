@@ -8,6 +8,7 @@ import datasets
 import pytest
 import torch
 
+from lexsign_hf.agp.prompts import ExamplePool, describe_template
 from lexsign_hf.cli import main
 from lexsign_hf.data.hub_layout import write_dataset_folder
 from lexsign_hf.finetune import (
@@ -22,7 +23,6 @@ from lexsign_hf.finetune import (
     load_description_bank,
     load_index_rows,
 )
-from lexsign_hf.agp.prompts import ExamplePool, describe_template
 from lexsign_hf.mllm import ChatRequest
 from lexsign_hf.mllm.testing import build_tiny_qwen2_5_vl, write_test_clips
 from lexsign_hf.mllm.transformers_backend import TransformersBackend
@@ -45,10 +45,19 @@ def workspace(tmp_path_factory):
         {"gloss": "drink", "video_id": "v_missing"}
     ]
     asl300 = [{"gloss": "mother", "video_id": "v_mother"}]
-    write_dataset_folder(root / "dataset", {"asl1000": {"train": asl1000}, "asl300": {"train": asl300}}, features, "# t")
+    write_dataset_folder(
+        root / "dataset", {"asl1000": {"train": asl1000}, "asl300": {"train": asl300}}, features, "# t"
+    )
     with open(root / "mcp.jsonl", "w", encoding="utf-8") as handle:
         for gloss, text in DESCRIPTIONS.items():
-            record = {"gloss": gloss, "source": "mcp", "text": text, "book": "Test Dictionary", "page": 3, "position": 1}
+            record = {
+                "gloss": gloss,
+                "source": "mcp",
+                "text": text,
+                "book": "Test Dictionary",
+                "page": 3,
+                "position": 1,
+            }
             handle.write(json.dumps(record) + "\n")
     return root, model
 
@@ -56,7 +65,9 @@ def workspace(tmp_path_factory):
 def _pairs(root):
     bank = load_description_bank(files=[root / "mcp.jsonl"])
     glosses = leakage_free_glosses(root / "dataset", "asl1000", "asl300")
-    examples, counts = collect_examples(load_index_rows(root / "dataset", "asl1000"), glosses, root / "videos", bank)
+    examples, counts = collect_examples(
+        load_index_rows(root / "dataset", "asl1000"), glosses, root / "videos", bank
+    )
     pool = ExamplePool.from_spec("builtin")
     return DescriptionPairs(examples, bank, describe_template(), pool), counts
 
@@ -65,7 +76,9 @@ def test_leakage_free_gloss_set_and_skipped_videos(workspace):
     root, _ = workspace
     assert leakage_free_glosses(root / "dataset", "asl1000", "asl300") == ["book", "drink"]
     pairs, counts = _pairs(root)
-    assert counts == {"rows": 4, "outside_gloss_set": 1, "missing_video": 1, "examples": 2, "glosses": 2}
+    assert counts == {
+        "rows": 4, "outside_gloss_set": 1, "no_description": 0, "missing_video": 1, "examples": 2, "glosses": 2
+    }  # fmt: skip
     assert [example.video_id for example in pairs.examples] == ["v_book", "v_drink"]
     with pytest.raises(ValueError, match="no training pair"):
         collect_examples(load_index_rows(root / "dataset", "asl1000"), ["book"], root / "dataset", pairs.bank)
@@ -91,14 +104,20 @@ def test_labels_cover_only_the_assistant_answer(workspace):
         clip = read_video(example["video"], policy)
         metadata = {"total_num_frames": len(clip.frames), "fps": clip.fps}
         prompt_ids = processor(
-            text=[prompt], videos=[clip.frames], video_metadata=[metadata], do_sample_frames=False, return_tensors="pt"
+            text=[prompt],
+            videos=[clip.frames],
+            video_metadata=[metadata],
+            do_sample_frames=False,
+            return_tensors="pt",
         )["input_ids"][0]
         length = len(prompt_ids)
         labels = batch["labels"][row]
         assert (batch["input_ids"][row, :length] == prompt_ids).all()
         assert (labels[:length] == IGNORE_INDEX).all()
         answer_end = int(batch["attention_mask"][row].sum())
-        assert (labels[length:answer_end] != IGNORE_INDEX).all() and (labels[answer_end:] == IGNORE_INDEX).all()
+        assert (labels[length:answer_end] != IGNORE_INDEX).all() and (
+            labels[answer_end:] == IGNORE_INDEX
+        ).all()
         assert (labels[length:answer_end] == batch["input_ids"][row, length:answer_end]).all()
         assert processor.tokenizer.decode(labels[length:answer_end]) == example["text"] + "<|im_end|>"
 
@@ -110,7 +129,8 @@ def test_labels_cover_only_the_assistant_answer(workspace):
     expected = torch.nn.functional.cross_entropy(logits[mask], labels[mask])
     assert torch.allclose(model(**batch).loss, expected, atol=1e-5)
     everything = torch.nn.functional.cross_entropy(
-        logits[batch["attention_mask"][:, 1:] == 1], batch["input_ids"][:, 1:][batch["attention_mask"][:, 1:] == 1]
+        logits[batch["attention_mask"][:, 1:] == 1],
+        batch["input_ids"][:, 1:][batch["attention_mask"][:, 1:] == 1],
     )
     assert not torch.allclose(everything, expected)
 
@@ -150,7 +170,11 @@ def test_finetune_saves_reloads_merges_and_generates(workspace):
 
     backend = TransformersBackend(merged, batch_size=2, device="cpu")
     generations = backend.generate(
-        [ChatRequest(prompt="Describe the sign.", video=str(root / "videos" / "v_book.mp4"), max_new_tokens=6)]
+        [
+            ChatRequest(
+                prompt="Describe the sign.", video=str(root / "videos" / "v_book.mp4"), max_new_tokens=6
+            )
+        ]
     )
     assert generations[0].ok and generations[0].usage["completion_tokens"] > 0
 
@@ -174,5 +198,5 @@ def test_adapter_for_another_base_model_is_refused(workspace, tmp_path):
         (bare / name).write_bytes((adapter / name).read_bytes())
     config = Qwen2_5_VLConfig.from_pretrained(model_path)
     config.text_config.intermediate_size = 96
-    with pytest.raises(ValueError, match="output size 96, the adapter expects 128"):
+    with pytest.raises(ValueError, match="mlp.down_proj.* input size 96, the adapter expects 128"):
         load_adapter(Qwen2_5_VLForConditionalGeneration(config), bare)

@@ -131,7 +131,9 @@ class PromptTemplate:
         try:
             return environment.from_string(self.text)
         except jinja2.TemplateSyntaxError as error:
-            raise ValueError(f"prompt template {origin}: Jinja2 syntax error line {error.lineno}: {error.message}") from None
+            raise ValueError(
+                f"prompt template {origin}: Jinja2 syntax error line {error.lineno}: {error.message}"
+            ) from None
 
 
 def describe_template(path: str | Path | None = None) -> PromptTemplate:
@@ -154,7 +156,9 @@ class ExamplePool:
     being described.
     """
 
-    def __init__(self, records: list[DescriptionRecord], num_examples: int = NUM_EXAMPLES, seed: int = 0, origin=""):
+    def __init__(
+        self, records: list[DescriptionRecord], num_examples: int = NUM_EXAMPLES, seed: int = 0, origin=""
+    ):
         by_gloss: dict[str, DescriptionRecord] = {}
         for record in records:
             by_gloss.setdefault(record.gloss, record)
@@ -163,14 +167,20 @@ class ExamplePool:
                 f"example source {origin or '<records>'} has descriptions of {len(by_gloss)} distinct glosses; "
                 f"{num_examples} in-context examples (+1 spare) are needed"
             )
-        order = np.random.default_rng(seed).permutation(len(by_gloss)) if len(by_gloss) > num_examples + 1 else None
+        order = (
+            np.random.default_rng(seed).permutation(len(by_gloss))
+            if len(by_gloss) > num_examples + 1
+            else None
+        )
         chosen = [list(by_gloss.values())[i] for i in order] if order is not None else list(by_gloss.values())
         self.ranked = chosen[: num_examples + 1]
         self.num_examples = num_examples
         self.origin = origin
 
     @classmethod
-    def from_spec(cls, spec: str | Path | None = None, num_examples: int = NUM_EXAMPLES, seed: int = 0) -> ExamplePool:
+    def from_spec(
+        cls, spec: str | Path | None = None, num_examples: int = NUM_EXAMPLES, seed: int = 0
+    ) -> ExamplePool:
         if spec is None or str(spec) == "builtin":
             return cls(list(BUILTIN_EXAMPLES), min(num_examples, len(BUILTIN_EXAMPLES) - 1), origin="builtin")
         spec = str(spec)

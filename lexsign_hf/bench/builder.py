@@ -81,7 +81,9 @@ def load_wlasl_index(path: str | Path) -> list[dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(data, list) or not all(isinstance(e, dict) and {"gloss", "instances"} <= e.keys() for e in data):
+    if not isinstance(data, list) or not all(
+        isinstance(e, dict) and {"gloss", "instances"} <= e.keys() for e in data
+    ):
         raise ValueError(f"{path}: expected the WLASL index, a list of objects with 'gloss' and 'instances'")
     for entry in data:
         for instance in entry["instances"]:
@@ -121,7 +123,9 @@ def build_questions(
         instances[entry["gloss"]] = entry["instances"]
     if not records:
         raise ValueError("no WLASL gloss matches an ASL-LEX entry: check the --wlasl and --asl-lex files")
-    option_texts = {gloss: describe(record, template=DESCRIPTION_TEMPLATE) for gloss, record in records.items()}
+    option_texts = {
+        gloss: describe(record, template=DESCRIPTION_TEMPLATE) for gloss, record in records.items()
+    }
     option_texts.update({gloss: text for gloss, text in (texts or {}).items() if gloss in records})
 
     summary = BenchSummary(per_type=per_type, seed=seed, distractors=distractors)
@@ -151,7 +155,10 @@ def build_questions(
             if distractors == "hard":
                 others, source = hard[gloss]
             else:
-                others, source = miner.random(gloss, np.random.default_rng([seed, int(rng.integers(2**31))])), "random"
+                others, source = (
+                    miner.random(gloss, np.random.default_rng([seed, int(rng.integers(2**31))])),
+                    "random",
+                )
             sources[source] += 1
             summary.videos[kind] = summary.videos.get(kind, 0) + 1
             questions.append((kind, gloss, instance, others, source))
@@ -186,7 +193,9 @@ def build_questions(
     ids = Counter(row["question_id"] for row in rows)
     duplicated = [qid for qid, count in ids.items() if count > 1]
     if duplicated:
-        raise ValueError(f"the WLASL index repeats video ids, e.g. {duplicated[:3]}: question ids must be unique")
+        raise ValueError(
+            f"the WLASL index repeats video ids, e.g. {duplicated[:3]}: question ids must be unique"
+        )
     summary.num_glosses = len(selected)
     summary.num_videos = len(questions)
     summary.num_questions = len(rows)
@@ -218,7 +227,9 @@ def read_option_texts(path: str | Path) -> dict[str, str]:
     return {gloss: text for gloss, (_, text) in best.items()}
 
 
-def render_card(summary: BenchSummary, template: str | Path | None = None, sources: dict[str, str] | None = None) -> DatasetCard:
+def render_card(
+    summary: BenchSummary, template: str | Path | None = None, sources: dict[str, str] | None = None
+) -> DatasetCard:
     """The dataset card: selection, shortfalls, counts, letter balance, distractor strategy, licences."""
     template = Path(template) if template else CARD_TEMPLATE
     if not template.is_file():

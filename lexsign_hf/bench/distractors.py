@@ -54,10 +54,14 @@ def load_confusion(path: str | Path) -> dict[str, dict[str, float]]:
             data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
             raise ValueError(f"{path}: not valid JSON ({error})") from None
-        classes, matrix = (data.get("classes"), data.get("matrix")) if isinstance(data, dict) else (None, None)
+        classes, matrix = (
+            (data.get("classes"), data.get("matrix")) if isinstance(data, dict) else (None, None)
+        )
         if not isinstance(classes, list) or not isinstance(matrix, list):
             raise ValueError(f"{path}: expected an object with 'classes' (list) and 'matrix' (list of lists)")
-        if len(matrix) != len(classes) or any(not isinstance(r, list) or len(r) != len(classes) for r in matrix):
+        if len(matrix) != len(classes) or any(
+            not isinstance(r, list) or len(r) != len(classes) for r in matrix
+        ):
             raise ValueError(f"{path}: 'matrix' must be {len(classes)} x {len(classes)} to match 'classes'")
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
@@ -69,11 +73,15 @@ def load_confusion(path: str | Path) -> dict[str, dict[str, float]]:
             reader = csv.DictReader(handle)
             missing = {"gloss", "predicted", "count"} - set(reader.fieldnames or [])
             if missing:
-                raise ValueError(f"{path}: missing CSV columns {sorted(missing)} (expected gloss,predicted,count)")
+                raise ValueError(
+                    f"{path}: missing CSV columns {sorted(missing)} (expected gloss,predicted,count)"
+                )
             for line, row in enumerate(reader, start=2):
                 weight = _weight(row["count"], f"{path}:{line}: count")
                 if weight and row["gloss"] != row["predicted"]:
-                    pairs[row["gloss"]][row["predicted"]] = pairs[row["gloss"]].get(row["predicted"], 0.0) + weight
+                    pairs[row["gloss"]][row["predicted"]] = (
+                        pairs[row["gloss"]].get(row["predicted"], 0.0) + weight
+                    )
     else:
         raise ValueError(f"{path}: confusion file must be .json or .csv, got {path.suffix!r}")
     return dict(pairs)
@@ -131,7 +139,11 @@ class DistractorMiner:
             if other in self.index and other != gloss
         }
         order = sorted(
-            confused, key=lambda other: (-confused[other], -similarity[self.index[other]] - tie_break[self.index[other]])
+            confused,
+            key=lambda other: (
+                -confused[other],
+                -similarity[self.index[other]] - tie_break[self.index[other]],
+            ),
         )
         chosen = self._take(gloss, order, k)
         source = "confusion"
@@ -143,7 +155,9 @@ class DistractorMiner:
 
     def random(self, gloss: str, rng: np.random.Generator, k: int = 3) -> list[str]:
         """`k` distractors drawn uniformly from the pool."""
-        return self._check(gloss, self._take(gloss, [self.glosses[i] for i in rng.permutation(len(self.glosses))], k), k)
+        return self._check(
+            gloss, self._take(gloss, [self.glosses[i] for i in rng.permutation(len(self.glosses))], k), k
+        )
 
     def _confusion_scores(self, gloss: str) -> dict[str, float]:
         scores = dict(self.confusion.get(gloss, {}))

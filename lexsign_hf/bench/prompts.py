@@ -14,6 +14,7 @@ DEFAULT_TEMPLATES = Path(__file__).with_name("prompts.yaml")
 VARIANTS: tuple[str, ...] = ("original", "simple", "complex")
 LEVELS: tuple[str, ...] = ("subunit", "gloss")
 LETTERS = "ABCD"
+CONTROLS: tuple[str, ...] = ("none", "blind", "temporal", "spatial")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,11 @@ def parse_answer(text: str, options: list[str] | None = None) -> str | None:
         return bracketed.pop()
     if options:
         normalized = _normalize(text)
-        hits = [letter for letter, option in zip(LETTERS, options, strict=False) if _normalize(option) == normalized]
+        hits = [
+            letter
+            for letter, option in zip(LETTERS, options, strict=False)
+            if _normalize(option) == normalized
+        ]
         if len(hits) == 1:
             return hits[0]
     return None

@@ -74,7 +74,9 @@ class HALIDataCollator:
             )
         array = np.asarray(row["pose"], dtype=np.float32)
         if array.ndim != 3 or array.shape[0] == 0:
-            raise ValueError(f"HALIDataCollator: row {name!r} pose must be (T>0, K, C), got shape {array.shape}.")
+            raise ValueError(
+                f"HALIDataCollator: row {name!r} pose must be (T>0, K, C), got shape {array.shape}."
+            )
         if self.max_frames is not None and array.shape[0] > self.max_frames:
             array = array[np.linspace(0, array.shape[0] - 1, self.max_frames).round().astype(int)]
         return pose_lib.to_canonical(array, row["layout"])

@@ -17,7 +17,7 @@ import csv
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ MCP_PROVENANCE_FIELDS: tuple[str, ...] = ("book", "page", "position")
 
 # Natural punctuation that ends a description fragment (Latin and CJK full-width forms).
 _FRAGMENT_DELIMITERS = re.compile(r"[,.;:!?\n\u2026\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f]+")
+_WORD_CHARACTER = re.compile(r"[^\W_]")
 _FRAGMENT_EDGE_CHARACTERS = " \t\r-\u2013\u2014\"'`\u201c\u201d\u2018\u2019"
 
 
@@ -41,9 +42,11 @@ def split_fragments(text: str) -> list[str]:
     if not isinstance(text, str):
         raise ValueError(f"split_fragments: expected a string, got {type(text).__name__}.")
     fragments = [piece.strip(_FRAGMENT_EDGE_CHARACTERS) for piece in _FRAGMENT_DELIMITERS.split(text)]
-    fragments = [piece for piece in fragments if any(char.isalnum() for char in piece)]
+    fragments = [piece for piece in fragments if _WORD_CHARACTER.search(piece)]
     if not fragments:
-        raise ValueError(f"split_fragments: description {text!r} has no words (only punctuation or whitespace).")
+        raise ValueError(
+            f"split_fragments: description {text!r} has no words (only punctuation or whitespace)."
+        )
     return fragments
 
 
@@ -72,16 +75,24 @@ class DescriptionRecord:
         for name in ("gloss", "language", "text"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"DescriptionRecord: field {name!r} must be a non-empty string, got {value!r}.")
+                raise ValueError(
+                    f"DescriptionRecord: field {name!r} must be a non-empty string, got {value!r}."
+                )
         self.gloss = self.gloss.strip()
         if self.source not in SOURCES:
-            raise ValueError(f"DescriptionRecord: field 'source' must be one of {SOURCES}, got {self.source!r}.")
+            raise ValueError(
+                f"DescriptionRecord: field 'source' must be one of {SOURCES}, got {self.source!r}."
+            )
         if not self.fragments:
             self.fragments = split_fragments(self.text)
         elif not all(isinstance(piece, str) and piece.strip() for piece in self.fragments):
-            raise ValueError(f"DescriptionRecord: field 'fragments' must be non-empty strings, got {self.fragments!r}.")
+            raise ValueError(
+                f"DescriptionRecord: field 'fragments' must be non-empty strings, got {self.fragments!r}."
+            )
         if not isinstance(self.provenance, dict):
-            raise ValueError(f"DescriptionRecord: field 'provenance' must be a mapping, got {self.provenance!r}.")
+            raise ValueError(
+                f"DescriptionRecord: field 'provenance' must be a mapping, got {self.provenance!r}."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,7 +134,9 @@ def read_description_file(
     elif suffix in (".csv", ".tsv"):
         raw = _read_csv(path, delimiter="\t" if suffix == ".tsv" else ",")
     else:
-        raise ValueError(f"{path}: unsupported description file type {suffix!r} (expected .jsonl, .csv or .tsv).")
+        raise ValueError(
+            f"{path}: unsupported description file type {suffix!r} (expected .jsonl, .csv or .tsv)."
+        )
     records = []
     for line, data in raw:
         try:
@@ -170,7 +183,9 @@ def _read_csv(path: Path, delimiter: str) -> Iterator[tuple[int, dict[str, Any]]
                 raise ValueError(f"{path}:{reader.line_num}: more fields than header columns.")
             if any(value is None for value in row.values()):
                 raise ValueError(f"{path}:{reader.line_num}: fewer fields than header columns.")
-            data: dict[str, Any] = {key: row[key] for key in ("gloss", "text", "language", "source") if key in row}
+            data: dict[str, Any] = {
+                key: row[key] for key in ("gloss", "text", "language", "source") if key in row
+            }
             data["provenance"] = {key: value for key, value in row.items() if key not in data and value != ""}
             yield reader.line_num, data
 
@@ -189,12 +204,19 @@ def _record_from_raw(data: dict[str, Any], source: str | None, language: str) ->
         provenance = {**{key: data.pop(key) for key in MCP_PROVENANCE_FIELDS if key in data}, **provenance}
         absent = [key for key in MCP_PROVENANCE_FIELDS if key not in provenance]
         if absent:
-            raise ValueError(f"mcp record for gloss {data.get('gloss')!r} lacks provenance field(s) {absent}.")
+            raise ValueError(
+                f"mcp record for gloss {data.get('gloss')!r} lacks provenance field(s) {absent}."
+            )
     for key in ("gloss", "text"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise ValueError(f"field {key!r} must be a non-empty string, got {data.get(key)!r}.")
     return DescriptionRecord.from_dict(
-        {**data, "source": record_source, "language": data.get("language") or language, "provenance": provenance}
+        {
+            **data,
+            "source": record_source,
+            "language": data.get("language") or language,
+            "provenance": provenance,
+        }
     )
 
 
@@ -222,7 +244,9 @@ class DescriptionBank:
         """Build from rows of a ``descriptions`` config (one row per gloss and source, lists of texts)."""
         bank = cls()
         for row in rows:
-            for text, fragments, provenance in zip(row["texts"], row["fragments"], row["provenance"], strict=True):
+            for text, fragments, provenance in zip(
+                row["texts"], row["fragments"], row["provenance"], strict=True
+            ):
                 bank.add(
                     DescriptionRecord(
                         gloss=row["gloss"],
@@ -230,10 +254,17 @@ class DescriptionBank:
                         source=row["source"],
                         text=text,
                         fragments=list(fragments),
-                        provenance=json.loads(provenance) if isinstance(provenance, str) else dict(provenance),
+                        provenance=json.loads(provenance)
+                        if isinstance(provenance, str)
+                        else dict(provenance),
                     )
                 )
         return bank
+
+    def filter(self, keep: Callable[[DescriptionRecord], bool]) -> DescriptionBank:
+        """A new bank with the records for which ``keep`` is true, e.g. training-only paraphrase templates:
+        ``bank.filter(lambda r: not r.provenance.get("held_out_template"))``."""
+        return DescriptionBank(record for record in self.records() if keep(record))
 
     def __len__(self) -> int:
         return sum(len(records) for sources in self._by_gloss.values() for records in sources.values())
@@ -286,7 +317,9 @@ class DescriptionBank:
         """
         by_source = self._by_gloss.get(gloss)
         if by_source is None:
-            raise ValueError(f"gloss {gloss!r} has no description (the description bank has {len(self._by_gloss)} glosses).")
+            raise ValueError(
+                f"gloss {gloss!r} has no description (the description bank has {len(self._by_gloss)} glosses)."
+            )
         allowed, weight_of = _source_weights(sources, weights)
         available = [source for source in allowed if by_source.get(source) and weight_of[source] > 0]
         if not available:
@@ -312,7 +345,9 @@ def _source_weights(
     elif isinstance(weights, Mapping):
         extra = [source for source in weights if source not in allowed]
         if extra:
-            raise ValueError(f"weights name sources {extra} that are not among the allowed sources {allowed}.")
+            raise ValueError(
+                f"weights name sources {extra} that are not among the allowed sources {allowed}."
+            )
         weight_of = {source: float(weights.get(source, 0.0)) for source in allowed}
     else:
         if len(weights) != len(allowed):

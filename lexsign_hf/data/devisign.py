@@ -73,7 +73,9 @@ def read_devisign_index(path: str | os.PathLike) -> CslIndex:
                 raise ValueError(f"{where}: field 'split' must be one of {SPLITS}, got {split!r}.")
             gloss_id, meaning = values["gloss_id"], values["meaning"]
             if meaning_of.setdefault(gloss_id, meaning) != meaning:
-                raise ValueError(f"{where}: gloss_id {gloss_id!r} has meaning {meaning!r} here but {meaning_of[gloss_id]!r} before.")
+                raise ValueError(
+                    f"{where}: gloss_id {gloss_id!r} has meaning {meaning!r} here but {meaning_of[gloss_id]!r} before."
+                )
             known_id, known_line = id_of.setdefault(meaning, (gloss_id, line))
             if known_id != gloss_id:
                 raise ValueError(
@@ -81,9 +83,13 @@ def read_devisign_index(path: str | os.PathLike) -> CslIndex:
                 )
             video_id = str(PurePosixPath(values["file"].replace("\\", "/")).with_suffix(""))
             if video_id in line_of_video:
-                raise ValueError(f"{where}: duplicate video {video_id!r} (also line {line_of_video[video_id]}).")
+                raise ValueError(
+                    f"{where}: duplicate video {video_id!r} (also line {line_of_video[video_id]})."
+                )
             line_of_video[video_id] = line
-            instances.append(CslInstance(video_id, gloss_id, meaning, values["signer"], split, values["file"]))
+            instances.append(
+                CslInstance(video_id, gloss_id, meaning, values["signer"], split, values["file"])
+            )
     if not instances:
         raise ValueError(f"DEVISIGN index {path}: no rows.")
     gloss_ids = tuple(sorted(meaning_of, key=_natural_key))

@@ -32,7 +32,8 @@ from huggingface_hub import DatasetCard
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SHARD_SIZE = 500 * 1024 * 1024
-_BATCH_ROWS = 64
+_BATCH_ROWS = 1000
+_MAX_BATCH_BYTES = 64 * 1024 * 1024
 SHARD_TEMPLATE = "{split}-{index:05d}-of-{num_shards:05d}.parquet"
 
 
@@ -74,7 +75,9 @@ def write_dataset_folder(
     if not configs:
         raise ValueError("write_dataset_folder: `configs` is empty; nothing to write.")
     if default_config is not None and default_config not in configs:
-        raise ValueError(f"write_dataset_folder: default_config {default_config!r} is not among {sorted(configs)}.")
+        raise ValueError(
+            f"write_dataset_folder: default_config {default_config!r} is not among {sorted(configs)}."
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
 
     infos = {}
@@ -92,7 +95,11 @@ def write_dataset_folder(
             _check_name(split, "split")
             num_examples, num_bytes = _write_split(config_dir, split, rows, config_features, max_shard_size)
             if num_examples == 0:  # parquet readers reject row-less shards: an empty split is left out
-                logger.warning("write_dataset_folder: split %r of config %r has no rows; not written.", split, config_name)
+                logger.warning(
+                    "write_dataset_folder: split %r of config %r has no rows; not written.",
+                    split,
+                    config_name,
+                )
                 continue
             split_dict.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=num_examples))
             data_files.append({"split": split, "path": f"data/{config_name}/{split}-*.parquet"})
@@ -140,7 +147,9 @@ def _write_split(
     writer = None
     shard_bytes = total_bytes = num_examples = 0
     try:
-        for batch in _iter_tables(rows, features, max_batch_bytes=min(max_shard_size, 64 * 1024 * 1024)):
+        for batch, num_rows, num_bytes in _iter_batches(
+            rows, features, min(max_shard_size, _MAX_BATCH_BYTES)
+        ):
             if writer is None or shard_bytes >= max_shard_size:
                 if writer is not None:
                     writer.finalize()
@@ -148,10 +157,13 @@ def _write_split(
                 tmp_paths.append(config_dir / f".{split}-{len(tmp_paths):05d}.parquet.tmp")
                 writer = ParquetWriter(features=features, path=str(tmp_paths[-1]))
                 shard_bytes = 0
-            writer.write_table(batch)
-            shard_bytes += batch.nbytes
-            total_bytes += batch.nbytes
-            num_examples += batch.num_rows
+            if isinstance(batch, pa.Table):
+                writer.write_table(batch)
+            else:
+                writer.write_batch(batch)
+            shard_bytes += num_bytes
+            total_bytes += num_bytes
+            num_examples += num_rows
         if writer is not None:
             writer.finalize()
             writer.close()
@@ -169,26 +181,59 @@ def _write_split(
     return num_examples, total_bytes
 
 
-def _iter_tables(
+def _iter_batches(
     rows: datasets.Dataset | Iterable[Mapping[str, Any]], features: datasets.Features, max_batch_bytes: int
-) -> Iterator[pa.Table]:
-    """Yield pyarrow tables of at most 64 rows and about ``max_batch_bytes``, encoded with ``features``."""
+) -> Iterator[tuple[pa.Table | dict[str, list], int, int]]:
+    """Yield (batch, rows, approximate bytes): Arrow tables of a `Dataset`, or encoded column dicts of plain rows.
+
+    A batch holds at most ``_BATCH_ROWS`` rows and about ``max_batch_bytes``, so large pose arrays stay bounded.
+    """
     if isinstance(rows, datasets.Dataset):
         if rows.features != features:
             rows = rows.cast(features)
-        yield from rows.with_format("arrow").iter(batch_size=_BATCH_ROWS)
+        for table in rows.with_format("arrow").iter(batch_size=_BATCH_ROWS):
+            yield table, table.num_rows, table.nbytes
         return
-    batch: list[dict[str, Any]] = []
-    batch_bytes = 0
+    columns: dict[str, list] = {name: [] for name in features}
+    num_rows = num_bytes = 0
     for row in rows:
         _check_columns(row, features)
-        batch.append(dict(row))
-        batch_bytes += sum(value.nbytes if isinstance(value, np.ndarray) else 8 for value in row.values())
-        if len(batch) == _BATCH_ROWS or batch_bytes >= max_batch_bytes:
-            yield datasets.Dataset.from_list(batch, features=features).data.table
-            batch, batch_bytes = [], 0
-    if batch:
-        yield datasets.Dataset.from_list(batch, features=features).data.table
+        for name in features:
+            value = row[name]
+            columns[name].append(value)
+            num_bytes += (
+                value.nbytes if isinstance(value, np.ndarray) else len(value) if isinstance(value, str) else 8
+            )
+        num_rows += 1
+        if num_rows == _BATCH_ROWS or num_bytes >= max_batch_bytes:
+            yield _encode_columns(columns, features), num_rows, num_bytes
+            columns = {name: [] for name in features}
+            num_rows = num_bytes = 0
+    if num_rows:
+        yield _encode_columns(columns, features), num_rows, num_bytes
+
+
+def _encode_columns(columns: dict[str, list], features: datasets.Features) -> dict[str, list]:
+    """Encode only what needs it: class names to ids (ids are range-checked); other columns pass as they are."""
+    encoded = {}
+    for name, values in columns.items():
+        feature = features[name]
+        if isinstance(feature, datasets.ClassLabel):
+            encoded[name] = [feature.encode_example(value) for value in values]
+        elif _is_plain(feature):
+            encoded[name] = values
+        else:
+            encoded[name] = [feature.encode_example(value) if value is not None else None for value in values]
+    return encoded
+
+
+def _is_plain(feature: Any) -> bool:
+    """Whether values of ``feature`` are stored as given (no encoding step)."""
+    if isinstance(feature, datasets.List):
+        return _is_plain(feature.feature)
+    return isinstance(
+        feature, datasets.Value | datasets.Array2D | datasets.Array3D | datasets.Array4D | datasets.Array5D
+    )
 
 
 def _check_columns(row: Mapping[str, Any], features: datasets.Features) -> None:
@@ -205,10 +250,14 @@ def _as_card(card: DatasetCard | str) -> DatasetCard:
     if isinstance(card, DatasetCard):
         return DatasetCard(card.content)  # a copy: the caller's card keeps its own YAML
     if not isinstance(card, str):
-        raise ValueError(f"write_dataset_folder: `card` must be a DatasetCard or markdown text, got {type(card)}.")
+        raise ValueError(
+            f"write_dataset_folder: `card` must be a DatasetCard or markdown text, got {type(card)}."
+        )
     return DatasetCard(card if card.lstrip().startswith("---") else f"---\n{{}}\n---\n{card}")
 
 
 def _check_name(name: str, kind: str) -> None:
     if not name or not all(char.isalnum() or char in "_-." for char in name) or name.startswith("."):
-        raise ValueError(f"write_dataset_folder: invalid {kind} name {name!r} (use letters, digits, '_', '-', '.').")
+        raise ValueError(
+            f"write_dataset_folder: invalid {kind} name {name!r} (use letters, digits, '_', '-', '.')."
+        )

@@ -58,7 +58,9 @@ def find_pose_files(directory: str | os.PathLike) -> dict[str, Path]:
 
     def add(video_id: str, path: Path) -> None:
         if video_id in found:
-            raise ValueError(f"pose folder {directory}: two files for video_id {video_id!r}: {found[video_id]} and {path}.")
+            raise ValueError(
+                f"pose folder {directory}: two files for video_id {video_id!r}: {found[video_id]} and {path}."
+            )
         found[video_id] = path
 
     for root, folders, files in os.walk(directory):
@@ -79,23 +81,28 @@ def find_pose_files(directory: str | os.PathLike) -> dict[str, Path]:
 class PoseCache:
     """Poses of ``files`` (video id → path) read once into ``cache_dir``; index it by video id after `prepare`."""
 
-    def __init__(self, files: Mapping[str, Path], cache_dir: str | os.PathLike, chunk_size: int = 256) -> None:
+    def __init__(
+        self, files: Mapping[str, Path], cache_dir: str | os.PathLike, chunk_size: int = 256
+    ) -> None:
         self.files = dict(sorted(files.items()))
         self.cache_dir = Path(cache_dir)
         self.chunk_size = chunk_size
         self._tables: list[pa.Table] = []
         self._position: dict[str, tuple[int, int]] = {}
+        self.num_read = 0
 
     def prepare(self, progress: bool = True) -> int:
         """Read every file not already cached (reusing complete, unchanged chunks); return how many were read."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         video_ids = list(self.files)
-        chunks = [video_ids[start : start + self.chunk_size] for start in range(0, len(video_ids), self.chunk_size)]
+        chunks = [
+            video_ids[start : start + self.chunk_size] for start in range(0, len(video_ids), self.chunk_size)
+        ]
         for entry in self.cache_dir.iterdir():
             match = re.fullmatch(r"chunk-(\d+)\.(arrow|json)", entry.name)
             if entry.name.startswith(".") or (match and int(match.group(1)) >= len(chunks)):
                 entry.unlink()
-        read = 0
+        self.num_read = 0
         with tqdm(total=len(video_ids), desc="reading poses", unit="file", disable=not progress) as bar:
             for index, chunk in enumerate(chunks):
                 manifest = self._manifest(chunk)
@@ -107,7 +114,7 @@ class PoseCache:
                     tmp = manifest_path.with_name(f".{manifest_path.name}.tmp")
                     tmp.write_text(json.dumps(manifest), encoding="utf-8")
                     os.replace(tmp, manifest_path)
-                    read += len(chunk)
+                    self.num_read += len(chunk)
                 bar.update(len(chunk))
         self._tables = [
             pa.ipc.open_file(pa.memory_map(str(self.cache_dir / f"chunk-{index:05d}.arrow"))).read_all()
@@ -118,7 +125,7 @@ class PoseCache:
             for index, table in enumerate(self._tables)
             for row, video_id in enumerate(table.column("video_id").to_pylist())
         }
-        return read
+        return self.num_read
 
     def close(self) -> None:
         """Release the memory-mapped chunks."""
@@ -134,7 +141,9 @@ class PoseCache:
         table = self._tables[chunk]
         shape = table.column("shape")[row].as_py()
         data = np.frombuffer(table.column("data")[row].as_buffer(), dtype=np.float32).reshape(shape)
-        return StoredPose(data=data, layout=table.column("layout")[row].as_py(), fps=table.column("fps")[row].as_py())
+        return StoredPose(
+            data=data, layout=table.column("layout")[row].as_py(), fps=table.column("fps")[row].as_py()
+        )
 
     def layouts(self) -> Counter:
         return Counter(layout for table in self._tables for layout in table.column("layout").to_pylist())
@@ -156,7 +165,9 @@ class PoseCache:
             sequence = pose_lib.read_pose(self.files[video_id])
             data = np.ascontiguousarray(sequence.data, dtype=np.float32)
             if data.ndim != 3 or data.shape[0] == 0:
-                raise ValueError(f"{self.files[video_id]}: expected (T>0, K, C) keypoints, got shape {data.shape}.")
+                raise ValueError(
+                    f"{self.files[video_id]}: expected (T>0, K, C) keypoints, got shape {data.shape}."
+                )
             if not np.isfinite(data).all():
                 raise ValueError(f"{self.files[video_id]}: keypoints contain NaN or infinite values.")
             columns["video_id"].append(video_id)

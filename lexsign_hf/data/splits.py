@@ -29,15 +29,22 @@ class ZSSLRSpec:
     num_test: int
 
 
-ASL_ZSSLR = ZSSLRSpec(seen_sizes={"asl1000": 1000, "asl300": 300, "asl100": 100}, num_validation=400, num_test=600)
-CSL_ZSSLR = ZSSLRSpec(seen_sizes={"csl1000": 983, "csl300": 299, "csl100": 100}, num_validation=344, num_test=551)
+ASL_ZSSLR = ZSSLRSpec(
+    seen_sizes={"asl1000": 1000, "asl300": 300, "asl100": 100}, num_validation=400, num_test=600
+)
+CSL_ZSSLR = ZSSLRSpec(
+    seen_sizes={"csl1000": 983, "csl300": 299, "csl100": 100}, num_validation=344, num_test=551
+)
 
 
 @dataclass(frozen=True)
 class ZSSLRPartition:
-    """Class partition shared by a family of settings; class tuples keep the order of the input class list."""
+    """Class partition shared by a family of settings; class tuples keep the order of the input class list.
 
-    seed: int
+    ``seed`` is None for a fixed published partition (ASL-Text).
+    """
+
+    seed: int | None
     unseen_validation: tuple[str, ...]
     unseen_test: tuple[str, ...]
     seen: Mapping[str, tuple[str, ...]]
@@ -115,7 +122,11 @@ def zsslr_instance_splits(
 
 
 def held_out_fraction(
-    instances: Iterable[T], gloss_of: Callable[[T], str], key_of: Callable[[T], str], fraction: float, seed: int
+    instances: Iterable[T],
+    gloss_of: Callable[[T], str],
+    key_of: Callable[[T], str],
+    fraction: float,
+    seed: int,
 ) -> set[str]:
     """Keys of a seeded ``fraction`` of each class's instances (at least one when a class has two or more).
 

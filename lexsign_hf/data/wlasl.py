@@ -36,7 +36,10 @@ DOWNLOADS: dict[str, tuple[str, str]] = {
         "31ba5a5c421bdbff87494ee22ca6d4e276a8dfac44f43cc9a58b76ed1c4cd684",
     ),
     **{
-        f"nslt_{size}.json": (f"{_REPOSITORY}/180e0b517dd6483e0b6aa5a0a27d92b47b2989bb/code/I3D/preprocess/nslt_{size}.json", digest)
+        f"nslt_{size}.json": (
+            f"{_REPOSITORY}/180e0b517dd6483e0b6aa5a0a27d92b47b2989bb/code/I3D/preprocess/nslt_{size}.json",
+            digest,
+        )
         for size, digest in (
             (100, "aaa4bb4300e4efd50e162d8b7aad00486ddf76cd0f74f1236a9cd774a3871a77"),
             (300, "bf89c8e3f3cf58880b4bce6033d47b735fc8b26673bc69168dc5eae564ad10ae"),
@@ -111,7 +114,9 @@ def resolve_index_path(path: str | os.PathLike) -> Path:
     if path.is_dir():
         path = path / INDEX_FILE_NAME
     if not path.is_file():
-        raise FileNotFoundError(f"WLASL index {path} does not exist (give WLASL_v0.3.json or the folder holding it).")
+        raise FileNotFoundError(
+            f"WLASL index {path} does not exist (give WLASL_v0.3.json or the folder holding it)."
+        )
     return path
 
 
@@ -127,14 +132,20 @@ def read_wlasl_index(path: str | os.PathLike) -> WlaslIndex:
     except json.JSONDecodeError as error:
         raise ValueError(f"WLASL index {path}: invalid JSON ({error.msg} at line {error.lineno}).") from None
     if not isinstance(content, list) or not content:
-        raise ValueError(f"WLASL index {path}: expected a non-empty JSON list of {{'gloss', 'instances'}} entries.")
+        raise ValueError(
+            f"WLASL index {path}: expected a non-empty JSON list of {{'gloss', 'instances'}} entries."
+        )
     glosses: list[str] = []
     instances: list[WlaslInstance] = []
     seen_glosses: dict[str, int] = {}
     seen_videos: dict[str, str] = {}
     for class_id, entry in enumerate(content):
         where = f"WLASL index {path}: entry {class_id}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("gloss"), str) or not entry["gloss"].strip():
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("gloss"), str)
+            or not entry["gloss"].strip()
+        ):
             raise ValueError(f"{where}: expected an object with a non-empty string 'gloss'.")
         gloss = entry["gloss"].strip()
         if gloss in seen_glosses:
@@ -164,7 +175,13 @@ def _parse_instance(raw: object, gloss: str, class_id: int, where: str) -> Wlasl
     if raw.get("split") not in SPLITS:
         raise ValueError(f"{where}: field 'split' must be one of {SPLITS}, got {raw.get('split')!r}.")
     numbers = {}
-    for name, default in (("signer_id", None), ("fps", 25), ("frame_start", 1), ("frame_end", -1), ("variation_id", 0)):
+    for name, default in (
+        ("signer_id", None),
+        ("fps", 25),
+        ("frame_start", 1),
+        ("frame_end", -1),
+        ("variation_id", 0),
+    ):
         value = raw.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{where}: field {name!r} must be a number, got {value!r}.")
@@ -215,7 +232,9 @@ def read_nslt(path: str | os.PathLike, num_classes: int | None = None) -> dict[s
             raise ValueError(f"{where}: field 'subset' must be one of {SPLITS}.")
         action = value.get("action")
         if not (isinstance(action, list) and len(action) == 3 and all(isinstance(x, int) for x in action)):
-            raise ValueError(f"{where}: field 'action' must be [class_id, frame_start, frame_end], got {action!r}.")
+            raise ValueError(
+                f"{where}: field 'action' must be [class_id, frame_start, frame_end], got {action!r}."
+            )
         if action[0] < 0 or (num_classes is not None and action[0] >= num_classes):
             raise ValueError(f"{where}: class id {action[0]} is outside [0, {num_classes}).")
         entries[video_id] = NsltEntry(video_id, value["subset"], action[0], action[1], action[2])
@@ -249,6 +268,8 @@ def download_wlasl(
         actual = sha256_of(tmp)
         if actual != expected:
             tmp.unlink()
-            raise ValueError(f"download_wlasl: {url} has sha256 {actual}, expected {expected}; file discarded.")
+            raise ValueError(
+                f"download_wlasl: {url} has sha256 {actual}, expected {expected}; file discarded."
+            )
         os.replace(tmp, target)
     return out_dir

@@ -17,25 +17,45 @@ def register(subparsers) -> None:
         "restricted by default to the glosses of --config that are not in --exclude-config (asl1000 \\ asl300).",
     )
     parser.add_argument("--model", required=True, help="Qwen2.5-VL checkpoint: local folder or Hub id")
-    parser.add_argument("--dataset", required=True, help="LexSign dataset folder or Hub repo (rows gloss, video_id)")
+    parser.add_argument(
+        "--dataset", required=True, help="LexSign dataset folder or Hub repo (rows gloss, video_id)"
+    )
     parser.add_argument("--videos", required=True, help="folder of <video_id>.mp4 files")
     parser.add_argument("--out", required=True, help="output folder (adapter/, checkpoints/, merged/)")
-    parser.add_argument("--config", default="asl1000", help="config whose training glosses are used (default asl1000)")
-    parser.add_argument("--exclude-config", default="asl300", help="drop this config's glosses ('' keeps all)")
-    parser.add_argument("--glosses", type=Path, help="text file with one gloss per line (overrides the default set)")
-    parser.add_argument("--descriptions", nargs="*", default=[], help="description JSONL/CSV files "
-                        "(default: the dataset's 'descriptions' config)")
-    parser.add_argument("--sources", nargs="*", choices=("mcp", "agp", "phon"), help="description sources to train on")
+    parser.add_argument(
+        "--config", default="asl1000", help="config whose training glosses are used (default asl1000)"
+    )
+    parser.add_argument(
+        "--exclude-config", default="asl300", help="drop this config's glosses ('' keeps all)"
+    )
+    parser.add_argument(
+        "--glosses", type=Path, help="text file with one gloss per line (overrides the default set)"
+    )
+    parser.add_argument(
+        "--descriptions",
+        nargs="*",
+        default=[],
+        help="description JSONL/CSV files (default: the dataset's 'descriptions' config)",
+    )
+    parser.add_argument(
+        "--sources", nargs="*", choices=("mcp", "agp", "phon"), help="description sources to train on"
+    )
     parser.add_argument("--language", default="asl")
-    parser.add_argument("--template", help="description prompt template file (default: the built-in AGP prompt)")
-    parser.add_argument("--examples", help="in-context examples: 'builtin', a description file, or phon:ASL_LEX_CSV")
+    parser.add_argument(
+        "--template", help="description prompt template file (default: the built-in AGP prompt)"
+    )
+    parser.add_argument(
+        "--examples", help="in-context examples: 'builtin', a description file, or phon:ASL_LEX_CSV"
+    )
     parser.add_argument("--fps", type=float, default=5.0, help="frame sampling rate (default 5)")
     parser.add_argument("--max-frames", type=int, default=16, help="central frames kept (default 16)")
     parser.add_argument("--max-length", type=int, help="reject examples longer than this many tokens")
     parser.add_argument("--lora-r", type=int, default=16)
     parser.add_argument("--lora-alpha", type=int, default=32)
     parser.add_argument("--lora-dropout", type=float, default=0.05)
-    parser.add_argument("--target-modules", help="regex or comma list of modules (default: language-model projections)")
+    parser.add_argument(
+        "--target-modules", help="regex or comma list of modules (default: language-model projections)"
+    )
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--max-steps", type=int, default=-1)
@@ -47,8 +67,12 @@ def register(subparsers) -> None:
     parser.add_argument("--bf16", choices=("auto", "yes", "no"), default="auto")
     parser.add_argument("--workers", type=int, default=0, help="dataloader workers")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--merge", action="store_true", help="also save the base model with the adapter merged in")
-    parser.add_argument("--base-model-id", help="Hub id of the base model for the card (when --model is a folder)")
+    parser.add_argument(
+        "--merge", action="store_true", help="also save the base model with the adapter merged in"
+    )
+    parser.add_argument(
+        "--base-model-id", help="Hub id of the base model for the card (when --model is a folder)"
+    )
     parser.set_defaults(func=run_finetune)
 
 
@@ -59,7 +83,9 @@ def run_finetune(args: argparse.Namespace) -> int:
     if args.glosses:
         if not args.glosses.is_file():
             raise FileNotFoundError(f"--glosses file not found: {args.glosses}")
-        glosses = [line.strip() for line in args.glosses.read_text(encoding="utf-8").splitlines() if line.strip()]
+        glosses = [
+            line.strip() for line in args.glosses.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
         if not glosses:
             raise ValueError(f"--glosses file {args.glosses} lists no gloss")
     target = args.target_modules or LANGUAGE_TARGET_MODULES

@@ -34,7 +34,9 @@ class VideoChatCollator:
             tokens or the answer), naming the video.
     """
 
-    def __init__(self, processor: Any, frame_policy: FramePolicy | None = None, max_length: int | None = None):
+    def __init__(
+        self, processor: Any, frame_policy: FramePolicy | None = None, max_length: int | None = None
+    ):
         self.processor = processor
         self.tokenizer = getattr(processor, "tokenizer", processor)
         if self.tokenizer.pad_token_id is None:
@@ -59,10 +61,16 @@ class VideoChatCollator:
         count = len(clip.frames)
         metadata = {"total_num_frames": count, "fps": clip.fps, "frames_indices": list(range(count))}
         encoded = self.processor(
-            text=[prompt], videos=[clip.frames], video_metadata=[metadata], do_sample_frames=False, return_tensors="pt"
+            text=[prompt],
+            videos=[clip.frames],
+            video_metadata=[metadata],
+            do_sample_frames=False,
+            return_tensors="pt",
         )
         encoded.pop("video_metadata", None)
-        answer_ids = torch.tensor(self.tokenizer(answer, add_special_tokens=False)["input_ids"], dtype=torch.long)
+        answer_ids = torch.tensor(
+            self.tokenizer(answer, add_special_tokens=False)["input_ids"], dtype=torch.long
+        )
         prompt_length = encoded["input_ids"].shape[1]
         length = prompt_length + len(answer_ids)
         if self.max_length is not None and length > self.max_length:
@@ -75,7 +83,11 @@ class VideoChatCollator:
         for key, value in encoded.items():
             value = torch.as_tensor(value)
             if value.dim() == 2 and value.shape == (1, prompt_length):
-                extension = answer_ids if key == "input_ids" else torch.full_like(answer_ids, int(key == "attention_mask"))
+                extension = (
+                    answer_ids
+                    if key == "input_ids"
+                    else torch.full_like(answer_ids, int(key == "attention_mask"))
+                )
                 tokens[key] = torch.cat([value[0], extension.to(value.dtype)])
             else:
                 visual[key] = value
@@ -87,7 +99,10 @@ class VideoChatCollator:
         padding = {"input_ids": self.tokenizer.pad_token_id, "labels": IGNORE_INDEX}
         batch = {
             key: torch.stack(
-                [torch.cat([t[key], t[key].new_full((longest - len(t[key]),), padding.get(key, 0))]) for t, _ in encoded]
+                [
+                    torch.cat([t[key], t[key].new_full((longest - len(t[key]),), padding.get(key, 0))])
+                    for t, _ in encoded
+                ]
             )
             for key in encoded[0][0]
         }

@@ -47,7 +47,13 @@ logger = logging.getLogger(__name__)
 LANGUAGE_TARGET_MODULES = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 METADATA_FILE = "lexsign_finetune.json"
 CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "qwen_vl_lora_adapter.md.jinja"
-_FINGERPRINT_KEYS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "vocab_size")
+_FINGERPRINT_KEYS = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "vocab_size",
+)
 
 
 @dataclass
@@ -106,45 +112,41 @@ def load_base_model(model_name_or_path: str, dtype: torch.dtype | str = "auto"):
     if (path.is_absolute() or path.exists()) and not (path / "config.json").is_file():
         raise FileNotFoundError(f"no Hugging Face checkpoint (config.json) at {path}")
     if dtype == "auto":
-        dtype = torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
+        dtype = (
+            torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
+        )
     model = Qwen2_5_VLForConditionalGeneration.from_pretrained(str(model_name_or_path), dtype=dtype)
     processor = AutoProcessor.from_pretrained(str(model_name_or_path))
     return model, processor
 
 
-def add_lora(model, r: int = 16, alpha: int = 32, dropout: float = 0.05, target_modules=LANGUAGE_TARGET_MODULES):
+def add_lora(
+    model, r: int = 16, alpha: int = 32, dropout: float = 0.05, target_modules=LANGUAGE_TARGET_MODULES
+):
     """Wrap `model` in a PEFT LoRA (`task_type=CAUSAL_LM`); only the adapter weights train."""
     from peft import LoraConfig, get_peft_model
 
-    config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules, task_type="CAUSAL_LM")
+    config = LoraConfig(
+        r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules, task_type="CAUSAL_LM"
+    )
     return get_peft_model(model, config)
 
 
-def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
-    """Train a LoRA adapter on video–description pairs, save it (+ card), optionally merge it."""
-    from transformers import Trainer, TrainingArguments, set_seed
+def build_trainer(model, processor, train_dataset, config: LoraFinetuneConfig):
+    """The `Trainer` of the recipe for an already LoRA-wrapped `model` (checkpoints in `output_dir/checkpoints`).
 
-    set_seed(config.seed)
-    output_dir = Path(config.output_dir)
-    glosses = config.glosses or leakage_free_glosses(config.dataset, config.config, config.exclude_config, config.split)
-    bank = load_description_bank(config.dataset, config.description_files)
-    rows = load_index_rows(config.dataset, config.config, config.split)
-    examples, counts = collect_examples(rows, glosses, config.videos_dir, bank, config.sources)
-    template = describe_template(config.prompt_template)
-    pool = ExamplePool.from_spec(config.examples, seed=config.seed)
-    train_dataset = DescriptionPairs(
-        examples, bank, template, pool, language=config.language, sources=config.sources, seed=config.seed
-    )
+    `train_dataset` yields `{"video", "span", "prompt", "text"}` examples (`DescriptionPairs` or a plain list).
+    """
+    from transformers import Trainer, TrainingArguments
 
-    model, processor = load_base_model(config.model)
     model.config.use_cache = False
-    model = add_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout, config.target_modules)
     use_cuda = torch.cuda.is_available()
     bf16 = config.bf16 if config.bf16 is not None else use_cuda and torch.cuda.is_bf16_supported()
-    collator = VideoChatCollator(processor, FramePolicy(fps=config.fps, max_frames=config.max_frames), config.max_length)
-    checkpoints = output_dir / "checkpoints"
+    collator = VideoChatCollator(
+        processor, FramePolicy(fps=config.fps, max_frames=config.max_frames), config.max_length
+    )
     arguments = TrainingArguments(
-        output_dir=str(checkpoints),
+        output_dir=str(Path(config.output_dir) / "checkpoints"),
         per_device_train_batch_size=config.per_device_train_batch_size,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         learning_rate=config.learning_rate,
@@ -156,15 +158,38 @@ def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
         save_steps=config.save_steps,
         save_total_limit=2,
         bf16=bf16,
-        gradient_checkpointing=config.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False},
+        **_checkpointing_arguments(config.gradient_checkpointing),
         remove_unused_columns=False,
         dataloader_num_workers=config.dataloader_num_workers,
         report_to="none",
         seed=config.seed,
         use_cpu=not use_cuda,
     )
-    trainer = Trainer(model=model, args=arguments, train_dataset=train_dataset, data_collator=collator)
+    return Trainer(model=model, args=arguments, train_dataset=train_dataset, data_collator=collator)
+
+
+def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
+    """Train a LoRA adapter on video–description pairs, save it (+ card), optionally merge it."""
+    from transformers import set_seed
+
+    set_seed(config.seed)
+    output_dir = Path(config.output_dir)
+    glosses = config.glosses or leakage_free_glosses(
+        config.dataset, config.config, config.exclude_config, config.split
+    )
+    bank = load_description_bank(config.dataset, config.description_files)
+    rows = load_index_rows(config.dataset, config.config, config.split)
+    examples, counts = collect_examples(rows, glosses, config.videos_dir, bank, config.sources)
+    template = describe_template(config.prompt_template)
+    pool = ExamplePool.from_spec(config.examples, seed=config.seed)
+    train_dataset = DescriptionPairs(
+        examples, bank, template, pool, language=config.language, sources=config.sources, seed=config.seed
+    )
+
+    model, processor = load_base_model(config.model)
+    model = add_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout, config.target_modules)
+    trainer = build_trainer(model, processor, train_dataset, config)
+    checkpoints = Path(trainer.args.output_dir)
     resume = any(checkpoints.glob("checkpoint-*"))
     train_output = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics = {key: float(value) for key, value in train_output.metrics.items()}
@@ -192,6 +217,20 @@ def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
     merged_dir = merge_adapter(model, processor, output_dir / "merged") if config.merge else None
     _write_json(output_dir / "training_summary.json", {**metadata, "glosses": len(glosses)})
     return FinetuneResult(adapter_dir, merged_dir, metrics, counts)
+
+
+def _checkpointing_arguments(enabled: bool) -> dict[str, Any]:
+    """Gradient checkpointing flags under their current `TrainingArguments` names (renamed in transformers 5.2x)."""
+    from dataclasses import fields
+
+    from transformers import TrainingArguments
+
+    prefix = (
+        "activation"
+        if "activation_checkpointing" in {f.name for f in fields(TrainingArguments)}
+        else "gradient"
+    )
+    return {f"{prefix}_checkpointing": enabled, f"{prefix}_checkpointing_kwargs": {"use_reentrant": False}}
 
 
 def fingerprint(config) -> dict[str, Any]:
@@ -247,12 +286,14 @@ def check_adapter_compatible(model, adapter_dir: str | Path) -> None:
         raise FileNotFoundError(f"no PEFT adapter (adapter_config.json) in {adapter_dir}")
     adapter_config = json.loads(config_file.read_text(encoding="utf-8"))
     recorded_base = adapter_config.get("base_model_name_or_path")
-    given_base = getattr(model.config, "_name_or_path", None)
+    given_base = getattr(model.config, "_name_or_path", None) or "the given model"
     metadata_file = adapter_dir / METADATA_FILE
     if metadata_file.is_file():
         recorded = json.loads(metadata_file.read_text(encoding="utf-8")).get("base_fingerprint") or {}
         actual = fingerprint(model.config)
-        differing = {key: (recorded[key], actual.get(key)) for key in recorded if recorded[key] != actual.get(key)}
+        differing = {
+            key: (recorded[key], actual.get(key)) for key in recorded if recorded[key] != actual.get(key)
+        }
         if differing:
             details = ", ".join(f"{key}: adapter {a!r} vs model {b!r}" for key, (a, b) in differing.items())
             raise ValueError(
@@ -268,7 +309,8 @@ def check_adapter_compatible(model, adapter_dir: str | Path) -> None:
                 module_name, matrix = match.groups()
                 shape = handle.get_slice(key).get_shape()
                 _check_module(model, module_name, matrix, shape, adapter_dir, recorded_base, given_base)
-    if recorded_base and given_base and Path(str(recorded_base)).name != Path(str(given_base)).name:
+    known_base = getattr(model.config, "_name_or_path", None)
+    if recorded_base and known_base and Path(str(recorded_base)).name != Path(str(known_base)).name:
         warnings.warn(
             f"adapter {adapter_dir} records base model {recorded_base!r}; loading it on {given_base!r} "
             "(shapes match)",

@@ -1,0 +1,39 @@
+"""MCP: manually curated descriptions from dictionaries (`lexsign mcp ingest|correct|retrieve|app`).
+
+A dictionary's OCR text is ingested with page/line positions (`ocr`), optionally corrected page-wise by an LLM
+(`correct`), split into entries (`entries`), searched per gloss (`retrieve`), and an annotator picks the entry
+that matches the sign in a Gradio app (`app`); choices are saved as `mcp` description records (`annotations`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "OcrLine": "ocr",
+    "ingest": "ocr",
+    "ingest_pdf": "ocr",
+    "ingest_text": "ocr",
+    "read_lines": "ocr",
+    "write_lines": "ocr",
+    "CorrectionReport": "correct",
+    "correct_book": "correct",
+    "DictionaryEntry": "entries",
+    "parse_entries": "entries",
+    "BM25": "retrieve",
+    "Candidate": "retrieve",
+    "CandidateIndex": "retrieve",
+    "Retrieval": "retrieve",
+    "save_choice": "annotations",
+    "SignMedia": "app",
+    "build_app": "app",
+    "read_retrievals": "app",
+    "render_canonical_gif": "render",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -8,7 +8,11 @@ blocks), a byte-level BPE tokenizer trained locally with Qwen's special tokens, 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -163,6 +167,18 @@ def build_tiny_causal_lm(path: str | Path, seed: int = 0) -> Path:
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+@functools.cache
+def cached_tiny_checkpoint(kind: str = "qwen2_5_vl") -> Path:
+    """A tiny checkpoint built once per process in a temporary folder (removed at exit); `kind`:
+    `"qwen2_5_vl"` or `"causal_lm"`. Treat it as read-only: other tests share it."""
+    builders = {"qwen2_5_vl": build_tiny_qwen2_5_vl, "causal_lm": build_tiny_causal_lm}
+    if kind not in builders:
+        raise ValueError(f"kind must be one of {sorted(builders)}, got {kind!r}")
+    folder = Path(tempfile.mkdtemp(prefix=f"lexsign-tiny-{kind}-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return builders[kind](folder / kind)
 
 
 def write_test_clips(

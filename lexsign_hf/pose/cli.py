@@ -12,8 +12,12 @@ from .readers import read_pose
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("pose", help="inspect pose / keypoint files")
     commands = parser.add_subparsers(dest="pose_command", metavar="COMMAND", required=True)
-    info = commands.add_parser("info", help="layout, frames, keypoints, fps and canonical parts of a pose file")
-    info.add_argument("file", help=".pose, .npy/.npz, OpenPose JSON folder, MMPose/COCO-WholeBody .json or .parquet")
+    info = commands.add_parser(
+        "info", help="layout, frames, keypoints, fps and canonical parts of a pose file"
+    )
+    info.add_argument(
+        "file", help=".pose, .npy/.npz, OpenPose JSON folder, MMPose/COCO-WholeBody .json or .parquet"
+    )
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(func=pose_info)
 

@@ -243,11 +243,15 @@ def detect_layout(num_keypoints: int, header: PoseHeader | None = None) -> str:
             if layout.header_index(components) is not None:
                 return name
         found = ", ".join(f"{name} ({len(points)})" for name, points in components)
-        raise ValueError(f"unknown pose layout: header components [{found}]; expected the components of one of {_expected()}")
+        raise ValueError(
+            f"unknown pose layout: header components [{found}]; expected the components of one of {_expected()}"
+        )
     for name, layout in LAYOUTS.items():
         if layout.num_keypoints == num_keypoints:
             return name
-    raise ValueError(f"unknown pose layout: {num_keypoints} keypoints per frame; expected one of {_expected()}")
+    raise ValueError(
+        f"unknown pose layout: {num_keypoints} keypoints per frame; expected one of {_expected()}"
+    )
 
 
 def to_canonical(array: np.ndarray, layout: str) -> np.ndarray:

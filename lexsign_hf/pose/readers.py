@@ -71,7 +71,9 @@ def read_pose(path: str | Path, default_fps: float = DEFAULT_FPS) -> PoseSequenc
         return read_openpose_folder(path, default_fps)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise ValueError(f"{path}: unsupported pose file type {path.suffix!r}; expected one of {sorted(_READERS)}")
+        raise ValueError(
+            f"{path}: unsupported pose file type {path.suffix!r}; expected one of {sorted(_READERS)}"
+        )
     return reader(path, default_fps)
 
 
@@ -86,13 +88,15 @@ def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence
     except Exception as error:  # pose-format surfaces corrupt bytes as struct/Type/Value/Index errors
         raise ValueError(f"{path}: not a readable .pose file ({type(error).__name__}: {error})") from error
     frames = body.data.shape[0]
-    if round(header.version, 3) == 0.1:  # v0.1 infers the frame count from the file size: check the stored one
+    if round(header.version, 3) == 0.1:  # v0.1 infers the frame count from the file size: check it
         stored_frames = struct.unpack_from("<HH", buffer, body_offset)[1]
         complete = frames % 65536 == stored_frames and reader.bytes_left() == 0
     else:
         complete = reader.bytes_left() == 0
     if not complete:
-        raise ValueError(f"{path}: truncated or corrupt .pose file (body size does not match its {frames} frames)")
+        raise ValueError(
+            f"{path}: truncated or corrupt .pose file (body size does not match its {frames} frames)"
+        )
     layout = _detect(path, header.total_points(), header)
     index = LAYOUTS[layout].header_index([(c.name, c.points) for c in header.components])
     data, confidence = body.data, np.asarray(body.confidence, dtype=np.float64)
@@ -135,7 +139,9 @@ def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
         array = array[:, 0]
         confidence = confidence[:, 0] if confidence is not None and confidence.ndim == 3 else confidence
     if array.ndim != 3 or array.shape[-1] not in (2, 3, 4):
-        raise ValueError(f"{path}: field 'keypoints' has shape {array.shape}; expected (frames, keypoints, 2|3|4)")
+        raise ValueError(
+            f"{path}: field 'keypoints' has shape {array.shape}; expected (frames, keypoints, 2|3|4)"
+        )
     layout = layout or _detect(path, array.shape[1])
     spec = LAYOUTS.get(layout)
     if spec is None or spec.num_keypoints != array.shape[1]:
@@ -205,7 +211,9 @@ def read_kaggle_parquet(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSeq
         offset += len(component.points)
     unknown = sorted(map(str, set(table["type"]) - set(KAGGLE_TYPES)))
     if unknown:
-        raise ValueError(f"{path}: field 'type' has unknown value(s) {unknown}; expected {sorted(KAGGLE_TYPES)}")
+        raise ValueError(
+            f"{path}: field 'type' has unknown value(s) {unknown}; expected {sorted(KAGGLE_TYPES)}"
+        )
     components = table["type"].map(KAGGLE_TYPES)
     landmark = _floats(path, "landmark_index", table["landmark_index"].to_numpy(), (-1,))
     if not np.isfinite(landmark).all() or (landmark != landmark.round()).any():
@@ -263,7 +271,9 @@ def _floats(path: Path, field: str, values, shape: tuple[int, ...]) -> np.ndarra
     try:
         return np.asarray(values, dtype=np.float64).reshape(shape)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: field '{field}' is not a list of numbers of shape {shape} ({error})") from error
+        raise ValueError(
+            f"{path}: field '{field}' is not a list of numbers of shape {shape} ({error})"
+        ) from error
 
 
 def _openpose_frame_id(path: Path) -> int:
@@ -281,7 +291,9 @@ def _openpose_frame(path: Path, frame) -> np.ndarray:
     for field, count in OPENPOSE_FIELDS:
         values = person.get(field) or []
         if len(values) not in (0, count * 3):
-            raise ValueError(f"{path}: field '{field}' has {len(values)} values; expected {count * 3} (x, y, score)")
+            raise ValueError(
+                f"{path}: field '{field}' has {len(values)} values; expected {count * 3} (x, y, score)"
+            )
         parts.append(_floats(path, field, values, (count, 3)) if values else np.zeros((count, 3)))
     return np.concatenate(parts)
 
@@ -301,7 +313,9 @@ def _json_frames(path: Path, content) -> list[list[dict]]:
             images = sorted({item["image_id"] for item in content})
             return [[item for item in content if item["image_id"] == image] for image in images]
         return [content]
-    raise ValueError(f"{path}: field 'instances' or 'keypoints' missing; expected MMPose or COCO-WholeBody JSON")
+    raise ValueError(
+        f"{path}: field 'instances' or 'keypoints' missing; expected MMPose or COCO-WholeBody JSON"
+    )
 
 
 def _first_instance(path: Path, instances: list[dict]) -> np.ndarray | None:
@@ -314,7 +328,9 @@ def _first_instance(path: Path, instances: list[dict]) -> np.ndarray | None:
         keypoints = _floats(path, "keypoints", instance["keypoints"], (len(scores), -1))
         return np.concatenate([keypoints[:, :2], scores[:, None]], axis=1)
     if "lefthand_kpts" in instance:  # COCO-WholeBody annotation: visibility flags 0/1/2
-        values = np.concatenate([_floats(path, field, instance.get(field, []), (-1, 3)) for field in COCO_WHOLEBODY_FIELDS])
+        values = np.concatenate(
+            [_floats(path, field, instance.get(field, []), (-1, 3)) for field in COCO_WHOLEBODY_FIELDS]
+        )
         return np.concatenate([values[:, :2], (values[:, 2:] > 0)], axis=1).astype(np.float64)
     return _floats(path, "keypoints", instance["keypoints"], (-1, 3))
 

@@ -17,6 +17,7 @@ from .modeling_hali import (
     HALITextFeatures,
 )
 from .processing_hali import HALIProcessor, fragment_spans, split_fragments
+from .zero_shot import HALIZeroShotClassifier
 
 AutoConfig.register(HALIConfig.model_type, HALIConfig, exist_ok=True)
 AutoConfig.register(SkeletonEncoderConfig.model_type, SkeletonEncoderConfig, exist_ok=True)
@@ -37,6 +38,7 @@ __all__ = [
     "HALIProcessor",
     "HALISignClassifierOutput",
     "HALITextFeatures",
+    "HALIZeroShotClassifier",
     "SkeletonEncoderConfig",
     "fragment_spans",
     "split_fragments",

@@ -114,6 +114,7 @@ class PartEncoder(nn.Module):
         super().__init__()
         self.joint_embedding = nn.Linear(config.input_channels, config.part_hidden_size)
         self.position_embedding = nn.Parameter(torch.zeros(num_joints, config.part_hidden_size))
+        self.graph = (num_joints, edges)
         self.register_buffer("adjacency", normalized_adjacency(num_joints, edges))
         self.layers = nn.ModuleList(
             GraphConvLayer(num_joints, config.part_hidden_size) for _ in range(config.num_graph_layers)
@@ -291,6 +292,12 @@ class HALIPreTrainedModel(PreTrainedModel):
             init.ones_(module.edge_importance)
         elif isinstance(module, PartEncoder):
             init.zeros_(module.position_embedding)
+            init.copy_(module.adjacency, normalized_adjacency(*module.graph))
+        if isinstance(module, (PartEncoder, TemporalBlock, SkeletonEncoder)):
+            # LeCun-normal for the skeleton tower's small fan-in layers (0.02 would start it nearly constant)
+            for layer in module.children():
+                if isinstance(layer, (nn.Linear, nn.Conv1d)):
+                    init.normal_(layer.weight, std=(layer.weight[0].numel()) ** -0.5)
         elif isinstance(module, HALIModel):
             init.constant_(module.logit_scale, math.log(1.0 / self.config.temperature))
 

@@ -1,0 +1,359 @@
+"""Run a backend (or a conventional baseline) over LexSign-Bench with a resumable per-question cache.
+
+A results folder holds ``answers.jsonl`` (append-only; one record per question x prompt variant x control) and
+``run.json`` (backend, templates hash, frame policy, and per variant/control counts of answered, missing-video
+and failed questions). Re-running the same command asks only what is not in ``answers.jsonl`` yet; a corrupted
+line is reported, skipped and its question asked again. Missing videos and endpoint failures are not cached,
+so they are retried once the video exists or the endpoint recovers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import datasets
+from tqdm.auto import tqdm
+
+from lexsign_hf.mllm import ChatRequest, MLLMBackend
+
+from .prompts import CONTROLS, LEVELS, VARIANTS, PromptTemplates, load_templates, parse_answer
+
+logger = logging.getLogger(__name__)
+
+TEMPORAL_PERTURBATION = 0.2
+VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v")
+ANSWERS_FILE = "answers.jsonl"
+RUN_FILE = "run.json"
+REQUIRED_COLUMNS = ("question_id", "video_id", "gloss", "iconicity_type", "level", "options", "answer")
+RECORD_FIELDS = {"key", "variant", "control", "level", "iconicity_type", "prediction", "correct"}
+
+
+@dataclass
+class BenchItem:
+    """One question to ask under one prompt variant."""
+
+    question: dict[str, Any]
+    variant: str
+    video: Path | None
+
+
+@dataclass
+class BenchAnswer:
+    """What an answerer returned for a `BenchItem`; `error` set means no answer (not cached, retried later)."""
+
+    response: str
+    prediction: str | None
+    usage: dict[str, int] = field(default_factory=dict)
+    latency_s: float = 0.0
+    error: str | None = None
+
+
+class Answerer(Protocol):
+    """Anything that answers bench questions: an MLLM with prompts, or a scoring baseline."""
+
+    name: str
+
+    def answer(self, items: Sequence[BenchItem]) -> list[BenchAnswer]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+class MLLMAnswerer:
+    """Asks an `MLLMBackend` with the prompt templates and parses the letter it answers."""
+
+    def __init__(
+        self,
+        backend: MLLMBackend,
+        templates: PromptTemplates | None = None,
+        max_new_tokens: int = 16,
+        trim_spans: bool = False,
+    ):
+        self.backend = backend
+        self.templates = templates or load_templates()
+        self.max_new_tokens = max_new_tokens
+        self.trim_spans = trim_spans
+        self.name = backend.name
+
+    def answer(self, items: Sequence[BenchItem]) -> list[BenchAnswer]:
+        requests = [
+            ChatRequest(
+                prompt=self.templates.render(
+                    item.question["level"], item.variant, list(item.question["options"])
+                ),
+                video=item.video,
+                video_span=(
+                    (item.question["frame_start"], item.question["frame_end"])
+                    if self.trim_spans and item.video is not None and "frame_start" in item.question
+                    else None
+                ),
+                max_new_tokens=self.max_new_tokens,
+                request_id=f"{item.question['question_id']}|{item.variant}",
+            )
+            for item in items
+        ]
+        answers = []
+        for item, generation in zip(items, self.backend.generate(requests), strict=True):
+            answers.append(
+                BenchAnswer(
+                    response=generation.text,
+                    prediction=parse_answer(generation.text, list(item.question["options"]))
+                    if generation.ok
+                    else None,
+                    usage=generation.usage,
+                    latency_s=generation.latency_s,
+                    error=generation.error,
+                )
+            )
+        return answers
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "templates": self.templates.source,
+            "templates_hash": self.templates.hash,
+            "frame_policy": asdict(self.backend.frame_policy),
+            "max_new_tokens": self.max_new_tokens,
+            "trim_spans": self.trim_spans,
+        }
+
+
+@dataclass
+class RunSummary:
+    """Counts of one `run_bench` call."""
+
+    asked: int = 0
+    cached: int = 0
+    failed: int = 0
+    invalid: int = 0
+    missing_videos: list[str] = field(default_factory=list)
+    corrupt_cache_lines: int = 0
+
+
+def load_bench(path: str | Path, split: str = "test") -> datasets.Dataset:
+    """Load the `bench` config of a LexSign-Bench dataset folder (or Hub id)."""
+    if Path(path).exists() and not (Path(path) / "README.md").is_file():
+        raise FileNotFoundError(f"{path} is not a dataset folder (no README.md with a 'bench' config)")
+    try:
+        bench = datasets.load_dataset(str(path), "bench", split=split)
+    except ValueError as error:
+        raise ValueError(f"cannot load config 'bench' from {path}: {error}") from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in bench.column_names]
+    if missing:
+        raise ValueError(f"{path}: the bench config lacks columns {missing}")
+    return bench
+
+
+def index_videos(folder: str | Path, suffixes: Sequence[str] = VIDEO_SUFFIXES) -> dict[str, Path]:
+    """`{file stem: path}` for the files with `suffixes` directly in `folder` (or one level below)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"videos folder not found: {folder}")
+    index: dict[str, Path] = {}
+    for path in sorted(folder.glob("*")) + sorted(folder.glob("*/*")):
+        if path.suffix.lower() in suffixes and path.stem not in index:
+            index[path.stem] = path
+    return index
+
+
+def cache_key(question_id: str, variant: str, control: str) -> str:
+    return f"{question_id}|{variant}|{control}"
+
+
+def read_answers(path: str | Path) -> tuple[dict[str, dict[str, Any]], int]:
+    """Records of an ``answers.jsonl`` by key (the last one wins) and the number of unreadable lines."""
+    path = Path(path)
+    records: dict[str, dict[str, Any]] = {}
+    corrupt = 0
+    if not path.is_file():
+        return records, corrupt
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict) or not RECORD_FIELDS <= record.keys():
+                    raise ValueError("missing fields")
+            except ValueError:  # includes json.JSONDecodeError
+                corrupt += 1
+                logger.warning(
+                    "%s:%d: unreadable cache line skipped; its question will be asked again", path, number
+                )
+                continue
+            records[record["key"]] = record
+    return records, corrupt
+
+
+def run_bench(
+    bench: datasets.Dataset | Sequence[dict[str, Any]],
+    answerer: Answerer,
+    out_dir: str | Path,
+    videos: str | Path | None = None,
+    variants: Sequence[str] = ("original",),
+    control: str = "none",
+    levels: Sequence[str] | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    chunk_size: int = 32,
+    progress: bool = True,
+) -> RunSummary:
+    """Answer every question under every variant with `answerer`, appending to `out_dir/answers.jsonl`.
+
+    `videos` is the folder of `<video_id>.<ext>` inputs (not needed for the blind control); `levels` restricts
+    the question levels (default: those the answerer handles); `limit` keeps the questions of the first
+    `limit` videos only (a quick trial run).
+    """
+    if control not in CONTROLS:
+        raise ValueError(f"control must be one of {CONTROLS}, got {control!r}")
+    unknown = [variant for variant in variants if variant not in (*VARIANTS, "scores")]
+    if unknown:
+        raise ValueError(f"unknown prompt variants {unknown}; expected {VARIANTS} or 'all'")
+    if control != "blind" and videos is None:
+        raise ValueError(f"control {control!r} needs a videos folder (--videos)")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if control == "temporal" and isinstance(answerer, MLLMAnswerer):
+        answerer.backend.frame_policy = replace(
+            answerer.backend.frame_policy, temporal_perturbation=TEMPORAL_PERTURBATION, seed=seed
+        )
+    run_info = _check_run_file(out_dir, answerer)
+
+    answers_path = out_dir / ANSWERS_FILE
+    cached, corrupt = read_answers(answers_path)
+    summary = RunSummary(corrupt_cache_lines=corrupt)
+    video_index = (
+        index_videos(videos, getattr(answerer, "suffixes", VIDEO_SUFFIXES)) if control != "blind" else {}
+    )
+    levels = set(levels or getattr(answerer, "levels", LEVELS)) & set(getattr(answerer, "levels", LEVELS))
+    kept_videos = list(dict.fromkeys(str(q["video_id"]) for q in bench))[:limit] if limit else None
+    kept_videos = set(kept_videos) if kept_videos is not None else None
+    pending: list[BenchItem] = []
+    for question in bench:
+        if question["level"] not in levels or (
+            kept_videos is not None and question["video_id"] not in kept_videos
+        ):
+            continue
+        for variant in variants:
+            if cache_key(question["question_id"], variant, control) in cached:
+                summary.cached += 1
+                continue
+            video = None
+            if control != "blind":
+                video = video_index.get(str(question["video_id"]))
+                if video is None:
+                    summary.missing_videos.append(str(question["video_id"]))
+                    continue
+            pending.append(BenchItem(question=dict(question), variant=variant, video=video))
+    summary.missing_videos = sorted(set(summary.missing_videos))
+    if summary.missing_videos:
+        logger.warning(
+            "%d videos are missing from %s (e.g. %s): their questions are skipped and reported",
+            len(summary.missing_videos),
+            videos,
+            ", ".join(summary.missing_videos[:5]),
+        )
+
+    first_error = None
+    with tqdm(total=len(pending), desc=f"bench {answerer.name} [{control}]", disable=not progress) as bar:
+        for start in range(0, len(pending), chunk_size):
+            chunk = pending[start : start + chunk_size]
+            results = answerer.answer(chunk)
+            records = []
+            for item, result in zip(chunk, results, strict=True):
+                if result.error is not None:
+                    summary.failed += 1
+                    first_error = first_error or result.error
+                    continue
+                records.append(_record(item, result, control, answerer.name))
+                summary.invalid += records[-1]["prediction"] is None
+            _append_jsonl(answers_path, records)
+            summary.asked += len(records)
+            bar.update(len(chunk))
+    if summary.failed:
+        logger.warning(
+            "%d questions failed and will be retried on the next run; first error: %s",
+            summary.failed,
+            first_error,
+        )
+
+    run_info.setdefault("runs", {})
+    for variant in variants:
+        run_info["runs"][f"{variant}|{control}"] = {
+            "variant": variant,
+            "control": control,
+            "frame_policy": answerer.describe().get("frame_policy") if control != "blind" else None,
+            "videos": str(videos) if videos else None,
+            "missing_videos": summary.missing_videos,
+            "failed": summary.failed,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+    run_info["corrupt_cache_lines"] = corrupt
+    _write_json_atomic(out_dir / RUN_FILE, run_info)
+    return summary
+
+
+def _record(item: BenchItem, result: BenchAnswer, control: str, backend: str) -> dict[str, Any]:
+    question = item.question
+    return {
+        "key": cache_key(question["question_id"], item.variant, control),
+        "question_id": question["question_id"],
+        "video_id": question["video_id"],
+        "variant": item.variant,
+        "control": control,
+        "level": question["level"],
+        "iconicity_type": question["iconicity_type"],
+        "gloss": question["gloss"],
+        "answer": question["answer"],
+        "prediction": result.prediction,
+        "correct": result.prediction == question["answer"],
+        "response": result.response,
+        "usage": result.usage,
+        "latency_s": round(result.latency_s, 4),
+        "backend": backend,
+    }
+
+
+def _check_run_file(out_dir: Path, answerer: Answerer) -> dict[str, Any]:
+    """`run.json` of the folder, checked against the answerer (one backend and template set per folder)."""
+    description = {key: value for key, value in answerer.describe().items() if key != "frame_policy"}
+    path = out_dir / RUN_FILE
+    if not path.is_file():
+        return description
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: corrupted run file ({error}); move it away to start afresh") from None
+    for key in ("backend", "templates_hash"):
+        if key in info and key in description and info[key] != description[key]:
+            raise ValueError(
+                f"{out_dir} holds results of {key} {info[key]!r}, not {description[key]!r}: use another --out folder"
+            )
+    info.update(description)
+    return info
+
+
+def _append_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    if not records:
+        return
+    with path.open("ab") as handle:
+        if handle.tell() > 0:
+            with path.open("rb") as reader:
+                reader.seek(-1, os.SEEK_END)
+                if reader.read(1) != b"\n":  # an interrupted write left a partial line: close it
+                    handle.write(b"\n")
+        handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_json_atomic(path: Path, content: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

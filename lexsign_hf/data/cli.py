@@ -1,0 +1,142 @@
+"""`lexsign data build`: write the LexSign Hub dataset folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .descriptions import SOURCES
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    data = subparsers.add_parser("data", help="build LexSign datasets", description="Build LexSign datasets.")
+    commands = data.add_subparsers(dest="data_command", metavar="COMMAND")
+    build = commands.add_parser(
+        "build",
+        help="write the LexSign dataset folder (parquet configs + dataset card)",
+        description=(
+            "Write ZSSLR configs asl1000/asl300/asl100 (+ csl1000/csl300/csl100 with --devisign), ISLR configs "
+            "wlasl100/300/1000/2000 and a descriptions config as a Hugging Face dataset folder."
+        ),
+    )
+    build.add_argument(
+        "--wlasl", type=Path, help="WLASL_v0.3.json or the folder holding it (and nslt_*.json)"
+    )
+    build.add_argument(
+        "--nslt-dir", type=Path, help="folder with nslt_<N>.json (default: the index's folder)"
+    )
+    build.add_argument(
+        "--download-wlasl",
+        type=Path,
+        metavar="DIR",
+        help="download the WLASL index and nslt files (sha256-checked) into DIR and use them",
+    )
+    build.add_argument(
+        "--devisign",
+        type=Path,
+        help="DEVISIGN-style index CSV/TSV (gloss_id, meaning, file, signer[, split])",
+    )
+    build.add_argument("--asl-lex", type=Path, help="ASL-LEX 2.0 sign-data CSV: adds 'phon' descriptions")
+    build.add_argument(
+        "--poses", type=Path, help="folder of WLASL pose files named <video_id>.pose (or .npy/.npz/...)"
+    )
+    build.add_argument(
+        "--devisign-poses", type=Path, help="folder of DEVISIGN pose files named <video_id>.<ext>"
+    )
+    build.add_argument(
+        "--descriptions",
+        nargs="+",
+        default=[],
+        metavar="[SOURCE=]FILE",
+        help=f"description files (.jsonl/.csv); SOURCE ({', '.join(SOURCES)}) reads every record as that source",
+    )
+    build.add_argument("--seed", type=int, default=0, help="seed of the class partitions (default 0)")
+    build.add_argument(
+        "--islr-sizes", type=int, nargs="+", default=[100, 300, 1000, 2000], help="WLASL ISLR subsets"
+    )
+    build.add_argument("--keep-cache", action="store_true", help="keep the pose cache in OUT/.lexsign_build")
+    build.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    build.set_defaults(func=run_build)
+
+    template = commands.add_parser(
+        "asltext-template",
+        help="write the ASL-Text fill-in files (glosses, descriptions, video index)",
+        description="Write the ASL-Text protocol's fill-in files (170/30/50 glosses) into a folder.",
+    )
+    template.add_argument("--splits", type=Path, required=True, help="asltext_class_splits.json")
+    template.add_argument("--out", type=Path, required=True, help="folder for the fill-in files")
+    template.set_defaults(func=run_asl_text_template)
+
+    asl_text = commands.add_parser(
+        "asltext-build",
+        help="build the asltext config from filled-in ASL-Text files",
+        description="Build the 'asltext' config (+ descriptions) from the filled-in ASL-Text files.",
+    )
+    asl_text.add_argument("--splits", type=Path, required=True, help="asltext_class_splits.json")
+    asl_text.add_argument("--videos", type=Path, required=True, help="filled asltext_videos.csv")
+    asl_text.add_argument(
+        "--descriptions", nargs="+", default=[], metavar="[SOURCE=]FILE", help="description files"
+    )
+    asl_text.add_argument("--poses", type=Path, help="folder of pose files named <video_id>.<ext>")
+    asl_text.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    asl_text.set_defaults(func=run_asl_text_build)
+
+
+def parse_description_argument(value: str) -> str | tuple[str, str]:
+    """``"mcp=dict.csv"`` → ``("mcp", "dict.csv")``; a plain path stays a path."""
+    source, separator, path = value.partition("=")
+    if separator and source in SOURCES:
+        return source, path
+    if separator and not Path(value).exists():
+        raise ValueError(f"--descriptions {value!r}: unknown source {source!r} (expected one of {SOURCES}).")
+    return value
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from .build import build_lexsign
+    from .wlasl import download_wlasl
+
+    wlasl = args.wlasl
+    if args.download_wlasl is not None:
+        if wlasl is not None:
+            raise ValueError("give either --wlasl or --download-wlasl, not both.")
+        wlasl = download_wlasl(args.download_wlasl)
+    report = build_lexsign(
+        args.out,
+        wlasl=wlasl,
+        nslt_dir=args.nslt_dir,
+        devisign=args.devisign,
+        asl_lex=args.asl_lex,
+        poses=args.poses,
+        devisign_poses=args.devisign_poses,
+        descriptions=[parse_description_argument(value) for value in args.descriptions],
+        seed=args.seed,
+        islr_sizes=args.islr_sizes,
+        keep_cache=args.keep_cache,
+    )
+    print(report.summary())
+    print(f"wrote {args.out}")
+    return 0
+
+
+def run_asl_text_template(args: argparse.Namespace) -> int:
+    from .asl_text import write_asl_text_template
+
+    for role, path in write_asl_text_template(args.out, args.splits).items():
+        print(f"{role}: {path}")
+    return 0
+
+
+def run_asl_text_build(args: argparse.Namespace) -> int:
+    from .asl_text import build_asl_text
+
+    report = build_asl_text(
+        args.out,
+        args.splits,
+        args.videos,
+        descriptions=[parse_description_argument(value) for value in args.descriptions],
+        poses=args.poses,
+    )
+    print(report.summary())
+    print(f"wrote {args.out}")
+    return 0

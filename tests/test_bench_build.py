@@ -1,0 +1,138 @@
+"""LexSign-Bench builder on the real WLASL index and ASL-LEX 2.0 (../shared/data)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lexsign_hf.bench.builder import ICONICITY_TYPES, LETTERS, build_bench, build_questions, load_wlasl_index
+from lexsign_hf.bench.distractors import load_confusion
+from lexsign_hf.data.phonology import load_asl_lex
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+WLASL = DATA / "wlasl" / "WLASL_v0.3.json"
+ASL_LEX = DATA / "asl-lex" / "asllex2_signdata-11-5-20.csv"
+pytestmark = pytest.mark.skipif(
+    not (WLASL.is_file() and ASL_LEX.is_file()), reason="../shared/data not available"
+)
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return load_wlasl_index(WLASL), load_asl_lex(ASL_LEX)
+
+
+@pytest.fixture(scope="module")
+def built(sources, tmp_path_factory):
+    import datasets
+
+    out, summary = build_bench(WLASL, ASL_LEX, tmp_path_factory.mktemp("bench") / "lexsign-bench")
+    bench = datasets.load_dataset(str(out), "bench", split="test")
+    assert bench.features["options"].length == 4
+    return out, summary, bench.to_list()
+
+
+def test_glosses_per_type_and_shortfall(built, sources):
+    out, summary, bench = built
+    # Among WLASL glosses matched to ASL-LEX, only 65 are of type "Both": all taken, the shortfall recorded.
+    assert summary.selected == {"Arbitrary": 75, "Perceptual": 75, "Pantomimic": 75, "Both": 65}
+    assert summary.shortfall == {"Both": 10}
+    per_type = {
+        kind: len({r["gloss"] for r in bench if r["iconicity_type"] == kind}) for kind in ICONICITY_TYPES
+    }
+    assert per_type == summary.selected
+    card = (out / "README.md").read_text()
+    assert "Shortfall" in card and '"Both" match ASL-LEX (10 fewer than asked)' in card
+    info = json.loads((out / "data" / "bench" / "bench_info.json").read_text())
+    assert info["shortfall"] == {"Both": 10} and info["seed"] == 0
+
+
+def test_every_video_of_the_selected_glosses_twice(built, sources):
+    _, summary, bench = built
+    wlasl, _ = sources
+    selected = {gloss for glosses in summary.glosses.values() for gloss in glosses}
+    videos = {i["video_id"] for entry in wlasl if entry["gloss"] in selected for i in entry["instances"]}
+    assert {r["video_id"] for r in bench} == videos and summary.num_videos == len(videos)
+    assert len(bench) == 2 * len(videos) == summary.num_questions
+    assert Counter(r["level"] for r in bench) == {"subunit": len(videos), "gloss": len(videos)}
+    assert len({r["question_id"] for r in bench}) == len(bench)
+
+
+def test_answer_letters_are_balanced(built):
+    _, _, bench = built
+    counts = Counter(r["answer"] for r in bench)
+    assert set(counts) == set(LETTERS) and max(counts.values()) - min(counts.values()) <= 1
+    for level in ("subunit", "gloss"):
+        level_counts = Counter(r["answer"] for r in bench if r["level"] == level)
+        assert max(level_counts.values()) - min(level_counts.values()) <= 2
+    for kind in ICONICITY_TYPES:
+        share = Counter(r["answer"] for r in bench if r["iconicity_type"] == kind)
+        total = sum(share.values())
+        assert all(abs(share[letter] / total - 0.25) < 0.02 for letter in LETTERS)
+
+
+def test_exactly_one_correct_option(built, sources):
+    _, _, bench = built
+    for row in bench:
+        position = LETTERS.index(row["answer"])
+        assert len(row["options"]) == 4 and len(set(row["options"])) == 4
+        assert row["option_glosses"][position] == row["gloss"]
+        assert row["option_glosses"].count(row["gloss"]) == 1
+        if row["level"] == "gloss":
+            assert row["options"] == row["option_glosses"]
+        else:
+            assert all(len(option.split()) >= 4 for option in row["options"])  # descriptions, not names
+    subunit = next(r for r in bench if r["level"] == "subunit")
+    gloss = next(r for r in bench if r["level"] == "gloss" and r["video_id"] == subunit["video_id"])
+    assert set(subunit["option_glosses"]) == set(gloss["option_glosses"])  # same distractor glosses per video
+
+
+def test_hard_distractors_from_confusion_file(built, sources, tmp_path):
+    wlasl, entries = sources
+    _, summary, _ = built
+    target = summary.glosses["Perceptual"][0]
+    lines = f"gloss,predicted,count\n{target},chair,9\ndrink,{target},4\n{target},{target},50\n"
+    (tmp_path / "confusion.csv").write_text(lines)
+    confusion = load_confusion(tmp_path / "confusion.csv")
+    assert confusion == {target: {"chair": 9.0}, "drink": {target: 4.0}}
+    rows, summary = build_questions(wlasl, entries, per_type=75, confusion=confusion)
+    questions = [r for r in rows if r["gloss"] == target]
+    assert questions and all({"chair", "drink"} <= set(r["option_glosses"]) for r in questions)
+    assert questions[0]["distractors"] == "hard:confusion+phonology"
+    assert summary.distractor_sources["phonology"] > 0
+    (tmp_path / "confusion.json").write_text(
+        json.dumps({"classes": [target, "chair"], "matrix": [[5, 2], [0, 1]]})
+    )
+    assert load_confusion(tmp_path / "confusion.json") == {target: {"chair": 2.0}}
+
+
+def test_random_distractors_and_seed(sources):
+    wlasl, entries = sources
+    rows, summary = build_questions(wlasl, entries, per_type=3, distractors="random", seed=1)
+    again, _ = build_questions(wlasl, entries, per_type=3, distractors="random", seed=1)
+    other, _ = build_questions(wlasl, entries, per_type=3, distractors="random", seed=2)
+    assert rows == again and rows != other
+    assert all(r["distractors"] == "random:random" for r in rows)
+    # random distractors differ from video to video of the same gloss
+    per_gloss = {}
+    for row in rows:
+        if row["level"] == "gloss":
+            per_gloss.setdefault(row["gloss"], set()).add(frozenset(row["option_glosses"]))
+    assert any(len(sets) > 1 for sets in per_gloss.values())
+
+
+def test_bad_inputs(tmp_path):
+    (tmp_path / "bad.json").write_text('{"not": "wlasl"}')
+    with pytest.raises(ValueError, match="WLASL index"):
+        load_wlasl_index(tmp_path / "bad.json")
+    with pytest.raises(FileNotFoundError):
+        load_wlasl_index(tmp_path / "absent.json")
+    (tmp_path / "c.json").write_text('{"classes": ["a", "b"], "matrix": [[1, 2]]}')
+    with pytest.raises(ValueError, match="2 x 2"):
+        load_confusion(tmp_path / "c.json")
+    (tmp_path / "c.csv").write_text("gloss,predicted,count\na,b,-1\n")
+    with pytest.raises(ValueError, match="non-negative"):
+        load_confusion(tmp_path / "c.csv")

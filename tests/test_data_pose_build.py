@@ -1,0 +1,202 @@
+"""Datasets built from real .pose files: storage, loading, resumption, bad input and the collator."""
+
+from __future__ import annotations
+
+import json
+
+import datasets
+import numpy as np
+import pytest
+import torch
+
+from lexsign_hf import pose as pose_lib
+from lexsign_hf.data import pose_store
+from lexsign_hf.data.build import build_lexsign
+from lexsign_hf.data.collator import HALIDataCollator
+from lexsign_hf.data.descriptions import DescriptionBank, DescriptionRecord
+from lexsign_hf.data.splits import ZSSLRSpec
+
+SIGNS = (
+    "kleine",
+    "kinder",
+    "essen",
+    "pizza",
+)  # Swiss German signs, real MediaPipe poses (reduced holistic 178)
+MINI_SPEC = ZSSLRSpec(seen_sizes={"mini2": 2}, num_validation=1, num_test=1)
+
+
+@pytest.fixture(scope="module")
+def pose_dir(shared_data):
+    return shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs"
+
+
+def _write_index(path, video_ids_per_gloss):
+    entries = [
+        {
+            "gloss": gloss,
+            "instances": [
+                {
+                    "video_id": video_id,
+                    "split": split,
+                    "signer_id": 7,
+                    "fps": 25,
+                    "frame_start": 1,
+                    "frame_end": -1,
+                }
+                for video_id, split in videos
+            ],
+        }
+        for gloss, videos in video_ids_per_gloss.items()
+    ]
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def mini_index(tmp_path):
+    return _write_index(tmp_path / "mini.json", {sign: [(sign, "train")] for sign in SIGNS})
+
+
+def _build(out, index, poses, **kwargs):
+    return build_lexsign(
+        out, wlasl=index, poses=poses, asl_spec=MINI_SPEC, islr_sizes=(4,), progress=False, **kwargs
+    )
+
+
+def test_poses_are_stored_and_load_with_load_dataset(tmp_path, mini_index, pose_dir):
+    report = _build(tmp_path / "out", mini_index, pose_dir)
+    assert report.poses["files"] == 4 and report.poses["read"] == 4
+    assert report.poses["layouts"] == {"holistic_reduced_178": 4}
+    assert not (tmp_path / "out" / ".lexsign_build").exists()  # cache removed after a successful build
+
+    islr = datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train")
+    assert islr.features["pose"] == datasets.Array3D(shape=(None, 178, 3), dtype="float32")
+    assert sorted(islr["video_id"]) == sorted(SIGNS)
+    for row in islr.with_format("numpy"):
+        expected = pose_lib.read_pose(pose_dir / f"{row['video_id']}.pose")
+        np.testing.assert_array_equal(row["pose"], expected.data)
+        assert row["layout"] == expected.layout and row["fps"] == pytest.approx(expected.fps)
+
+    streamed = next(
+        iter(datasets.load_dataset(str(tmp_path / "out"), "mini2", split="validation", streaming=True))
+    )
+    expected = pose_lib.read_pose(pose_dir / f"{streamed['video_id']}.pose").data
+    np.testing.assert_array_equal(np.asarray(streamed["pose"], dtype=np.float32), expected)
+
+
+def test_pose_file_for_unknown_video_is_an_error(tmp_path, pose_dir):
+    videos = {sign: [(sign, "train")] for sign in SIGNS}
+    videos["pizza"] = [("pizza_2", "train")]
+    index = _write_index(tmp_path / "mini.json", videos)
+    with pytest.raises(
+        ValueError,
+        match=r"1 pose file\(s\) in .* video_id that is not in the index .*mini\.json.*pizza\.pose",
+    ):
+        _build(tmp_path / "out", index, pose_dir)
+
+
+def test_videos_without_pose_are_left_out_and_counted(tmp_path, pose_dir):
+    videos = {sign: [(sign, "train")] for sign in SIGNS}
+    videos["kinder"].append(("kinder_no_pose", "test"))
+    report = _build(tmp_path / "out", _write_index(tmp_path / "mini.json", videos), pose_dir)
+    assert report.poses["videos_without_pose"]["wlasl4"] == 1
+    assert sum(report.configs["wlasl4"].values()) == 4
+
+
+def test_interrupted_build_resumes_from_the_pose_cache(tmp_path, mini_index, pose_dir, monkeypatch):
+    real_read_pose = pose_lib.read_pose
+    calls = []
+
+    def failing_read_pose(path, *args, **kwargs):
+        calls.append(path.stem)
+        if path.stem == "kleine":
+            raise KeyboardInterrupt
+        return real_read_pose(path, *args, **kwargs)
+
+    monkeypatch.setattr(pose_store.pose_lib, "read_pose", failing_read_pose)
+    with pytest.raises(KeyboardInterrupt):
+        _build(tmp_path / "out", mini_index, pose_dir, pose_chunk_size=1)
+    assert calls == ["essen", "kinder", "kleine"]  # sorted video ids, one chunk each
+    assert not (tmp_path / "out" / "README.md").exists()
+    assert not list((tmp_path / "out").rglob("*.parquet"))
+
+    monkeypatch.setattr(pose_store.pose_lib, "read_pose", real_read_pose)
+    report = _build(tmp_path / "out", mini_index, pose_dir, pose_chunk_size=1)
+    assert report.poses["read"] == 2  # essen and kinder came from the cache
+    _build(tmp_path / "clean", mini_index, pose_dir)
+    shards = sorted((tmp_path / "clean" / "data").rglob("*.parquet"))
+    assert len(shards) == 4  # mini2: train, validation, test (no test_seen videos); wlasl4: train
+    for shard in shards:
+        resumed = tmp_path / "out" / shard.relative_to(tmp_path / "clean")
+        assert resumed.read_bytes() == shard.read_bytes()
+
+
+def test_mixed_layouts_use_nested_lists(tmp_path, shared_data):
+    samples = shared_data / "pose-samples" / "pose-format-tests"
+    poses = tmp_path / "poses"
+    poses.mkdir()
+    names = {
+        "a": "hand_estimation_0ff215ef4f1f111e217e2cefee0adc77",
+        "b": "hand_estimation_6fb01565da31c5500d1ef2cd2906b06b",
+    }
+    for video_id, name in names.items():
+        (poses / f"{video_id}.pose").symlink_to(samples / f"{name}.pose")
+    index = _write_index(tmp_path / "mini.json", {"x": [("a", "train")], "y": [("b", "test")]})
+    report = build_lexsign(
+        tmp_path / "out", wlasl=index, poses=poses, asl_spec=None, islr_sizes=(2,), progress=False
+    )
+    rows = datasets.load_dataset(str(tmp_path / "out"), "wlasl2")
+    shapes = sorted(np.asarray(row["pose"]).shape[1] for split in rows.values() for row in split)
+    assert shapes == [576, 586] and report.poses["layouts"] == {
+        "mediapipe_holistic_576": 1,
+        "mediapipe_holistic_586": 1,
+    }
+
+
+def _bank():
+    texts = {
+        "kleine": "Flat hand, palm down, at chest height; move down a little.",
+        "kinder": "Flat hand, palm down; pat the air twice at waist height.",
+        "essen": "Flat O hand, fingertips at the mouth; tap twice.",
+        "pizza": "Bent V hand near the mouth; circle once.",
+    }
+    return DescriptionBank(DescriptionRecord(gloss, "dsgs", "agp", text) for gloss, text in texts.items())
+
+
+def test_collator_feeds_a_hali_forward_pass(tmp_path, mini_index, pose_dir, minilm_path, tiny_hali_config):
+    from lexsign_hf.models.hali import HALIModel, HALIProcessor
+
+    _build(tmp_path / "out", mini_index, pose_dir)
+    rows = list(datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train"))
+    processor = HALIProcessor.from_text_pretrained(minilm_path, max_frames=16)
+    collator = HALIDataCollator(processor, description_bank=_bank(), max_frames=32, seed=0)
+    batch = collator(rows)
+    assert batch["pose_values"].shape[:3] == (4, 16, 77)
+    assert batch["labels"].dtype == torch.long and batch["labels"].tolist() == [row["label"] for row in rows]
+    assert batch["input_ids"].shape[0] == 4 and (batch["fragment_ids"].max(dim=1).values >= 1).all()
+
+    torch.manual_seed(0)
+    model = HALIModel(tiny_hali_config).eval()
+    with torch.no_grad():
+        output = model(**batch, return_loss=True)
+    assert output.logits_per_pose.shape == (4, 4)
+    assert torch.isfinite(output.loss)
+
+    data_loader = torch.utils.data.DataLoader(rows, batch_size=2, collate_fn=collator)
+    assert [tuple(b["labels"].shape) for b in data_loader] == [(2,), (2,)]
+
+
+def test_collator_errors(tmp_path, mini_index, pose_dir, minilm_path):
+    from lexsign_hf.models.hali import HALIProcessor
+
+    _build(tmp_path / "out", mini_index, pose_dir)
+    rows = list(datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train"))
+    processor = HALIProcessor.from_text_pretrained(minilm_path, max_frames=16)
+    with pytest.raises(ValueError, match=r"gloss '\w+' has no description"):
+        HALIDataCollator(processor)(rows[:1])
+    with_text = [{**rows[0], "description": "Flat hand; tap twice."}]
+    assert HALIDataCollator(processor)(with_text)["input_ids"].shape[0] == 1
+    with pytest.raises(ValueError, match="has no pose"):
+        HALIDataCollator(processor, description_bank=_bank())(
+            [{k: v for k, v in rows[0].items() if k != "pose"}]
+        )
