@@ -20,7 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lexsign_hf.mcp.cli",  # mcp ingest/retrieve/app
     "lexsign_hf.finetune.cli",  # mllm finetune-lora
     "lexsign_hf.hub.cli",  # push
-    "lexsign_hf.models.hali.cli",  # train
+    "lexsign_hf.train.cli",  # train, evaluate
 )
 
 
