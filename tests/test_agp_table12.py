@@ -11,7 +11,9 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "agp_table12.py"
 
 
 def test_table12_demo_runs_end_to_end(tmp_path, monkeypatch, minilm_path):
-    monkeypatch.setattr(sys, "argv", [str(EXAMPLE), "--demo", "--out", str(tmp_path), "--text-model", minilm_path])
+    monkeypatch.setattr(
+        sys, "argv", [str(EXAMPLE), "--demo", "--out", str(tmp_path), "--text-model", minilm_path]
+    )
     runpy.run_path(str(EXAMPLE), run_name="__main__")
     results = json.loads((tmp_path / "table12.json").read_text())
     assert results["agp"] == {"videos": 12, "missing_videos": 0}

@@ -24,7 +24,7 @@ from lexsign_hf.finetune import (
     load_index_rows,
 )
 from lexsign_hf.mllm import ChatRequest
-from lexsign_hf.mllm.testing import build_tiny_qwen2_5_vl, write_test_clips
+from lexsign_hf.mllm.testing import build_tiny_qwen2_5_vl, cached_tiny_checkpoint, write_test_clips
 from lexsign_hf.mllm.transformers_backend import TransformersBackend
 from lexsign_hf.mllm.video import FramePolicy, read_video
 
@@ -200,3 +200,5 @@ def test_adapter_for_another_base_model_is_refused(workspace, tmp_path):
     config.text_config.intermediate_size = 96
     with pytest.raises(ValueError, match="mlp.down_proj.* input size 96, the adapter expects 128"):
         load_adapter(Qwen2_5_VLForConditionalGeneration(config), bare)
+    with pytest.raises(ValueError, match="is a 'qwen2' checkpoint; LoRA fine-tuning expects Qwen2.5-VL"):
+        load_base_model(str(cached_tiny_checkpoint("causal_lm")))

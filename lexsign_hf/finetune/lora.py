@@ -106,11 +106,16 @@ class FinetuneResult:
 
 def load_base_model(model_name_or_path: str, dtype: torch.dtype | str = "auto"):
     """`Qwen2_5_VLForConditionalGeneration` and its processor from a local folder or a Hub id."""
-    from transformers import AutoProcessor, Qwen2_5_VLForConditionalGeneration
+    from transformers import AutoConfig, AutoProcessor, Qwen2_5_VLForConditionalGeneration
 
     path = Path(model_name_or_path).expanduser()
     if (path.is_absolute() or path.exists()) and not (path / "config.json").is_file():
         raise FileNotFoundError(f"no Hugging Face checkpoint (config.json) at {path}")
+    model_type = AutoConfig.from_pretrained(str(model_name_or_path)).model_type
+    if model_type != "qwen2_5_vl":
+        raise ValueError(
+            f"{model_name_or_path} is a {model_type!r} checkpoint; LoRA fine-tuning expects Qwen2.5-VL"
+        )
     if dtype == "auto":
         dtype = (
             torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32

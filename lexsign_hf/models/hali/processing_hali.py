@@ -13,21 +13,27 @@ from transformers.processing_utils import ProcessorMixin
 
 CANONICAL_NUM_KEYPOINTS = 77  # body 9 + left hand 21 + right hand 21 + mouth 8 + face 18
 SHOULDERS = (3, 4)  # left / right shoulder in the canonical body part
-FRAGMENT_DELIMITERS = re.compile(r"[,.;:!?\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f]+")
+# Natural punctuation that ends a fragment (Latin and CJK full-width forms); same rules as
+# `lexsign_hf.data.descriptions.split_fragments` (a test keeps the two in step).
+FRAGMENT_DELIMITERS = re.compile(r"[,.;:!?\n\u2026\u3001\u3002\uff0c\uff1b\uff1a\uff01\uff1f]+")
+WORD_CHARACTER = re.compile(r"[^\W_]")
+FRAGMENT_EDGE_CHARACTERS = " \t\r-\u2013\u2014\"'`\u201c\u201d\u2018\u2019"
 
 
 def fragment_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the fragments of a description, split on natural punctuation.
 
-    A text without punctuation is one fragment. Empty or punctuation-only text raises `ValueError`.
+    Pieces are stripped of whitespace, dashes and quotes at their ends; pieces without a letter or digit are
+    dropped. A text without punctuation is one fragment; a text without any word raises `ValueError`.
     """
     spans, start = [], 0
     for match in [*FRAGMENT_DELIMITERS.finditer(text), None]:
         end = match.start() if match else len(text)
         piece = text[start:end]
-        if piece.strip():
-            left = start + len(piece) - len(piece.lstrip())
-            spans.append((left, left + len(piece.strip())))
+        stripped = piece.strip(FRAGMENT_EDGE_CHARACTERS)
+        if WORD_CHARACTER.search(stripped):
+            left = start + len(piece) - len(piece.lstrip(FRAGMENT_EDGE_CHARACTERS))
+            spans.append((left, left + len(stripped)))
         if match:
             start = match.end()
     if not spans:
