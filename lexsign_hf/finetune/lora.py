@@ -19,7 +19,6 @@ adapter trained for another base model fails with a clear message instead of a s
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import warnings
@@ -40,8 +39,6 @@ from .data import (
     load_description_bank,
     load_index_rows,
 )
-
-logger = logging.getLogger(__name__)
 
 # LoRA on the language model's attention and MLP projections; the vision tower stays frozen.
 LANGUAGE_TARGET_MODULES = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"

@@ -1,0 +1,36 @@
+# Quickstart targets: `make demo` (set up + main job) and `make test` (set up + test suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= demo_out
+# torch/torchvision pinned here (not in pyproject) to the builds these machines carry on disk; override freely.
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+
+.PHONY: setup demo test browsers lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet $(TORCH_SPEC)
+	$(BIN)/pip install --quiet -e ".[all,test]"
+	touch $@
+
+demo: setup
+	HF_HUB_OFFLINE=1 $(BIN)/lexsign demo --out $(OUT)
+
+# Chromium for the headless-browser tests (MCP app, Space); skipped quietly where apt is unavailable.
+browsers:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will skip"; }
+
+test: setup browsers
+	HF_HUB_OFFLINE=1 HF_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check lexsign_hf tests benchmarks examples dataset_scripts spaces
+	$(BIN)/ruff format --check lexsign_hf tests benchmarks examples dataset_scripts spaces
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache
