@@ -39,7 +39,12 @@ def tiny_hali_config():
 
     return HALIConfig(
         projection_dim=32,
-        pose_config={"part_hidden_size": 16, "hidden_size": 32, "num_temporal_layers": 1, "num_graph_layers": 1},
+        pose_config={
+            "part_hidden_size": 16,
+            "hidden_size": 32,
+            "num_temporal_layers": 1,
+            "num_graph_layers": 1,
+        },
         text_config={
             "vocab_size": 30522,
             "hidden_size": 32,

@@ -42,9 +42,13 @@ def literal_token_wise(pose, fragments, counts):
     d2v = [[0.0] * batch for _ in range(batch)]
     for i in range(batch):
         for j in range(batch):
-            affinity = [[cosine(pose[i][t], fragments[j][f]) for f in range(counts[j])] for t in range(len(pose[i]))]
+            affinity = [
+                [cosine(pose[i][t], fragments[j][f]) for f in range(counts[j])] for t in range(len(pose[i]))
+            ]
             v2d[i][j] = sum(max(row) for row in affinity) / len(affinity)
-            d2v[i][j] = sum(max(affinity[t][f] for t in range(len(affinity))) for f in range(counts[j])) / counts[j]
+            d2v[i][j] = (
+                sum(max(affinity[t][f] for t in range(len(affinity))) for f in range(counts[j])) / counts[j]
+            )
     return v2d, d2v
 
 
@@ -110,7 +114,9 @@ def test_global_loss_matches_literal(pairs):
 
 
 def test_global_loss_masks_duplicate_glosses(pairs):
-    pairs["descriptions"][2] = pairs["videos"][0]  # rows 0 and 2 share a gloss: a strong "negative" if unmasked
+    pairs["descriptions"][2] = pairs["videos"][
+        0
+    ]  # rows 0 and 2 share a gloss: a strong "negative" if unmasked
     videos, descriptions = normalized(pairs["videos"]), normalized(pairs["descriptions"])
     logits = videos @ descriptions.t() / TAU
     labels = torch.tensor([3, 1, 3, 2, 1])
@@ -151,7 +157,9 @@ def test_hierarchical_consistency_matches_literal(pairs):
         normalized(pairs["snippets"]), normalized(pairs["subunits"]),
         normalized(pairs["fragments"]) * pairs["mask"][..., None], pairs["mask"], scale, pairs["parts"],
     )  # fmt: skip
-    expected = literal_hc(pairs["snippets"], pairs["subunits"], pairs["fragments"], pairs["counts"], pairs["parts"])
+    expected = literal_hc(
+        pairs["snippets"], pairs["subunits"], pairs["fragments"], pairs["counts"], pairs["parts"]
+    )
     assert float(loss) == pytest.approx(expected, abs=1e-5)
 
 

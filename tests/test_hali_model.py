@@ -58,7 +58,10 @@ def test_output_shapes_and_loss_terms(model, batch):
 
 
 def test_subunit_count_follows_number_of_parts(tiny_hali_config, batch):
-    for parts, expected in ((["left_hand", "right_hand"], 12), (["body", "left_hand", "right_hand", "mouth", "face"], 30)):
+    for parts, expected in (
+        (["left_hand", "right_hand"], 12),
+        (["body", "left_hand", "right_hand", "mouth", "face"], 30),
+    ):
         tiny_hali_config.pose_config.subunit_parts = parts
         output = HALIModel(tiny_hali_config).eval()(**batch, return_loss=True)
         assert output.pose_features.subunit_embeds.shape[1] == expected

@@ -72,7 +72,7 @@ def test_trainer_loss_falls_with_real_minilm_tower(minilm_path, tmp_path):
         per_device_train_batch_size=8,
         logging_steps=1,
         lr_scheduler_type="cosine",
-        gradient_checkpointing=True,
+        activation_checkpointing=True,
         report_to=[],
         save_strategy="no",
         use_cpu=True,
@@ -89,6 +89,7 @@ def test_trainer_loss_falls_with_real_minilm_tower(minilm_path, tmp_path):
         optimizers=(optimizer, None),
     )
     trainer.train()
+    assert all(layer.gradient_checkpointing for layer in model.text_model.encoder.layer)  # BERT checkpointed
     losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
     assert len(losses) == 40 and all(np.isfinite(losses))
     assert np.mean(losses[-5:]) < 0.6 * np.mean(losses[:3]), losses
@@ -103,7 +104,9 @@ def test_trainer_loss_falls_with_real_minilm_tower(minilm_path, tmp_path):
 
 
 def test_zero_shot_classifier_requires_vocabulary(tiny_hali_config, minilm_path):
-    classifier = HALIZeroShotClassifier(HALIModel(tiny_hali_config), HALIProcessor.from_text_pretrained(minilm_path))
+    classifier = HALIZeroShotClassifier(
+        HALIModel(tiny_hali_config), HALIProcessor.from_text_pretrained(minilm_path)
+    )
     with pytest.raises(ValueError, match="set_vocabulary"):
         classifier.scores([np.ones((4, 77, 3), dtype=np.float32)])
     with pytest.raises(ValueError, match="2 labels but 1"):

@@ -1,8 +1,8 @@
 """ZSL / GZSL / ISLR metrics (numpy only), plus local `evaluate` modules loadable by path:
 
-    import evaluate
-    from lexsign_hf.metrics import evaluate_module_path
-    metric = evaluate.load(evaluate_module_path("zsl_accuracy"))
+import evaluate
+from lexsign_hf.metrics import evaluate_module_path
+metric = evaluate.load(evaluate_module_path("zsl_accuracy"))
 """
 
 from pathlib import Path

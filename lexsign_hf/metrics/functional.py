@@ -21,7 +21,9 @@ def _check(scores: np.ndarray, labels: np.ndarray) -> None:
     if not np.isfinite(scores).all():
         raise ValueError("scores contain NaN or inf")
     if len(labels) and (labels.min() < 0 or labels.max() >= scores.shape[1]):
-        raise ValueError(f"labels must be class indices in [0, {scores.shape[1]}), got range [{labels.min()}, {labels.max()}]")
+        raise ValueError(
+            f"labels must be class indices in [0, {scores.shape[1]}), got range [{labels.min()}, {labels.max()}]"
+        )
 
 
 def topk_hits(scores, labels, k: int) -> np.ndarray:
@@ -55,7 +57,9 @@ def islr_accuracy(scores, labels, topk: Sequence[int] = (1, 5)) -> dict[str, flo
     return results
 
 
-def zsl_accuracy(scores, labels, unseen_classes: Sequence[int], topk: Sequence[int] = (1, 5)) -> dict[str, float]:
+def zsl_accuracy(
+    scores, labels, unseen_classes: Sequence[int], topk: Sequence[int] = (1, 5)
+) -> dict[str, float]:
     """Zero-shot accuracy (Xian et al.): per-class top-k over unseen-class samples, searching unseen classes only.
 
     `scores` has one column per class of the full label space; `labels` index that space.
@@ -71,7 +75,9 @@ def zsl_accuracy(scores, labels, unseen_classes: Sequence[int], topk: Sequence[i
     return {f"top{k}": 100.0 * per_class_mean(topk_hits(restricted, local, k), local) for k in topk}
 
 
-def gzsl_accuracy(scores, labels, seen_classes: Sequence[int], unseen_classes: Sequence[int]) -> dict[str, float]:
+def gzsl_accuracy(
+    scores, labels, seen_classes: Sequence[int], unseen_classes: Sequence[int]
+) -> dict[str, float]:
     """Generalised zero-shot accuracy: search over all seen + unseen classes; S and U are the per-class top-1 on
     samples of seen and of unseen classes, H = 2SU / (S + U). In percent."""
     scores, labels = _as_numpy(scores), _as_numpy(labels).astype(np.int64)

@@ -20,7 +20,9 @@ def hali_parameter_groups(
     for name, parameter in model.named_parameters():
         if not parameter.requires_grad:
             continue
-        tower = "pose" if ".pose_model." in f".{name}" else "text" if ".text_model." in f".{name}" else "other"
+        tower = (
+            "pose" if ".pose_model." in f".{name}" else "text" if ".text_model." in f".{name}" else "other"
+        )
         decay = parameter.ndim >= 2 and "norm" not in name.lower()
         groups.setdefault((tower, decay), []).append(parameter)
     rates = {"pose": pose_lr, "text": text_lr, "other": other_lr}

@@ -73,7 +73,9 @@ class SkeletonEncoderConfig(PreTrainedConfig):
 
     def validate_architecture(self) -> None:
         if len(self.part_names) != len(self.part_sizes):
-            raise ValueError(f"part_names {self.part_names} and part_sizes {self.part_sizes} differ in length")
+            raise ValueError(
+                f"part_names {self.part_names} and part_sizes {self.part_sizes} differ in length"
+            )
         unknown = [part for part in self.subunit_parts if part not in self.part_names]
         if unknown:
             raise ValueError(f"subunit_parts {unknown} are not among part_names {self.part_names}")
@@ -83,7 +85,9 @@ class SkeletonEncoderConfig(PreTrainedConfig):
             if not 0 <= joint < self.parts[anchor_part]:
                 raise ValueError(f"part_anchors[{part!r}] joint {joint} is outside part {anchor_part!r}")
         if len(self.pyramid_bins) != 2 or min(self.pyramid_bins) < 1:
-            raise ValueError(f"pyramid_bins must be two positive bin counts (½ and ¼ scale), got {self.pyramid_bins}")
+            raise ValueError(
+                f"pyramid_bins must be two positive bin counts (½ and ¼ scale), got {self.pyramid_bins}"
+            )
         if self.temporal_kernel_size % 2 != 1:
             raise ValueError(f"temporal_kernel_size must be odd, got {self.temporal_kernel_size}")
 
@@ -151,7 +155,9 @@ class HALIConfig(PreTrainedConfig):
         if min(self.w_fg_snippet, self.w_fg_subunit, self.w_hc) < 0:
             raise ValueError("loss weights w_fg_snippet, w_fg_subunit and w_hc must be non-negative")
         if self.inference_similarity not in ("global", "hali"):
-            raise ValueError(f"inference_similarity must be 'global' or 'hali', got {self.inference_similarity!r}")
+            raise ValueError(
+                f"inference_similarity must be 'global' or 'hali', got {self.inference_similarity!r}"
+            )
         if self.max_fragments < 1 or self.loss_chunk_size < 1:
             raise ValueError("max_fragments and loss_chunk_size must be positive")
 

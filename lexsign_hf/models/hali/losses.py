@@ -10,7 +10,9 @@ import torch
 import torch.nn.functional as F
 
 
-def duplicate_pair_mask(labels: torch.Tensor | None, batch_size: int, device: torch.device) -> torch.Tensor | None:
+def duplicate_pair_mask(
+    labels: torch.Tensor | None, batch_size: int, device: torch.device
+) -> torch.Tensor | None:
     """(B, B) boolean mask of off-diagonal pairs that share a gloss and so must not act as negatives."""
     if labels is None:
         return None

@@ -15,7 +15,13 @@ from transformers.models.bert.modeling_bert import BertEmbeddings
 from transformers.utils import logging
 
 from .configuration_hali import HALIConfig, SkeletonEncoderConfig
-from .losses import duplicate_pair_mask, fine_grained_loss, hierarchical_consistency_loss, info_nce, token_wise_similarity
+from .losses import (
+    duplicate_pair_mask,
+    fine_grained_loss,
+    hierarchical_consistency_loss,
+    info_nce,
+    token_wise_similarity,
+)
 
 logger = logging.get_logger(__name__)
 
@@ -27,7 +33,10 @@ PART_GRAPHS: dict[str, tuple[int, list[tuple[int, int]]]] = {
     "left_hand": (21, _HAND_EDGES),
     "right_hand": (21, _HAND_EDGES),
     "mouth": (8, [(i, (i + 1) % 8) for i in range(8)]),
-    "face": (18, [(i, i + 1) for i in range(8)] + [(9, 10), (10, 11), (12, 13), (13, 14), (15, 16), (16, 17)]),
+    "face": (
+        18,
+        [(i, i + 1) for i in range(8)] + [(9, 10), (10, 11), (12, 13), (13, 14), (15, 16), (16, 17)],
+    ),
 }
 
 
@@ -154,7 +163,8 @@ class TemporalStage(nn.Module):
     def __init__(self, config: SkeletonEncoderConfig):
         super().__init__()
         self.blocks = nn.ModuleList(
-            TemporalBlock(config, stride=2 if index == 0 else 1) for index in range(config.num_temporal_layers)
+            TemporalBlock(config, stride=2 if index == 0 else 1)
+            for index in range(config.num_temporal_layers)
         )
 
     def forward(self, hidden_states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -249,14 +259,17 @@ class SkeletonEncoder(nn.Module):
             for part, joints in parts.items()
         }
         video_stream = self.video_input(torch.cat([part_features[part] for part in self.part_names], dim=-1))
-        subunit_streams = [self.subunit_inputs[part](part_features[part]) for part in self.config.subunit_parts]
+        subunit_streams = [
+            self.subunit_inputs[part](part_features[part]) for part in self.config.subunit_parts
+        ]
         streams = torch.cat([video_stream, *subunit_streams], dim=0)  # ((1 + M) B, T, H)
         stream_mask = mask.repeat(1 + len(subunit_streams), 1)
         half, half_mask = self.half_stage(streams, stream_mask)
         quarter, quarter_mask = self.quarter_stage(half, half_mask)
         half_bins, quarter_bins = self.config.pyramid_bins
         snippets = torch.cat(
-            [pyramid_pool(half, half_mask, half_bins), pyramid_pool(quarter, quarter_mask, quarter_bins)], dim=1
+            [pyramid_pool(half, half_mask, half_bins), pyramid_pool(quarter, quarter_mask, quarter_bins)],
+            dim=1,
         )  # ((1 + M) B, T_s, H)
         video_snippets, part_snippets = snippets[:batch], snippets[batch:]
         num_parts = len(subunit_streams)
@@ -302,7 +315,9 @@ class HALIPreTrainedModel(PreTrainedModel):
             init.constant_(module.logit_scale, math.log(1.0 / self.config.temperature))
 
 
-def _validate_pose_inputs(pose_values: torch.Tensor, pose_mask: torch.Tensor | None, num_keypoints: int) -> None:
+def _validate_pose_inputs(
+    pose_values: torch.Tensor, pose_mask: torch.Tensor | None, num_keypoints: int
+) -> None:
     if pose_values.ndim != 4 or pose_values.shape[2] != num_keypoints or pose_values.shape[3] < 3:
         raise ValueError(
             f"pose_values must have shape (batch, frames, {num_keypoints}, 3) in the canonical layout, "
@@ -330,7 +345,9 @@ class HALIModel(HALIPreTrainedModel):
         self.post_init()
 
     @classmethod
-    def from_text_pretrained(cls, text_model_name_or_path: str, config: HALIConfig | None = None, **kwargs) -> HALIModel:
+    def from_text_pretrained(
+        cls, text_model_name_or_path: str, config: HALIConfig | None = None, **kwargs
+    ) -> HALIModel:
         """Build a HALI model whose text tower is a pretrained BERT checkpoint (local folder or Hub id)."""
         text_model = BertModel.from_pretrained(text_model_name_or_path, add_pooling_layer=False)
         config = config or HALIConfig(**kwargs)
@@ -344,7 +361,9 @@ class HALIModel(HALIPreTrainedModel):
         logit_scale = self.logit_scale if self.config.learnable_temperature else self.logit_scale.detach()
         return logit_scale.exp().clamp(max=100.0)
 
-    def get_pose_features(self, pose_values: torch.Tensor, pose_mask: torch.Tensor | None = None) -> HALIPoseFeatures:
+    def get_pose_features(
+        self, pose_values: torch.Tensor, pose_mask: torch.Tensor | None = None
+    ) -> HALIPoseFeatures:
         """Projected, L2-normalised video, snippet and subunit features of canonical pose sequences."""
         _validate_pose_inputs(pose_values, pose_mask, self.config.pose_config.num_keypoints)
         if pose_mask is None:
@@ -384,7 +403,9 @@ class HALIModel(HALIPreTrainedModel):
         fragment_mask = counts > 0
         if not fragment_mask.any(-1).all():
             empty = (~fragment_mask.any(-1)).nonzero().flatten().tolist()
-            raise ValueError(f"descriptions at rows {empty} have no fragment tokens (empty or punctuation-only text)")
+            raise ValueError(
+                f"descriptions at rows {empty} have no fragment tokens (empty or punctuation-only text)"
+            )
         return HALITextFeatures(
             description_embeds=F.normalize(self.text_projection(description), dim=-1),
             fragment_embeds=F.normalize(self.text_projection(fragments), dim=-1) * fragment_mask[..., None],
@@ -397,16 +418,25 @@ class HALIModel(HALIPreTrainedModel):
         if self.config.inference_similarity == "hali":
             chunk = self.config.loss_chunk_size
             snippet, _ = token_wise_similarity(
-                pose_features.snippet_embeds, text_features.fragment_embeds, text_features.fragment_mask, chunk
+                pose_features.snippet_embeds,
+                text_features.fragment_embeds,
+                text_features.fragment_mask,
+                chunk,
             )
             subunit, _ = token_wise_similarity(
-                pose_features.subunit_embeds, text_features.fragment_embeds, text_features.fragment_mask, chunk
+                pose_features.subunit_embeds,
+                text_features.fragment_embeds,
+                text_features.fragment_mask,
+                chunk,
             )
             similarity = (similarity + snippet + subunit) / 3
         return similarity
 
     def hali_loss(
-        self, pose_features: HALIPoseFeatures, text_features: HALITextFeatures, labels: torch.Tensor | None = None
+        self,
+        pose_features: HALIPoseFeatures,
+        text_features: HALITextFeatures,
+        labels: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """L_HALI and its terms for B matched pose/description pairs (row i with row i)."""
         batch = pose_features.video_embeds.shape[0]

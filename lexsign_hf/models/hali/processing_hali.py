@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 from transformers import AutoTokenizer, BatchFeature
 from transformers.processing_utils import ProcessorMixin
 
@@ -37,7 +36,9 @@ def fragment_spans(text: str) -> list[tuple[int, int]]:
         if match:
             start = match.end()
     if not spans:
-        raise ValueError(f"description {text!r} has no words to split into fragments (empty or punctuation only)")
+        raise ValueError(
+            f"description {text!r} has no words to split into fragments (empty or punctuation only)"
+        )
     return spans
 
 

@@ -68,6 +68,9 @@ class HALIZeroShotClassifier:
         probabilities = (self.scores(poses) * self.model.temperature_scale()).softmax(-1)
         top = probabilities.topk(min(top_k, len(self.labels)), dim=-1)
         return [
-            [{"label": self.labels[index], "score": float(score)} for score, index in zip(values, indices, strict=True)]
+            [
+                {"label": self.labels[index], "score": float(score)}
+                for score, index in zip(values, indices, strict=True)
+            ]
             for values, indices in zip(top.values.tolist(), top.indices.tolist(), strict=True)
         ]

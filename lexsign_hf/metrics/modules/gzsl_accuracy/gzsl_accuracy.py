@@ -6,13 +6,16 @@ Inputs: `predictions`, one row of class scores per sample; `references`, the tru
 import datasets
 import evaluate
 import numpy as np
+
 from lexsign_hf.metrics.functional import gzsl_accuracy
 
 _CITATION = "LexSign: Learning Sign Language from Lexical Descriptions (2025)."
 _KWARGS = "predictions: list of score rows; references: list of class indices; see lexsign_hf.metrics.gzsl_accuracy."
 
 
-@evaluate.utils.file_utils.add_start_docstrings("Generalised zero-shot sign recognition: S, U and H = 2SU/(S+U) searching all classes.", _KWARGS)
+@evaluate.utils.file_utils.add_start_docstrings(
+    "Generalised zero-shot sign recognition: S, U and H = 2SU/(S+U) searching all classes.", _KWARGS
+)
 class GzslAccuracy(evaluate.Metric):
     def _info(self):
         return evaluate.MetricInfo(
@@ -20,7 +23,10 @@ class GzslAccuracy(evaluate.Metric):
             citation=_CITATION,
             inputs_description=_KWARGS,
             features=datasets.Features(
-                {"predictions": datasets.Sequence(datasets.Value("float32")), "references": datasets.Value("int64")}
+                {
+                    "predictions": datasets.Sequence(datasets.Value("float32")),
+                    "references": datasets.Value("int64"),
+                }
             ),
         )
 

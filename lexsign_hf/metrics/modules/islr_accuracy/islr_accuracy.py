@@ -6,13 +6,16 @@ Inputs: `predictions`, one row of class scores per sample; `references`, the tru
 import datasets
 import evaluate
 import numpy as np
+
 from lexsign_hf.metrics.functional import islr_accuracy
 
 _CITATION = "LexSign: Learning Sign Language from Lexical Descriptions (2025)."
 _KWARGS = "predictions: list of score rows; references: list of class indices; see lexsign_hf.metrics.islr_accuracy."
 
 
-@evaluate.utils.file_utils.add_start_docstrings("Isolated sign recognition: per-instance and per-class top-k accuracy (NLA-SLR protocol).", _KWARGS)
+@evaluate.utils.file_utils.add_start_docstrings(
+    "Isolated sign recognition: per-instance and per-class top-k accuracy (NLA-SLR protocol).", _KWARGS
+)
 class IslrAccuracy(evaluate.Metric):
     def _info(self):
         return evaluate.MetricInfo(
@@ -20,7 +23,10 @@ class IslrAccuracy(evaluate.Metric):
             citation=_CITATION,
             inputs_description=_KWARGS,
             features=datasets.Features(
-                {"predictions": datasets.Sequence(datasets.Value("float32")), "references": datasets.Value("int64")}
+                {
+                    "predictions": datasets.Sequence(datasets.Value("float32")),
+                    "references": datasets.Value("int64"),
+                }
             ),
         )
 

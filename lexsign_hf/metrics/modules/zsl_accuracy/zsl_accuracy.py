@@ -6,13 +6,18 @@ Inputs: `predictions`, one row of class scores per sample; `references`, the tru
 import datasets
 import evaluate
 import numpy as np
+
 from lexsign_hf.metrics.functional import zsl_accuracy
 
 _CITATION = "LexSign: Learning Sign Language from Lexical Descriptions (2025)."
-_KWARGS = "predictions: list of score rows; references: list of class indices; see lexsign_hf.metrics.zsl_accuracy."
+_KWARGS = (
+    "predictions: list of score rows; references: list of class indices; see lexsign_hf.metrics.zsl_accuracy."
+)
 
 
-@evaluate.utils.file_utils.add_start_docstrings("Zero-shot sign recognition: per-class top-k accuracy over unseen classes (Xian et al.).", _KWARGS)
+@evaluate.utils.file_utils.add_start_docstrings(
+    "Zero-shot sign recognition: per-class top-k accuracy over unseen classes (Xian et al.).", _KWARGS
+)
 class ZslAccuracy(evaluate.Metric):
     def _info(self):
         return evaluate.MetricInfo(
@@ -20,7 +25,10 @@ class ZslAccuracy(evaluate.Metric):
             citation=_CITATION,
             inputs_description=_KWARGS,
             features=datasets.Features(
-                {"predictions": datasets.Sequence(datasets.Value("float32")), "references": datasets.Value("int64")}
+                {
+                    "predictions": datasets.Sequence(datasets.Value("float32")),
+                    "references": datasets.Value("int64"),
+                }
             ),
         )
 

@@ -1,0 +1,442 @@
+"""Publish a HALI model, a LexSign dataset or a Qwen2.5-VL LoRA adapter to the Hugging Face Hub.
+
+Every push first *stages* the exact repository tree in a local folder — checking the input folder, rendering the
+card from the results file, adding the remote code, pipeline and handler — and *verifies* it by loading it back
+(`HALIModel.from_pretrained`, `AutoModel.from_pretrained(..., trust_remote_code=True)` and the pipeline in a fresh
+process; `datasets.load_dataset`; `peft.PeftConfig.from_pretrained`). Only then does `upload` talk to the Hub
+(`HfApi.create_repo` + `HfApi.upload_folder`). With `--dry-run OUT_DIR` the staged tree is the result and
+nothing touches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from .. import __version__
+from huggingface_hub import ModelCard
+
+from .cards import build_model_card, check_card_results, results_from_file, update_card_metadata
+
+KINDS = ("model", "dataset", "adapter")
+REPO_TYPES = {"model": "model", "dataset": "dataset", "adapter": "model"}
+DATASET_TAGS = ["sign-language", "zero-shot", "pose", "lexsign"]
+ADAPTER_TAGS = ["sign-language", "lexsign", "lora"]
+RESULTS_CANDIDATES = ("metrics.json", "eval_results.json", "all_results.json", "../metrics.json")
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "lexsign_finetune.json")
+REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+VERIFY_DESCRIPTIONS = ("Flat hand at the chin, palm in; move forward twice.", "Index finger circles near the temple.")
+
+__all__ = [
+    "KINDS",
+    "StagedRepo",
+    "check_repo_id",
+    "find_results_file",
+    "push",
+    "stage_adapter",
+    "stage_dataset",
+    "stage_model",
+    "upload",
+    "verify_staged",
+]
+
+
+@dataclass
+class StagedRepo:
+    """A repository tree ready to upload, with the commit that would create it."""
+
+    kind: str
+    repo_id: str
+    folder: Path
+    commit_message: str
+    commit_description: str = ""
+    checks: list[str] = field(default_factory=list)  # what `verify_staged` proved
+
+    @property
+    def repo_type(self) -> str:
+        return REPO_TYPES[self.kind]
+
+    @property
+    def files(self) -> list[str]:
+        return sorted(path.relative_to(self.folder).as_posix() for path in self.folder.rglob("*") if path.is_file())
+
+
+def check_repo_id(repo_id: str) -> str:
+    """`namespace/name`: a repo id without namespace or with characters the Hub refuses is an error."""
+    parts = repo_id.split("/")
+    if len(parts) != 2 or not all(parts):
+        raise ValueError(
+            f"--repo-id {repo_id!r}: expected 'namespace/name' (your user or organisation, then the repository)"
+        )
+    for part in parts:
+        if not REPO_NAME.fullmatch(part) or ".." in part or "--" in part or part.endswith((".git", ".")):
+            raise ValueError(
+                f"--repo-id {repo_id!r}: {part!r} may only use letters, digits, '-', '_' and '.', start with a letter "
+                "or digit, have no '--' or '..', not end with '.' or '.git', and be at most 96 characters"
+            )
+    return repo_id
+
+
+def find_results_file(model_dir: Path, results: str | os.PathLike | None = None) -> Path:
+    """The evaluation JSON the card is rendered from: `results`, else the first of `RESULTS_CANDIDATES`."""
+    if results is not None:
+        path = Path(results)
+        if not path.is_file():
+            raise FileNotFoundError(f"--results {path}: file not found (the model card's results come from it)")
+        return path
+    for name in RESULTS_CANDIDATES:
+        if (model_dir / name).is_file():
+            return (model_dir / name).resolve()
+    looked = ", ".join(str(model_dir / name) for name in RESULTS_CANDIDATES)
+    raise FileNotFoundError(
+        f"no results file for the model card of {model_dir} (looked for {looked}); pass --results PATH with the "
+        "evaluation JSON (`lexsign demo`'s metrics.json, an evaluate_zsslr result or the Trainer's ISLR metrics)"
+    )
+
+
+def _require_files(folder: Path, kind: str, groups: dict[str, tuple[str, ...]]) -> None:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{kind} folder not found: {folder}")
+    for what, names in groups.items():
+        if not any((folder / name).is_file() for name in names):
+            raise FileNotFoundError(f"{folder}: missing {what} ({' or '.join(names)})")
+
+
+def _new_output_folder(out_dir: str | os.PathLike) -> Path:
+    out_dir = Path(out_dir)
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise ValueError(f"--dry-run {out_dir}: the folder exists and is not empty; give a new or empty folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    return out_dir
+
+
+def _publish(temporary: Path, out_dir: Path) -> None:
+    """Move the finished tree into place (a half-written tree never sits at `out_dir`)."""
+    if out_dir.exists():
+        out_dir.rmdir()
+    os.replace(temporary, out_dir)
+
+
+def _model_classes(model_dir: Path):
+    """The HALI class of a saved model and the transformers auto class its remote code is registered under."""
+    from ..models.hali import HALIConfig, HALIForSignClassification
+    from .export import hali_model_class
+
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") != "hali":
+        raise ValueError(f"{model_dir / 'config.json'}: model_type is {config.get('model_type')!r}; expected 'hali'")
+    model_class = hali_model_class(HALIConfig.from_pretrained(model_dir))
+    return model_class, (
+        "AutoModelForSequenceClassification" if model_class is HALIForSignClassification else "AutoModel"
+    )
+
+
+def stage_model(
+    model_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    repo_id: str,
+    results: str | os.PathLike | None = None,
+    dataset: str | None = None,
+    dataset_config: str | None = None,
+    license: str = "cc-by-nc-4.0",
+    card_template: str | os.PathLike | None = None,
+) -> StagedRepo:
+    """Write the repo tree of the HALI model in `model_dir` to `out_dir`: weights, config (with `auto_map` and
+    `custom_pipelines`), remote code, processor, `pipeline.py`, `pose_layouts.json`, `handler.py`, the results
+    file and the card rendered from it (`README.md`)."""
+    from ..models.hali import HALIProcessor
+    from .export import save_zero_shot_pipeline
+
+    check_repo_id(repo_id)
+    model_dir = Path(model_dir)
+    _require_files(
+        model_dir,
+        "model",
+        {"config (config.json)": ("config.json",), "weights": WEIGHT_FILES, "processor": ("processor_config.json",)},
+    )
+    results_path = find_results_file(model_dir, results)
+    card_results = results_from_file(results_path)
+    dataset_id = dataset or card_results.dataset_id
+    dataset_config = dataset_config or card_results.dataset_config
+    if (model_dir / "README.md").is_file() and card_template is None:  # e.g. the card `lexsign demo` wrote
+        card = ModelCard.load(model_dir / "README.md")
+        check_card_results(card, card_results)
+        card = update_card_metadata(card, dataset_id, license)
+    else:
+        dataset_id = dataset_id or f"{repo_id.split('/')[0]}/lexsign"
+        card = build_model_card(
+            model_dir, card_results, repo_id, dataset_id, dataset_config, license=license, template_path=card_template
+        )
+    model_class, _ = _model_classes(model_dir)
+    out_dir = _new_output_folder(out_dir)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        model = model_class.from_pretrained(model_dir).eval()
+        save_zero_shot_pipeline(model, HALIProcessor.from_pretrained(model_dir), temporary)
+        shutil.copyfile(results_path, temporary / results_path.name)
+        card.save(temporary / "README.md")
+        _publish(temporary, out_dir)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    summary = ", ".join(f"{row.name} {row.value:.2f}" for row in card_results.rows)
+    return StagedRepo(
+        "model",
+        repo_id,
+        out_dir,
+        f"Upload {model_class.__name__} with lexsign_hf {__version__}",
+        f"Results from {results_path.name}: {summary}.",
+    )
+
+
+def _dataset_card(folder: Path) -> tuple[dict[str, Any], str]:
+    readme = folder / "README.md"
+    if not readme.is_file():
+        raise FileNotFoundError(
+            f"{folder}: missing the dataset card README.md (write the folder with `lexsign data build` or "
+            "`lexsign_hf.data.hub_layout.write_dataset_folder`)"
+        )
+    text = readme.read_text(encoding="utf-8")
+    match = re.match(r"^---\s*\n(.*?)\n---\s*\n", text, flags=re.DOTALL)
+    if not match:
+        raise ValueError(f"{readme}: no YAML front matter (--- ... ---) with the dataset's configs")
+    try:
+        metadata = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        raise ValueError(f"{readme}: the YAML front matter does not parse ({error})") from None
+    if not isinstance(metadata, dict) or not metadata.get("configs"):
+        raise ValueError(f"{readme}: the YAML front matter has no 'configs:' list (parquet files per config)")
+    return metadata, text
+
+
+def _data_file_patterns(data_files: Any) -> list[str]:
+    """The path patterns of a README `configs:` entry's `data_files` (a string, a list, or split → path(s))."""
+    if isinstance(data_files, str):
+        return [data_files]
+    patterns = []
+    for entry in data_files or []:
+        paths = entry.get("path", []) if isinstance(entry, dict) else entry
+        patterns.extend([paths] if isinstance(paths, str) else paths)
+    return patterns
+
+
+def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, repo_id: str) -> StagedRepo:
+    """Copy a Hub-layout dataset folder (README YAML `configs:` + parquet shards) to `out_dir`, checking that every
+    config's data files exist and adding the Hub tags to its card."""
+    from huggingface_hub import DatasetCard
+
+    check_repo_id(repo_id)
+    dataset_dir = Path(dataset_dir)
+    if not dataset_dir.is_dir():
+        raise FileNotFoundError(f"dataset folder not found: {dataset_dir}")
+    metadata, text = _dataset_card(dataset_dir)
+    for config in metadata["configs"]:
+        patterns = _data_file_patterns(config.get("data_files"))
+        if not patterns or not all(list(dataset_dir.glob(pattern)) for pattern in patterns):
+            name = config.get("config_name", "default")
+            raise FileNotFoundError(f"{dataset_dir}: config {name!r} lists data files {patterns} that do not exist")
+    card = DatasetCard(text)
+    card.data.tags = sorted(set(card.data.tags or []) | set(DATASET_TAGS))
+    out_dir = _new_output_folder(out_dir)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        shutil.copytree(
+            dataset_dir, temporary, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*", "__pycache__")
+        )
+        card.save(temporary / "README.md")
+        _publish(temporary, out_dir)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    configs = ", ".join(config.get("config_name", "default") for config in metadata["configs"])
+    return StagedRepo(
+        "dataset", repo_id, out_dir, f"Upload LexSign dataset with lexsign_hf {__version__}", f"Configs: {configs}."
+    )
+
+
+def stage_adapter(adapter_dir: str | os.PathLike, out_dir: str | os.PathLike, repo_id: str) -> StagedRepo:
+    """Copy a PEFT LoRA adapter folder (from `lexsign mllm finetune-lora`) to `out_dir` with its card re-rendered
+    from `lexsign_finetune.json` (training data, settings and metrics) and the Hub tags."""
+    from ..finetune.lora import METADATA_FILE, render_adapter_card
+
+    check_repo_id(repo_id)
+    adapter_dir = Path(adapter_dir)
+    _require_files(adapter_dir, "adapter", {name: (name,) for name in ADAPTER_FILES})
+    try:
+        metadata = json.loads((adapter_dir / METADATA_FILE).read_text(encoding="utf-8"))
+        card = render_adapter_card(metadata)
+    except (json.JSONDecodeError, KeyError) as error:
+        raise ValueError(f"{adapter_dir / METADATA_FILE}: not a finetune-lora metadata file ({error!r})") from None
+    card.data.tags = sorted(set(card.data.tags or []) | set(ADAPTER_TAGS))
+    out_dir = _new_output_folder(out_dir)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for path in sorted(adapter_dir.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                shutil.copy2(path, temporary / path.name)
+        card.save(temporary / "README.md")
+        _publish(temporary, out_dir)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return StagedRepo(
+        "adapter",
+        repo_id,
+        out_dir,
+        f"Upload LoRA adapter for {metadata['base_model']} with lexsign_hf {__version__}",
+        f"Trained on {metadata['dataset']} ({metadata['config']}).",
+    )
+
+
+_REMOTE_CHECK = """
+import json, sys
+import numpy as np
+import transformers
+folder, auto_class, pose_file = sys.argv[1:4]
+model = getattr(transformers, auto_class).from_pretrained(folder, trust_remote_code=True)
+classifier = transformers.pipeline("zero-shot-sign-classification", model=folder, trust_remote_code=True)
+ranked = classifier(np.load(pose_file), candidate_labels=["A", "B"], descriptions=json.loads(sys.argv[4]))
+leaked = sorted(name for name in sys.modules if name.split(".")[0] == "lexsign_hf")
+print(json.dumps({"model": type(model).__name__, "pipeline": type(classifier).__name__, "ranked": ranked,
+                  "leaked": leaked}))
+"""
+
+
+def _verify_model(staged: StagedRepo) -> list[str]:
+    from huggingface_hub import ModelCard
+    from safetensors.numpy import load_file
+
+    from ..models.hali import HALIProcessor
+    from .export import zero_shot_pipeline
+
+    folder = staged.folder
+    ModelCard.load(folder / "README.md")  # the YAML parses
+    model_class, auto_class = _model_classes(folder)
+    model = model_class.from_pretrained(folder).eval()
+    checks = [f"{model_class.__name__}.from_pretrained loads {folder}"]
+    pose = np.random.default_rng(0).normal(size=(16, 77, 3)).astype(np.float32)
+    pose[..., 2] = 1.0
+    expected = zero_shot_pipeline(model, HALIProcessor.from_pretrained(folder))(
+        pose, candidate_labels=["A", "B"], descriptions=list(VERIFY_DESCRIPTIONS)
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        np.save(Path(scratch) / "pose.npy", pose)
+        result = subprocess.run(
+            [sys.executable, "-c", _REMOTE_CHECK, str(folder.resolve()), auto_class, str(Path(scratch) / "pose.npy"),
+             json.dumps(VERIFY_DESCRIPTIONS)],
+            capture_output=True, text=True, cwd=scratch, timeout=600,
+        )  # fmt: skip
+    if result.returncode != 0:
+        raise ValueError(f"{folder}: loading with trust_remote_code in a fresh process failed:\n{result.stderr[-3000:]}")
+    remote = json.loads(result.stdout.strip().splitlines()[-1])
+    if remote["leaked"]:
+        raise ValueError(f"{folder}: the remote code imported {remote['leaked']} (it must be self-contained)")
+    scores = {item["label"]: item["score"] for item in remote["ranked"]}
+    if any(abs(scores[item["label"]] - item["score"]) > 1e-4 for item in expected):
+        raise ValueError(f"{folder}: remote pipeline scores {remote['ranked']} differ from the package's {expected}")
+    weights = load_file(folder / "model.safetensors") if (folder / "model.safetensors").is_file() else {}
+    checks += [
+        f"{auto_class}.from_pretrained(trust_remote_code=True) gives {remote['model']} in a fresh process without "
+        "lexsign_hf",
+        f"pipeline('zero-shot-sign-classification') from the folder gives the package's scores {remote['ranked']}",
+        f"{len(weights)} weight tensors, {len(staged.files)} files",
+    ]
+    return checks
+
+
+def _verify_dataset(staged: StagedRepo) -> list[str]:
+    import datasets
+
+    metadata, _ = _dataset_card(staged.folder)
+    checks = []
+    for config in metadata["configs"]:
+        name = config.get("config_name", "default")
+        loaded = datasets.load_dataset(str(staged.folder), name)
+        sizes = ", ".join(f"{split} {len(rows)}" for split, rows in loaded.items())
+        checks.append(f"load_dataset({staged.folder.name!r}, {name!r}): {sizes}")
+    return checks
+
+
+def _verify_adapter(staged: StagedRepo) -> list[str]:
+    from huggingface_hub import ModelCard
+    from peft import PeftConfig
+    from safetensors import safe_open
+
+    ModelCard.load(staged.folder / "README.md")
+    config = PeftConfig.from_pretrained(str(staged.folder))
+    with safe_open(str(staged.folder / "adapter_model.safetensors"), framework="numpy") as handle:
+        lora = [key for key in handle.keys() if ".lora_" in key]
+    if not lora:
+        raise ValueError(f"{staged.folder / 'adapter_model.safetensors'}: no LoRA weights (lora_A / lora_B)")
+    return [f"PeftConfig.from_pretrained: {getattr(config.peft_type, 'value', config.peft_type)} r={getattr(config, 'r', '?')}, {len(lora)} LoRA tensors"]
+
+
+def verify_staged(staged: StagedRepo) -> StagedRepo:
+    """Load the staged tree back the way users will; raises `ValueError` when something does not load."""
+    verify = {"model": _verify_model, "dataset": _verify_dataset, "adapter": _verify_adapter}[staged.kind]
+    staged.checks = verify(staged)
+    return staged
+
+
+def upload(staged: StagedRepo, private: bool = False, exist_ok: bool = False, api=None, token: str | None = None):
+    """Create the repository and upload the staged tree in one commit; returns the `CommitInfo`.
+
+    Refuses, before any upload, when there is no token (`hf auth login` or `HF_TOKEN`) or when the repository
+    exists and `exist_ok` is false.
+    """
+    from huggingface_hub import HfApi, get_token
+
+    token = token or get_token()
+    if not token:
+        raise ValueError("no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)")
+    api = api or HfApi()
+    if api.repo_exists(staged.repo_id, repo_type=staged.repo_type, token=token) and not exist_ok:
+        raise ValueError(
+            f"{staged.repo_type} repository {staged.repo_id} already exists; pass --exist-ok to add a commit to it"
+        )
+    api.create_repo(staged.repo_id, repo_type=staged.repo_type, private=private, exist_ok=exist_ok, token=token)
+    return api.upload_folder(
+        repo_id=staged.repo_id,
+        repo_type=staged.repo_type,
+        folder_path=staged.folder,
+        commit_message=staged.commit_message,
+        commit_description=staged.commit_description,
+        token=token,
+    )
+
+
+def push(
+    kind: str,
+    folder: str | os.PathLike,
+    repo_id: str,
+    dry_run: str | os.PathLike | None = None,
+    private: bool = False,
+    exist_ok: bool = False,
+    api=None,
+    **options: Any,
+) -> tuple[StagedRepo, Any]:
+    """Stage, verify and (unless `dry_run`) upload; returns the staged repo and the commit (None on a dry run)."""
+    from huggingface_hub import get_token
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {list(KINDS)}")
+    check_repo_id(repo_id)
+    if dry_run is None and not get_token():
+        raise ValueError("no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)")
+    stage = {"model": stage_model, "dataset": stage_dataset, "adapter": stage_adapter}[kind]
+    if dry_run is not None:
+        staged = verify_staged(stage(folder, dry_run, repo_id, **options))
+        return staged, None
+    with tempfile.TemporaryDirectory(prefix="lexsign-push-") as scratch:
+        staged = verify_staged(stage(folder, Path(scratch) / "repo", repo_id, **options))
+        return staged, upload(staged, private=private, exist_ok=exist_ok, api=api)
+

@@ -1,0 +1,117 @@
+"""`lexsign demo` (LexSign-Synth → HALI vs L_Global baseline → zero-shot evaluation) and `lexsign predict`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    demo = subparsers.add_parser(
+        "demo",
+        help="train and evaluate HALI on the synthetic signer, offline on a CPU",
+        description=(
+            "Build LexSign-Synth (cached), train HALI (L_HALI, pretrained MiniLM text tower) and the L_Global-only "
+            "baseline with the same data, steps, seed and learning rates, evaluate both zero-shot (ZSL top-1/top-5 "
+            "on unseen classes described with held-out wording; GZSL S/U/H) and write OUT/metrics.json, OUT/model, "
+            "OUT/baseline_model, model cards and PNG plots. An interrupted run resumes when re-run with the same "
+            "settings."
+        ),
+    )
+    demo.add_argument("--out", type=Path, default=Path("lexsign-demo"), help="output folder (default lexsign-demo)")
+    demo.add_argument(
+        "--minutes",
+        type=float,
+        default=5.0,
+        help="training budget per model in minutes; turned into a step count by a timing probe (default 5)",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed of the data, initialisation and sampling (default 0)")
+    demo.add_argument("--asl-lex", help="ASL-LEX 2.0 sign-data CSV: use real glosses and their coding as classes")
+    size = demo.add_argument_group("size knobs (smaller runs, tests)")
+    size.add_argument("--steps", type=int, help="optimiser steps per model (skips the timing probe and --minutes)")
+    size.add_argument("--num-seen", type=int, default=120, help="seen (training) classes (default 120)")
+    size.add_argument("--num-validation", type=int, default=40, help="unseen validation classes (default 40)")
+    size.add_argument("--num-test", type=int, default=60, help="unseen test classes (default 60)")
+    size.add_argument("--train-instances", type=int, default=12, help="training sequences per seen class (12)")
+    size.add_argument("--eval-instances", type=int, default=6, help="sequences per unseen class (default 6)")
+    size.add_argument("--test-seen-instances", type=int, default=3, help="test_seen sequences per seen class (3)")
+    size.add_argument("--batch-size", type=int, default=32, help="training batch size (default 32)")
+    size.add_argument("--max-frames", type=int, default=32, help="frames per sequence after sampling (default 32)")
+    size.add_argument("--pose-hidden-size", type=int, default=256, help="skeleton tower width (default 256)")
+    size.add_argument("--part-hidden-size", type=int, default=64, help="per-part graph width (default 64)")
+    size.add_argument("--projection-dim", type=int, default=256, help="joint embedding size (default 256)")
+    size.add_argument("--eval-every", type=int, default=5, help="validation evaluations per training run (5)")
+    size.add_argument("--text-model", help="BERT folder for the text tower (default: the packaged all-MiniLM-L6-v2)")
+    size.add_argument(
+        "--tiny-text-tower",
+        action="store_true",
+        help="a randomly initialised 1-layer BERT with the text model's vocabulary (tests only)",
+    )
+    size.add_argument("--cache-dir", type=Path, help="where LexSign-Synth builds are cached (~/.cache/lexsign_hf)")
+    size.add_argument("--no-progress", action="store_true", help="no progress bars")
+    demo.set_defaults(func=run_demo_command)
+
+    predict = subparsers.add_parser(
+        "predict",
+        help="zero-shot classify a pose file against glosses with descriptions",
+        description=(
+            "Rank the glosses of a JSONL labels file (one {\"gloss\": ..., \"text\": ...} per line; several lines "
+            "per gloss are averaged) for one pose file (.pose, .npy, OpenPose JSON, ... in any supported layout) "
+            "with a saved HALI model; prints JSON."
+        ),
+    )
+    predict.add_argument("--model", type=Path, required=True, help="saved HALI model folder (e.g. OUT/model)")
+    predict.add_argument("--pose", type=Path, required=True, help="pose file")
+    predict.add_argument("--labels", type=Path, required=True, help="JSONL file of {gloss, text} lines")
+    predict.add_argument("--top-k", type=int, default=5, help="number of glosses to print (default 5)")
+    predict.set_defaults(func=run_predict_command)
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    from .dataset import SynthConfig
+    from .demo import DemoSettings, run_demo
+
+    synth = SynthConfig(
+        num_seen=args.num_seen,
+        num_validation=args.num_validation,
+        num_test=args.num_test,
+        train_instances=args.train_instances,
+        eval_instances=args.eval_instances,
+        test_seen_instances=args.test_seen_instances,
+        seed=args.seed,
+        asl_lex=args.asl_lex,
+    )
+    defaults = DemoSettings()
+    settings = dataclasses.replace(
+        defaults,
+        out=args.out,
+        minutes=args.minutes,
+        seed=args.seed,
+        asl_lex=args.asl_lex,
+        steps=args.steps,
+        synth=synth,
+        text_model=args.text_model,
+        tiny_text_tower=args.tiny_text_tower,
+        batch_size=args.batch_size,
+        max_frames=args.max_frames,
+        pose_config={
+            **defaults.pose_config,
+            "hidden_size": args.pose_hidden_size,
+            "part_hidden_size": args.part_hidden_size,
+        },
+        projection_dim=args.projection_dim,
+        eval_every=args.eval_every,
+        cache_dir=args.cache_dir,
+        progress=not args.no_progress,
+    )
+    run_demo(settings)
+    return 0
+
+
+def run_predict_command(args: argparse.Namespace) -> int:
+    from ..train.predict import predict_pose
+
+    print(json.dumps(predict_pose(args.model, args.pose, args.labels, args.top_k), ensure_ascii=False, indent=2))
+    return 0

@@ -1,0 +1,111 @@
+"""Figures of `lexsign demo`: training curves and fragment alignment heatmaps (the paper's Fig. 8)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from ..models.hali import HALIModel, HALIProcessor, split_fragments  # noqa: E402
+
+__all__ = ["alignment_matrices", "plot_alignment", "plot_training_curves"]
+
+PART_LABELS = {"body": "body", "left_hand": "L hand", "right_hand": "R hand", "mouth": "mouth", "face": "face"}
+
+
+def _save(figure: plt.Figure, path: str | Path) -> Path:
+    """Write a PNG through a temporary name and a rename."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.tmp.png")
+    figure.savefig(temporary, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    temporary.replace(path)
+    return path
+
+
+def plot_training_curves(
+    histories: Mapping[str, Sequence[Mapping[str, Any]]], path: str | Path, chance: float | None = None
+) -> Path:
+    """Training loss and validation ZSL top-1 against steps, one line per model (Trainer `log_history`s)."""
+    figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, history in histories.items():
+        losses = [(entry["step"], entry["loss"]) for entry in history if "loss" in entry]
+        accuracy = [(entry["step"], entry["val_zsl_top1"]) for entry in history if "val_zsl_top1" in entry]
+        if losses:
+            loss_axis.plot(*zip(*losses, strict=True), label=name)
+        if accuracy:
+            accuracy_axis.plot(*zip(*accuracy, strict=True), marker="o", label=name)
+    loss_axis.set(xlabel="step", ylabel="training loss (each model's own objective)", title="Training loss")
+    accuracy_axis.set(xlabel="step", ylabel="top-1 (%)", title="ZSL top-1 on unseen validation classes")
+    if chance is not None:
+        accuracy_axis.axhline(chance, color="grey", linestyle="--", label="chance")
+    loss_axis.legend()
+    accuracy_axis.legend()
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+@torch.no_grad()
+def alignment_matrices(
+    model: HALIModel, processor: HALIProcessor, pose: np.ndarray, text: str
+) -> dict[str, np.ndarray | list[str]]:
+    """Cosine affinities of one pose sequence's snippets (T_s, L_f) and subunits (T_u, L_f) with the fragments of
+    `text`, with the fragment strings and row labels."""
+    model.eval()
+    device = next(model.parameters()).device
+    inputs = processor(poses=[pose], text=[text]).to(device)
+    pose_features = model.get_pose_features(inputs["pose_values"], inputs["pose_mask"])
+    text_features = model.get_text_features(inputs["input_ids"], inputs["attention_mask"], inputs["fragment_ids"])
+    fragments = split_fragments(text)
+    count = int(text_features.fragment_mask[0].sum())
+    if len(fragments) > count:  # fragments past max_fragments are merged into the last one
+        fragments = [*fragments[: count - 1], " ".join(fragments[count - 1 :])]
+    fragment_embeds = text_features.fragment_embeds[0, :count]
+    pose_config = model.config.pose_config
+    half, quarter = pose_config.pyramid_bins
+    snippet_labels = [f"½ bin {i + 1}" for i in range(half)] + [f"¼ bin {i + 1}" for i in range(quarter)]
+    parts = [PART_LABELS.get(part, part) for part in pose_config.subunit_parts]
+    return {
+        "snippet": (pose_features.snippet_embeds[0] @ fragment_embeds.t()).float().cpu().numpy(),
+        "subunit": (pose_features.subunit_embeds[0] @ fragment_embeds.t()).float().cpu().numpy(),
+        "fragments": fragments,
+        "snippet_labels": snippet_labels,
+        "subunit_labels": [f"{snippet} · {part}" for snippet in snippet_labels for part in parts],
+    }
+
+
+def plot_alignment(
+    matrices: Mapping[str, Mapping[str, Any]], path: str | Path, title: str = ""
+) -> Path:
+    """Heatmaps of fragment↔snippet and fragment↔subunit similarity, one row of panels per model."""
+    names = list(matrices)
+    num_fragments = len(next(iter(matrices.values()))["fragments"])
+    figure, axes = plt.subplots(
+        len(names),
+        2,
+        figsize=(4 + 1.3 * num_fragments, 5.5 * len(names)),
+        gridspec_kw={"width_ratios": [1, 1]},
+        squeeze=False,
+    )
+    for row, name in enumerate(names):
+        entry = matrices[name]
+        labels = [textwrap.fill(fragment, 18) for fragment in entry["fragments"]]
+        for column, kind in enumerate(("snippet", "subunit")):
+            axis = axes[row, column]
+            image = axis.imshow(entry[kind], aspect="auto", cmap="viridis")
+            axis.set_xticks(range(len(labels)), labels, fontsize=7, rotation=0)
+            axis.set_yticks(range(len(entry[f"{kind}_labels"])), entry[f"{kind}_labels"], fontsize=7)
+            axis.set_title(f"{name}: fragment ↔ {kind} similarity", fontsize=10)
+            figure.colorbar(image, ax=axis, fraction=0.04)
+    if title:
+        figure.suptitle(textwrap.fill(title, 140), fontsize=9)
+    figure.tight_layout()
+    return _save(figure, path)

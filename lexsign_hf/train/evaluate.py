@@ -1,0 +1,198 @@
+"""Zero-shot evaluation of HALI on a ZSSLR config (Xian et al.'s protocol, per-class accuracy in percent).
+
+- ZSL: samples of the unseen test classes (``test``), searched among the unseen test classes: top-1 / top-5.
+- GZSL: samples of ``test`` and ``test_seen``, searched among seen + unseen test classes: S, U and H.
+- Validation ZSL (``validation``, unseen validation classes) for model selection and training curves.
+
+A class may have several descriptions (e.g. the held-out paraphrase templates of LexSign-Synth). Each is encoded
+once by `HALIZeroShotClassifier`; a sample's score for a class is the **mean of its similarities to the class's
+descriptions** (score averaging, so no single wording decides). Similarities follow
+`HALIConfig.inference_similarity`: ``"global"`` (video ↔ description cosine) or ``"hali"`` (the mean of the global,
+snippet↔fragment and subunit↔fragment similarities); `evaluate_zsslr` can score both and pick one on the validation
+classes, never on the test classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import TrainerCallback
+
+from ..metrics import gzsl_accuracy, zsl_accuracy
+from ..models.hali import HALIModel, HALIProcessor, HALIZeroShotClassifier
+from ..models.hali.modeling_hali import HALIPoseFeatures
+from ..pose import to_canonical
+from .zsslr import ZSSLRData
+
+__all__ = ["SIMILARITIES", "ZSSLREvaluator", "ZeroShotEvalCallback", "evaluate_zsslr"]
+
+SIMILARITIES = ("global", "hali")
+# Score of a class that was not encoded for a split (never read: metrics only search the encoded classes).
+_UNSCORED = -1e4
+
+
+class ZSSLREvaluator:
+    """Scores the evaluation splits of a `ZSSLRData` against per-class description vocabularies."""
+
+    def __init__(self, data: ZSSLRData, processor: HALIProcessor, batch_size: int = 64, progress: bool = False):
+        self.data = data
+        self.processor = processor
+        self.batch_size = batch_size
+        self.progress = progress
+        self.descriptions = data.eval_descriptions()
+        self._poses: dict[str, tuple[list[np.ndarray], np.ndarray]] = {}
+
+    def poses(self, split: str) -> tuple[list[np.ndarray], np.ndarray]:
+        """Canonical pose arrays and labels of a split (converted once)."""
+        if split not in self._poses:
+            dataset = self.data.splits.get(split)
+            if dataset is None or len(dataset) == 0:
+                raise ValueError(f"the dataset has no {split!r} split to evaluate on")
+            poses = [to_canonical(np.asarray(row["pose"], np.float32), row["layout"]) for row in dataset]
+            self._poses[split] = (poses, np.asarray(dataset["label"], dtype=np.int64))
+        return self._poses[split]
+
+    @torch.no_grad()
+    def encode_poses(self, model: HALIModel, poses: Sequence[np.ndarray], desc: str = "") -> HALIPoseFeatures:
+        device = next(model.parameters()).device
+        chunks = []
+        starts = range(0, len(poses), self.batch_size)
+        for start in tqdm(starts, desc=desc, disable=not self.progress, leave=False):
+            inputs = self.processor(poses=list(poses[start : start + self.batch_size])).to(device)
+            chunks.append(model.get_pose_features(**inputs))
+        return HALIPoseFeatures(
+            **{key: torch.cat([getattr(chunk, key) for chunk in chunks]) for key in chunks[0].keys()}
+        )
+
+    @torch.no_grad()
+    def class_scores(
+        self,
+        model: HALIModel,
+        pose_features: HALIPoseFeatures,
+        classes: Sequence[int],
+        similarities: Sequence[str] = SIMILARITIES,
+    ) -> dict[str, np.ndarray]:
+        """Per similarity, a (samples, all classes) score matrix whose `classes` columns hold the mean similarity
+        to each class's descriptions (other columns are a constant low score)."""
+        classes = sorted(set(classes))
+        owners = np.concatenate([[label] * len(self.descriptions[label]) for label in classes])
+        texts = [text for label in classes for text in self.descriptions[label]]
+        classifier = HALIZeroShotClassifier(model, self.processor, batch_size=self.batch_size)
+        classifier.set_vocabulary([self.data.classes[label] for label in owners], texts)
+        pooling = np.zeros((len(texts), len(self.data.classes)), dtype=np.float32)
+        pooling[np.arange(len(texts)), owners] = 1.0
+        pooling /= np.maximum(pooling.sum(0, keepdims=True), 1.0)
+        unscored = np.full(len(self.data.classes), _UNSCORED, dtype=np.float32)
+        unscored[classes] = 0.0
+        configured = model.config.inference_similarity
+        results = {}
+        try:
+            for similarity in similarities:
+                model.config.inference_similarity = similarity
+                scores = model.score(pose_features, classifier.text_features).float().cpu().numpy()
+                results[similarity] = scores @ pooling + unscored
+        finally:
+            model.config.inference_similarity = configured
+        return results
+
+    def validation_zsl(self, model: HALIModel, similarities: Sequence[str] = SIMILARITIES) -> dict[str, dict]:
+        """ZSL top-1 / top-5 on the unseen validation classes, per similarity."""
+        poses, labels = self.poses("validation")
+        features = self.encode_poses(model, poses, "validation")
+        scores = self.class_scores(model, features, self.data.unseen_validation, similarities)
+        return {name: zsl_accuracy(matrix, labels, self.data.unseen_validation) for name, matrix in scores.items()}
+
+    def evaluate(self, model: HALIModel, similarities: Sequence[str] = SIMILARITIES) -> dict[str, Any]:
+        """ZSL and GZSL results per similarity, plus validation ZSL when there is a validation split."""
+        was_training = model.training
+        model.eval()
+        try:
+            test_poses, test_labels = self.poses("test")
+            seen_poses, seen_labels = self.poses("test_seen")
+            test_features = self.encode_poses(model, test_poses, "test")
+            seen_features = self.encode_poses(model, seen_poses, "test_seen")
+            candidates = [*self.data.seen, *self.data.unseen_test]
+            test_scores = self.class_scores(model, test_features, candidates, similarities)
+            seen_scores = self.class_scores(model, seen_features, candidates, similarities)
+            validation = self.validation_zsl(model, similarities) if "validation" in self.data.splits else {}
+        finally:
+            model.train(was_training)
+        results = {}
+        for name in similarities:
+            results[name] = {
+                "zsl": zsl_accuracy(test_scores[name], test_labels, self.data.unseen_test),
+                "gzsl": gzsl_accuracy(
+                    np.concatenate([seen_scores[name], test_scores[name]]),
+                    np.concatenate([seen_labels, test_labels]),
+                    self.data.seen,
+                    self.data.unseen_test,
+                ),
+            }
+            if name in validation:
+                results[name]["validation_zsl"] = validation[name]
+        return results
+
+
+def evaluate_zsslr(
+    model: HALIModel,
+    processor: HALIProcessor,
+    data: ZSSLRData,
+    similarities: Sequence[str] | None = None,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Evaluate `model` and return ``{"zsl": {"top1", "top5"}, "gzsl": {"S", "U", "H"}, "validation_zsl": ...,
+    "inference_similarity": name, "by_similarity": {name: ...}}`` (percentages).
+
+    With several `similarities` (default: the model's configured one), the reported one is the best on the
+    unseen *validation* classes (ZSL top-1; ties keep the earlier name), and is written into
+    ``model.config.inference_similarity`` so a saved model scores the same way.
+    """
+    similarities = list(similarities or [model.config.inference_similarity])
+    unknown = [name for name in similarities if name not in SIMILARITIES]
+    if unknown:
+        raise ValueError(f"unknown inference similarities {unknown}; expected some of {list(SIMILARITIES)}")
+    by_similarity = ZSSLREvaluator(data, processor, batch_size, progress).evaluate(model, similarities)
+    chosen = max(
+        similarities,
+        key=lambda name: (by_similarity[name].get("validation_zsl", {}).get("top1", 0.0), -similarities.index(name)),
+    )
+    model.config.inference_similarity = chosen
+    return {**by_similarity[chosen], "inference_similarity": chosen, "by_similarity": by_similarity}
+
+
+class ZeroShotEvalCallback(TrainerCallback):
+    """Log validation ZSL top-1 (``val_zsl_top1``, and ``val_zsl_top1_<similarity>`` for the others) every
+    `eval_steps` steps and at the end of training, into the Trainer's log history (kept in checkpoints)."""
+
+    def __init__(self, evaluator: ZSSLREvaluator, eval_steps: int, similarities: Sequence[str] = SIMILARITIES):
+        self.evaluator = evaluator
+        self.eval_steps = max(1, eval_steps)
+        self.similarities = list(similarities)
+
+    def _log(self, state, model) -> dict[str, float]:
+        was_training = model.training
+        model.eval()
+        try:
+            results = self.evaluator.validation_zsl(model, self.similarities)
+        finally:
+            model.train(was_training)
+        entry = {"step": state.global_step}
+        for index, name in enumerate(self.similarities):
+            entry["val_zsl_top1" if index == 0 else f"val_zsl_top1_{name}"] = results[name]["top1"]
+        state.log_history.append(entry)
+        return entry
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        last = state.log_history[-1] if state.log_history else {}
+        logged_here = "val_zsl_top1" in last and last.get("step") == state.global_step
+        if not logged_here and (state.global_step % self.eval_steps == 0 or control.should_training_stop):
+            self._log(state, model)
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        if not any("val_zsl_top1" in entry and entry.get("step") == state.global_step for entry in state.log_history):
+            self._log(state, model)

@@ -1,0 +1,267 @@
+"""The `zero-shot-sign-classification` pipeline: inputs, ranking, description cache, bad input, remote loading
+from a saved folder (fresh process, no `lexsign_hf`) and the Inference Endpoints handler."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor, HALIZeroShotClassifier
+from lexsign_hf.hub import TASK, load_zero_shot_pipeline, save_zero_shot_pipeline, zero_shot_pipeline
+from lexsign_hf.pose import read_pose, to_canonical
+
+TINY = {
+    "projection_dim": 32,
+    "pose_config": {"part_hidden_size": 16, "hidden_size": 32, "num_temporal_layers": 1, "num_graph_layers": 1},
+    "text_config": {
+        "vocab_size": 30522,
+        "hidden_size": 32,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 64,
+    },
+}
+LABELS = ["MOTHER", "HELP", "THANKS"]
+DESCRIPTIONS = [
+    "5 hand, palm facing left, thumb touches the chin; tap twice.",
+    "A hand on the flat non-dominant palm; both move up.",
+    "Flat hand at the chin, palm in; move forward and down.",
+]
+
+
+def random_pose(seed: int = 0, frames: int = 20) -> np.ndarray:
+    pose = np.random.default_rng(seed).normal(size=(frames, 77, 3)).astype(np.float32)
+    pose[..., 2] = 1.0
+    return pose
+
+
+@pytest.fixture(scope="module")
+def processor(minilm_path):
+    return HALIProcessor.from_text_pretrained(minilm_path, max_frames=32)
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return HALIModel(HALIConfig(**TINY)).eval()
+
+
+@pytest.fixture(scope="module")
+def classifier(model, processor):
+    return zero_shot_pipeline(model, processor)
+
+
+@pytest.fixture(scope="module")
+def pose_files(shared_data) -> list[Path]:
+    files = sorted((shared_data / "pose-samples").rglob("*.pose"))
+    assert files, "no .pose samples in ../shared/data/pose-samples"
+    return files
+
+
+def test_ranks_every_candidate_with_probabilities(classifier):
+    ranked = classifier(random_pose(), candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+    assert sorted(item["label"] for item in ranked) == sorted(LABELS)
+    scores = [item["score"] for item in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(scores) == pytest.approx(1.0, abs=1e-5)
+    assert classifier(random_pose(), candidate_labels=LABELS, descriptions=DESCRIPTIONS, top_k=2) == ranked[:2]
+
+
+def test_scores_match_the_zero_shot_classifier(classifier, model, processor):
+    pose = random_pose(3)
+    reference = HALIZeroShotClassifier(model, processor)
+    reference.set_vocabulary(LABELS, DESCRIPTIONS)
+    expected = reference.classify([pose], top_k=3)[0]
+    ranked = classifier(pose, candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+    assert [item["label"] for item in ranked] == [item["label"] for item in expected]
+    assert [item["score"] for item in ranked] == pytest.approx([item["score"] for item in expected], abs=1e-6)
+
+
+def test_labels_describe_themselves_by_default(classifier):
+    pose = random_pose(1)
+    default = classifier(pose, candidate_labels=DESCRIPTIONS)
+    explicit = classifier(pose, candidate_labels=DESCRIPTIONS, descriptions=DESCRIPTIONS)
+    assert default == explicit
+
+
+def test_a_list_of_inputs_is_a_batch(classifier):
+    poses = [random_pose(4), random_pose(5, frames=9)]
+    batch = classifier(poses, candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+    assert batch == [classifier(pose, candidate_labels=LABELS, descriptions=DESCRIPTIONS) for pose in poses]
+
+
+def test_description_embeddings_are_cached(model, processor):
+    classifier = zero_shot_pipeline(model, processor, description_cache_size=1, text_batch_size=2)
+    calls = []
+    encode = model.get_text_features
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs["input_ids"].shape[0])
+        return encode(*args, **kwargs)
+
+    model.get_text_features = counting
+    try:
+        first = classifier(random_pose(6), candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+        assert calls == [2, 1]  # three descriptions in batches of two
+        classifier([random_pose(7), random_pose(8)], candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+        assert calls == [2, 1]  # the vocabulary was not encoded again
+        classifier(random_pose(6), candidate_labels=LABELS[:2], descriptions=DESCRIPTIONS[:2])
+        assert calls == [2, 1, 2]
+        assert classifier(random_pose(6), candidate_labels=LABELS, descriptions=DESCRIPTIONS) == first
+        assert calls == [2, 1, 2, 2, 1]  # cache size 1: the first vocabulary was evicted
+    finally:
+        del model.get_text_features
+
+
+def test_pose_files_bytes_and_paths_match_the_package_readers(classifier, pose_files):
+    for path in pose_files:
+        expected = read_pose(path).canonical()
+        np.testing.assert_allclose(classifier.load_pose(path), expected, atol=1e-6, err_msg=str(path))
+        np.testing.assert_allclose(classifier.load_pose(path.read_bytes()), expected, atol=1e-6)
+    ranked = classifier(str(pose_files[0]), candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+    assert ranked == classifier(read_pose(pose_files[0]).canonical(), candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+
+
+def test_arrays_in_another_layout_and_npy_files(classifier, tmp_path):
+    from lexsign_hf.synth import LAYOUT, sample_record, synthesize
+
+    coco = synthesize(sample_record(np.random.default_rng(0)), seed=0)
+    np.testing.assert_allclose(classifier.load_pose(coco, layout=LAYOUT), to_canonical(coco, LAYOUT), atol=1e-6)
+    np.save(tmp_path / "sign.npy", coco)
+    np.testing.assert_allclose(
+        classifier.load_pose(tmp_path / "sign.npy", layout=LAYOUT), to_canonical(coco, LAYOUT), atol=1e-6
+    )
+    tensor = torch.from_numpy(random_pose(9))
+    np.testing.assert_array_equal(classifier.load_pose(tensor), tensor.numpy())
+
+
+def test_islr_model_ranks_its_own_classes_without_candidates(processor):
+    torch.manual_seed(0)
+    config = HALIConfig(**TINY, id2label=dict(enumerate(LABELS)), label2id={v: k for k, v in enumerate(LABELS)})
+    classifier = zero_shot_pipeline(HALIForSignClassification(config), processor)
+    own = classifier(random_pose(), top_k=2)
+    assert len(own) == 2 and {item["label"] for item in own} <= set(LABELS)
+    zero_shot = classifier(random_pose(), candidate_labels=["A", "B"], descriptions=DESCRIPTIONS[:2])
+    assert {item["label"] for item in zero_shot} == {"A", "B"}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "parameters", "message"),
+    [
+        (None, {"candidate_labels": []}, "candidate_labels: expected a non-empty list"),
+        (None, {}, "candidate_labels: expected a non-empty list of glosses (this model has no class head)"),
+        (None, {"candidate_labels": ["A", "A"]}, "duplicate labels ['A']"),
+        (None, {"candidate_labels": ["A", ""]}, "every label must be a non-empty string"),
+        (None, {"candidate_labels": ["A", "B"], "descriptions": ["one"]}, "one description per candidate label (2)"),
+        (None, {"candidate_labels": ["A", "B"], "descriptions": ["fine.", " ;. "]}, "the description of 'B' has no words"),
+        (None, {"candidate_labels": ["A", "B"], "top_k": 0}, "top_k must be a positive integer"),
+        (None, {"candidate_labels": ["A", "B"], "colour": "red"}, "unknown zero-shot-sign-classification parameters"),
+        ("missing.pose", {"candidate_labels": ["A", "B"]}, "pose file not found"),
+        (b"not a pose file", {"candidate_labels": ["A", "B"]}, "<bytes>: not a readable .pose file"),
+        (np.zeros((10, 50, 3)), {"candidate_labels": ["A", "B"]}, "is not a canonical (frames, 77, 2|3) skeleton"),
+        (np.zeros((10, 133, 3)), {"candidate_labels": ["A", "B"], "layout": "kinect"}, "unknown layout 'kinect'"),
+        (np.zeros((10, 130, 3)), {"candidate_labels": ["A", "B"], "layout": "coco_wholebody_133"}, "expected (frames, 133, 3)"),
+        (np.full((10, 77, 3), np.nan), {"candidate_labels": ["A", "B"]}, "NaN or inf"),
+        (np.zeros((10, 77, 3)), {"candidate_labels": ["A", "B"]}, "all-zero sequence"),
+        (np.zeros((0, 77, 3)), {"candidate_labels": ["A", "B"]}, "has no frames"),
+        ({"pose": 1}, {"candidate_labels": ["A", "B"]}, "unsupported pose input of type dict"),
+    ],
+)  # fmt: skip
+def test_bad_input_raises_clear_errors(classifier, tmp_path, inputs, parameters, message):
+    if inputs is None:
+        inputs = random_pose()
+    elif isinstance(inputs, str):
+        inputs = str(tmp_path / inputs)
+    error = FileNotFoundError if message.startswith("pose file not found") else ValueError
+    with pytest.raises(error) as raised:
+        classifier(inputs, **parameters)
+    assert message in str(raised.value)
+
+
+def test_unsupported_file_type(classifier, tmp_path):
+    path = tmp_path / "sign.csv"
+    path.write_text("x,y\n")
+    with pytest.raises(ValueError, match="unsupported pose file type; expected a .pose or .npy file"):
+        classifier(str(path), candidate_labels=["A", "B"])
+
+
+REMOTE = """
+import base64, json, sys
+import numpy as np
+from transformers import pipeline
+folder, pose_file, request_file = sys.argv[1:4]
+classifier = pipeline("zero-shot-sign-classification", model=folder, trust_remote_code=True)
+request = json.load(open(request_file))
+out = {"pipeline": classifier(pose_file, **request["parameters"]),
+       "array": classifier(np.load(folder + "/../pose.npy"), **request["parameters"])}
+sys.path.insert(0, folder)
+from handler import EndpointHandler
+handler = EndpointHandler(folder)
+out["handler_pose"] = handler(request)
+out["handler_array"] = handler({"inputs": np.load(folder + "/../pose.npy").tolist(),
+                                "parameters": request["parameters"]})
+errors = []
+for bad in ({"parameters": {}}, {"inputs": "%%%", "parameters": request["parameters"]},
+            {"inputs": [[1, 2], [3]], "parameters": request["parameters"]},
+            {"inputs": request["inputs"], "parameters": {"candidate_labels": ["A"], "speed": 2}}):
+    try:
+        handler(bad)
+    except ValueError as error:
+        errors.append(str(error))
+out["errors"] = errors
+out["modules"] = sorted({name.split(".")[0] for name in sys.modules if name.startswith("lexsign")})
+out["pipeline_class"] = type(classifier).__module__ + "." + type(classifier).__name__
+print(json.dumps(out))
+"""
+
+
+def test_saved_folder_serves_the_pipeline_and_handler_without_the_package(
+    model, processor, classifier, pose_files, tmp_path
+):
+    folder = save_zero_shot_pipeline(model, processor, tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    assert config["custom_pipelines"][TASK] == {
+        "impl": "pipeline.ZeroShotSignClassificationPipeline",
+        "pt": ["AutoModel"],
+        "type": "multimodal",
+    }
+    assert {"pipeline.py", "handler.py", "pose_layouts.json", "processor_config.json"} <= {
+        path.name for path in folder.iterdir()
+    }
+    assert not re.search(r"^\s*(from|import) lexsign_hf", (folder / "pipeline.py").read_text(), re.MULTILINE)
+    pose = random_pose(11)
+    np.save(tmp_path / "pose.npy", pose)
+    parameters = {"candidate_labels": LABELS, "descriptions": DESCRIPTIONS}
+    request = {"inputs": base64.b64encode(pose_files[0].read_bytes()).decode(), "parameters": parameters}
+    (tmp_path / "request.json").write_text(json.dumps(request))
+    result = subprocess.run(
+        [sys.executable, "-c", REMOTE, str(folder), str(pose_files[0]), str(tmp_path / "request.json")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["modules"] == [], "the remote code imported lexsign_hf"
+    assert out["pipeline_class"].startswith("transformers_modules.")
+    expected_file = classifier(str(pose_files[0]), **parameters)
+    expected_array = classifier(pose, **parameters)
+    for key, expected in (("pipeline", expected_file), ("handler_pose", expected_file), ("array", expected_array),
+                          ("handler_array", expected_array)):  # fmt: skip
+        assert [item["label"] for item in out[key]] == [item["label"] for item in expected], key
+        assert [item["score"] for item in out[key]] == pytest.approx([item["score"] for item in expected], abs=1e-5)
+    assert out["errors"] == [
+        'request body: expected a JSON object with "inputs" (and optional "parameters")',
+        '"inputs": a string must be a base64-encoded .pose file',
+        '"inputs": keypoint lists must form a (frames, keypoints, 3) grid of numbers',
+        "\"parameters\": unknown keys ['speed']; expected some of ['candidate_labels', 'descriptions', 'layout', "
+        "'top_k']",
+    ]
+    reloaded = load_zero_shot_pipeline(folder)(pose, **parameters)
+    assert [item["score"] for item in reloaded] == pytest.approx([item["score"] for item in expected_array], abs=1e-6)
