@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -193,39 +191,13 @@ def test_unsupported_file_type(classifier, tmp_path):
         classifier(str(path), candidate_labels=["A", "B"])
 
 
-REMOTE = """
-import base64, json, sys
-import numpy as np
-from transformers import pipeline
-folder, pose_file, request_file = sys.argv[1:4]
-classifier = pipeline("zero-shot-sign-classification", model=folder, trust_remote_code=True)
-request = json.load(open(request_file))
-out = {"pipeline": classifier(pose_file, **request["parameters"]),
-       "array": classifier(np.load(folder + "/../pose.npy"), **request["parameters"])}
-sys.path.insert(0, folder)
-from handler import EndpointHandler
-handler = EndpointHandler(folder)
-out["handler_pose"] = handler(request)
-out["handler_array"] = handler({"inputs": np.load(folder + "/../pose.npy").tolist(),
-                                "parameters": request["parameters"]})
-errors = []
-for bad in ({"parameters": {}}, {"inputs": "%%%", "parameters": request["parameters"]},
-            {"inputs": [[1, 2], [3]], "parameters": request["parameters"]},
-            {"inputs": request["inputs"], "parameters": {"candidate_labels": ["A"], "speed": 2}}):
-    try:
-        handler(bad)
-    except ValueError as error:
-        errors.append(str(error))
-out["errors"] = errors
-out["modules"] = sorted({name.split(".")[0] for name in sys.modules if name.startswith("lexsign")})
-out["pipeline_class"] = type(classifier).__module__ + "." + type(classifier).__name__
-print(json.dumps(out))
-"""
+def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(model, processor, classifier, pose_files, tmp_path):
+    """`pipeline(task, model=folder, trust_remote_code=True)` and `handler.py` run the folder's own copy of the
+    code (`transformers_modules.*`); `lexsign push` checks the same in a fresh process without the package."""
+    import importlib.util
 
+    from transformers import pipeline
 
-def test_saved_folder_serves_the_pipeline_and_handler_without_the_package(
-    model, processor, classifier, pose_files, tmp_path
-):
     folder = save_zero_shot_pipeline(model, processor, tmp_path / "model")
     config = json.loads((folder / "config.json").read_text())
     assert config["custom_pipelines"][TASK] == {
@@ -237,31 +209,36 @@ def test_saved_folder_serves_the_pipeline_and_handler_without_the_package(
         path.name for path in folder.iterdir()
     }
     assert not re.search(r"^\s*(from|import) lexsign_hf", (folder / "pipeline.py").read_text(), re.MULTILINE)
-    pose = random_pose(11)
-    np.save(tmp_path / "pose.npy", pose)
     parameters = {"candidate_labels": LABELS, "descriptions": DESCRIPTIONS}
-    request = {"inputs": base64.b64encode(pose_files[0].read_bytes()).decode(), "parameters": parameters}
-    (tmp_path / "request.json").write_text(json.dumps(request))
-    result = subprocess.run(
-        [sys.executable, "-c", REMOTE, str(folder), str(pose_files[0]), str(tmp_path / "request.json")],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out["modules"] == [], "the remote code imported lexsign_hf"
-    assert out["pipeline_class"].startswith("transformers_modules.")
-    expected_file = classifier(str(pose_files[0]), **parameters)
-    expected_array = classifier(pose, **parameters)
-    for key, expected in (("pipeline", expected_file), ("handler_pose", expected_file), ("array", expected_array),
-                          ("handler_array", expected_array)):  # fmt: skip
-        assert [item["label"] for item in out[key]] == [item["label"] for item in expected], key
-        assert [item["score"] for item in out[key]] == pytest.approx([item["score"] for item in expected], abs=1e-5)
-    assert out["errors"] == [
-        'request body: expected a JSON object with "inputs" (and optional "parameters")',
-        '"inputs": a string must be a base64-encoded .pose file',
-        '"inputs": keypoint lists must form a (frames, keypoints, 3) grid of numbers',
-        "\"parameters\": unknown keys ['speed']; expected some of ['candidate_labels', 'descriptions', 'layout', "
-        "'top_k']",
-    ]
-    reloaded = load_zero_shot_pipeline(folder)(pose, **parameters)
-    assert [item["score"] for item in reloaded] == pytest.approx([item["score"] for item in expected_array], abs=1e-6)
+    pose = random_pose(11)
+
+    remote = pipeline(TASK, model=str(folder), trust_remote_code=True)
+    assert type(remote).__module__.startswith("transformers_modules.")
+    spec = importlib.util.spec_from_file_location("endpoint_handler", folder / "handler.py")
+    handler_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler_module)
+    handler = handler_module.EndpointHandler(str(folder))
+    encoded = base64.b64encode(pose_files[0].read_bytes()).decode()
+    answers = {
+        "file": (remote(str(pose_files[0]), **parameters), classifier(str(pose_files[0]), **parameters)),
+        "array": (remote(pose, **parameters), classifier(pose, **parameters)),
+        "handler .pose": (handler({"inputs": encoded, "parameters": parameters}), classifier(str(pose_files[0]), **parameters)),
+        "handler array": (handler({"inputs": pose.tolist(), "parameters": parameters}), classifier(pose, **parameters)),
+        "reloaded": (load_zero_shot_pipeline(folder)(pose, **parameters), classifier(pose, **parameters)),
+    }  # fmt: skip
+    for name, (found, expected) in answers.items():
+        assert [item["label"] for item in found] == [item["label"] for item in expected], name
+        assert [item["score"] for item in found] == pytest.approx([item["score"] for item in expected], abs=1e-5)
+
+    bad_requests = {
+        'request body: expected a JSON object with "inputs"': {"parameters": parameters},
+        '"inputs": a string must be a base64-encoded .pose file': {"inputs": "%%%", "parameters": parameters},
+        '"inputs": keypoint lists must form a (frames, keypoints, 3) grid': {"inputs": [[1, 2], [3]]},
+        "\"parameters\": unknown keys ['speed']": {"inputs": encoded, "parameters": {"speed": 2}},
+        '"parameters": expected an object, got list': {"inputs": encoded, "parameters": ["A"]},
+        "candidate_labels: expected a non-empty list": {"inputs": encoded, "parameters": {"candidate_labels": []}},
+    }
+    for message, request in bad_requests.items():
+        with pytest.raises(ValueError) as raised:
+            handler(request)
+        assert message in str(raised.value)

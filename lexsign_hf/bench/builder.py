@@ -13,6 +13,7 @@ import datasets
 import numpy as np
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from lexsign_hf.card_templates import card_template_path
 from lexsign_hf.data.hub_layout import write_dataset_folder
 from lexsign_hf.data.phonology import PhonRecord, best_match, describe, load_asl_lex
 
@@ -27,7 +28,7 @@ LETTERS = "ABCD"
 CONFIG_NAME = "bench"
 SPLIT = "test"
 DESCRIPTION_TEMPLATE = 0  # one fixed `describe` wording for every option, so wording gives nothing away
-CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "lexsign_bench.md.jinja"
+CARD_TEMPLATE = "lexsign_bench.md.jinja"
 
 BENCH_FEATURES = datasets.Features(
     {
@@ -231,7 +232,7 @@ def render_card(
     summary: BenchSummary, template: str | Path | None = None, sources: dict[str, str] | None = None
 ) -> DatasetCard:
     """The dataset card: selection, shortfalls, counts, letter balance, distractor strategy, licences."""
-    template = Path(template) if template else CARD_TEMPLATE
+    template = Path(template) if template else card_template_path(CARD_TEMPLATE)
     if not template.is_file():
         raise FileNotFoundError(f"dataset card template not found: {template}")
     card_data = DatasetCardData(

@@ -30,6 +30,8 @@ import datasets
 import numpy as np
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from lexsign_hf.card_templates import card_template_path
+
 from . import phonology
 from .descriptions import SOURCES, DescriptionBank, DescriptionRecord, read_description_file
 from .devisign import CslIndex, read_devisign_index
@@ -46,7 +48,7 @@ from .splits import (
 )
 from .wlasl import ISLR_SIZES, WlaslIndex, find_nslt_files, read_nslt, read_wlasl_index
 
-CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "lexsign_dataset.md.jinja"
+CARD_TEMPLATE = "lexsign_dataset.md.jinja"
 REPORT_FILE = "build_report.json"
 DESCRIPTIONS_CONFIG = "descriptions"
 ISLR_SPLITS = {"train": "train", "val": "validation", "test": "test"}
@@ -681,9 +683,10 @@ def _video_features(plan: ConfigPlan, cache: PoseCache | None) -> datasets.Featu
 
 
 def render_card(
-    report: BuildReport, plans: Mapping[str, ConfigPlan], template_path: Path = CARD_TEMPLATE
+    report: BuildReport, plans: Mapping[str, ConfigPlan], template_path: Path | None = None
 ) -> DatasetCard:
     """The dataset card from ``model_cards/lexsign_dataset.md.jinja`` and the build report."""
+    template_path = Path(template_path) if template_path else card_template_path(CARD_TEMPLATE)
     if not template_path.is_file():
         raise FileNotFoundError(f"dataset card template {template_path} not found.")
     languages = sorted({plan.language for plan in plans.values()})

@@ -29,6 +29,7 @@ from typing import Any
 import torch
 
 from lexsign_hf.agp.prompts import ExamplePool, describe_template
+from lexsign_hf.card_templates import card_template_path
 from lexsign_hf.mllm.video import FramePolicy
 
 from .collator import VideoChatCollator
@@ -43,7 +44,7 @@ from .data import (
 # LoRA on the language model's attention and MLP projections; the vision tower stays frozen.
 LANGUAGE_TARGET_MODULES = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 METADATA_FILE = "lexsign_finetune.json"
-CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "qwen_vl_lora_adapter.md.jinja"
+CARD_TEMPLATE = "qwen_vl_lora_adapter.md.jinja"
 _FINGERPRINT_KEYS = (
     "hidden_size",
     "num_hidden_layers",
@@ -353,7 +354,7 @@ def render_adapter_card(metadata: dict[str, Any]):
     training = metadata["training"]
     return ModelCard.from_template(
         card_data,
-        template_path=str(CARD_TEMPLATE),
+        template_path=str(card_template_path(CARD_TEMPLATE)),
         base_model=base,
         dataset=metadata["dataset"],
         config=metadata["config"],

@@ -298,41 +298,50 @@ def stage_adapter(adapter_dir: str | os.PathLike, out_dir: str | os.PathLike, re
 
 
 _REMOTE_CHECK = """
-import json, sys
-import numpy as np
+import base64, json, sys
 import transformers
-folder, auto_class, pose_file = sys.argv[1:4]
+folder, auto_class, pose_file, parameters = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 model = getattr(transformers, auto_class).from_pretrained(folder, trust_remote_code=True)
 classifier = transformers.pipeline("zero-shot-sign-classification", model=folder, trust_remote_code=True)
-ranked = classifier(np.load(pose_file), candidate_labels=["A", "B"], descriptions=json.loads(sys.argv[4]))
-leaked = sorted(name for name in sys.modules if name.split(".")[0] == "lexsign_hf")
-print(json.dumps({"model": type(model).__name__, "pipeline": type(classifier).__name__, "ranked": ranked,
-                  "leaked": leaked}))
+sys.path.insert(0, folder)
+from handler import EndpointHandler
+request = {"inputs": base64.b64encode(open(pose_file, "rb").read()).decode(), "parameters": parameters}
+print(json.dumps({
+    "model": type(model).__name__,
+    "pipeline": classifier(pose_file, **parameters),
+    "handler": EndpointHandler(folder)(request),
+    "leaked": sorted(name for name in sys.modules if name.split(".")[0] == "lexsign_hf"),
+}))
 """
 
 
-def _verify_model(staged: StagedRepo) -> list[str]:
-    from huggingface_hub import ModelCard
-    from safetensors.numpy import load_file
+def _same_ranking(found: list[dict], expected: list[dict]) -> bool:
+    return [item["label"] for item in found] == [item["label"] for item in expected] and all(
+        abs(a["score"] - b["score"]) <= 1e-4 for a, b in zip(found, expected, strict=True)
+    )
 
+
+def _verify_model(staged: StagedRepo) -> list[str]:
+    """In this process: the card parses and the model loads with the package. In a fresh Python without
+    `lexsign_hf`: the auto class with `trust_remote_code`, the pipeline and `handler.py` on a `.pose` file give
+    the package's ranking."""
     from ..models.hali import HALIProcessor
+    from ..pose import write_pose_file
     from .export import zero_shot_pipeline
 
     folder = staged.folder
-    ModelCard.load(folder / "README.md")  # the YAML parses
+    ModelCard.load(folder / "README.md")
     model_class, auto_class = _model_classes(folder)
     model = model_class.from_pretrained(folder).eval()
-    checks = [f"{model_class.__name__}.from_pretrained loads {folder}"]
-    pose = np.random.default_rng(0).normal(size=(16, 77, 3)).astype(np.float32)
-    pose[..., 2] = 1.0
-    expected = zero_shot_pipeline(model, HALIProcessor.from_pretrained(folder))(
-        pose, candidate_labels=["A", "B"], descriptions=list(VERIFY_DESCRIPTIONS)
-    )
+    parameters = {"candidate_labels": ["A", "B"], "descriptions": list(VERIFY_DESCRIPTIONS)}
     with tempfile.TemporaryDirectory() as scratch:
-        np.save(Path(scratch) / "pose.npy", pose)
+        keypoints = np.random.default_rng(0).uniform(10, 500, size=(16, 133, 3)).astype(np.float32)
+        keypoints[..., 2] = 1.0
+        pose_file = write_pose_file(Path(scratch) / "sign.pose", keypoints, "coco_wholebody_133", fps=25.0)
+        expected = zero_shot_pipeline(model, HALIProcessor.from_pretrained(folder))(str(pose_file), **parameters)
         result = subprocess.run(
-            [sys.executable, "-c", _REMOTE_CHECK, str(folder.resolve()), auto_class, str(Path(scratch) / "pose.npy"),
-             json.dumps(VERIFY_DESCRIPTIONS)],
+            [sys.executable, "-c", _REMOTE_CHECK, str(folder.resolve()), auto_class, str(pose_file),
+             json.dumps(parameters)],
             capture_output=True, text=True, cwd=scratch, timeout=600,
         )  # fmt: skip
     if result.returncode != 0:
@@ -340,17 +349,15 @@ def _verify_model(staged: StagedRepo) -> list[str]:
     remote = json.loads(result.stdout.strip().splitlines()[-1])
     if remote["leaked"]:
         raise ValueError(f"{folder}: the remote code imported {remote['leaked']} (it must be self-contained)")
-    scores = {item["label"]: item["score"] for item in remote["ranked"]}
-    if any(abs(scores[item["label"]] - item["score"]) > 1e-4 for item in expected):
-        raise ValueError(f"{folder}: remote pipeline scores {remote['ranked']} differ from the package's {expected}")
-    weights = load_file(folder / "model.safetensors") if (folder / "model.safetensors").is_file() else {}
-    checks += [
-        f"{auto_class}.from_pretrained(trust_remote_code=True) gives {remote['model']} in a fresh process without "
-        "lexsign_hf",
-        f"pipeline('zero-shot-sign-classification') from the folder gives the package's scores {remote['ranked']}",
-        f"{len(weights)} weight tensors, {len(staged.files)} files",
+    for name in ("pipeline", "handler"):
+        if not _same_ranking(remote[name], expected):
+            raise ValueError(f"{folder}: the remote {name} ranks {remote[name]}, the package {expected}")
+    return [
+        f"{model_class.__name__}.from_pretrained loads the folder",
+        f"fresh process without lexsign_hf: {auto_class}.from_pretrained(trust_remote_code=True) gives "
+        f"{remote['model']}; pipeline('zero-shot-sign-classification') and handler.py rank a .pose file as the "
+        f"package does: {remote['pipeline']}",
     ]
-    return checks
 
 
 def _verify_dataset(staged: StagedRepo) -> list[str]:
