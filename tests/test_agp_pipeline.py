@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,7 +13,7 @@ from lexsign_hf.agp.videos import match_videos, read_index_csv
 from lexsign_hf.cli import main
 from lexsign_hf.data.descriptions import DescriptionBank, read_description_file
 from lexsign_hf.mllm import OpenAIBackend
-from lexsign_hf.mllm.testing import cached_tiny_checkpoint, write_test_clips
+from lexsign_hf.mllm.testing import ChatCompletionsStub, cached_tiny_checkpoint, write_test_clips
 from lexsign_hf.mllm.video import FramePolicy
 
 LONG_ANSWER = " ".join(
@@ -32,49 +30,6 @@ def clips(tmp_path_factory):
         "gloss,video_id\nbook,b1\nbook,b2\ndrink,d1\nbook,b_missing\n", encoding="utf-8"
     )
     return root
-
-
-class StubChatServer:
-    """A local OpenAI-compatible `/v1/chat/completions` endpoint answering with `respond(body) -> (status, text)`."""
-
-    def __init__(self, respond):
-        self.respond = respond
-        self.bodies: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.bodies.append(body)
-                status, text = server.respond(body)
-                payload = {
-                    "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 100, "completion_tokens": len(text.split())},
-                }
-                data = json.dumps(payload if status == 200 else {"error": {"message": text}}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def _text(body: dict) -> str:
@@ -211,7 +166,7 @@ def test_perceive_and_summarize_with_an_openai_compatible_endpoint(clips, tmp_pa
     assert counts["missing_video"] == 1 and len(videos) == 3
     out = tmp_path / "agp.jsonl"
     prices = {"input_per_1k": 0.5, "output_per_1k": 1.5}
-    with StubChatServer(_endpoint) as server:
+    with ChatCompletionsStub(_endpoint) as server:
         backend = OpenAIBackend(
             "stub-vlm", base_url=server.url, max_retries=0, frame_policy=FramePolicy(None, 4)
         )
@@ -253,7 +208,7 @@ def test_failed_requests_and_interrupted_writes_are_redone(clips, tmp_path):
     def flaky(body):
         return (200, "C hand at the mouth; tilt toward the mouth.") if healthy[0] else (503, "overloaded")
 
-    with StubChatServer(flaky) as server:
+    with ChatCompletionsStub(flaky) as server:
         backend = OpenAIBackend(
             "stub-vlm", base_url=server.url, max_retries=0, frame_policy=FramePolicy(None, 4)
         )

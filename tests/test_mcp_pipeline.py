@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,7 +14,7 @@ from lexsign_hf.mcp.entries import parse_entries
 from lexsign_hf.mcp.ocr import ingest, read_lines, write_lines
 from lexsign_hf.mcp.retrieve import CandidateIndex
 from lexsign_hf.mllm import OpenAIBackend, TransformersTextBackend
-from lexsign_hf.mllm.testing import build_tiny_causal_lm
+from lexsign_hf.mllm.testing import ChatCompletionsStub, build_tiny_causal_lm
 
 # A made-up two-page dictionary with OCR damage ("M0THER", "rnouth") and a running header.
 OCR_TEXT = """--- page 1 ---
@@ -36,49 +34,6 @@ READ V hand, palm down, above the open palm of the other hand, like
 the page of a book; move it down twice.
 """
 BOOK = "Test Handbook of Signs"
-
-
-class StubChatServer:
-    """A local OpenAI-compatible `/v1/chat/completions` endpoint answering with `respond(body) -> (status, text)`."""
-
-    def __init__(self, respond):
-        self.respond = respond
-        self.bodies: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.bodies.append(body)
-                status, text = server.respond(body)
-                payload = {
-                    "choices": [{"message": {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": 11, "completion_tokens": len(text.split())},
-                }
-                data = json.dumps(payload if status == 200 else {"error": text}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -187,7 +142,7 @@ def _fixing_answer(body: dict) -> tuple[int, str]:
 
 
 def test_correction_keeps_positions_and_original_when_lines_are_dropped(book, tmp_path):
-    with StubChatServer(_fixing_answer) as server:
+    with ChatCompletionsStub(_fixing_answer) as server:
         backend = OpenAIBackend("stub-llm", base_url=server.url, max_retries=0)
         report = correct_book(book, tmp_path / "corrected.jsonl", backend, progress=False)
     corrected = {(line.page, line.line): line for line in read_lines(tmp_path / "corrected.jsonl")}
@@ -220,7 +175,7 @@ def test_correction_resumes_after_a_failed_page(book, tmp_path):
         return _fixing_answer(body)
 
     out = tmp_path / "corrected.jsonl"
-    with StubChatServer(flaky) as server:
+    with ChatCompletionsStub(flaky) as server:
         backend = OpenAIBackend("stub-llm", base_url=server.url, max_retries=0)
         first = correct_book(book, out, backend, progress=False)
         assert first.pages_failed == [2] and first.pages_done == 1 and not out.exists()

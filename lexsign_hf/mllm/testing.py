@@ -13,6 +13,8 @@ import functools
 import json
 import shutil
 import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +204,50 @@ def write_test_clips(
             frames[t, size // 3 : size // 3 + 16, x : x + 16] = (230, 200, 40)
         paths.append(write_video(folder / f"{name}.mp4", frames, fps=fps))
     return paths
+
+
+class ChatCompletionsStub:
+    """A local OpenAI-compatible `POST /v1/chat/completions` endpoint on 127.0.0.1 for tests.
+
+    `respond(body) -> (status, text)` decides each answer; request bodies are kept in `bodies`. Use as a context
+    manager; `url` is the `base_url` to give `OpenAIBackend`.
+    """
+
+    def __init__(self, respond):
+        self.respond = respond
+        self.bodies: list[dict] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.bodies.append(body)
+                status, text = stub.respond(body)
+                payload = {
+                    "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 100, "completion_tokens": len(text.split())},
+                }
+                data = json.dumps(payload if status == 200 else {"error": {"message": text}}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> ChatCompletionsStub:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
