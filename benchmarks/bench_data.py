@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import common
 import datasets
 import torch
 from torch.utils.data import DataLoader
 
-import common
 from lexsign_hf.data.build import build_lexsign
 from lexsign_hf.data.collator import HALIDataCollator
 from lexsign_hf.models.hali import HALIProcessor
@@ -40,7 +40,9 @@ TARGET_RATIO = 5.0
 SHARED_DATA = common.REPO_ROOT.parent / "shared" / "data"
 
 
-def loader_rate(dataset: datasets.Dataset, collator: HALIDataCollator, batch_size: int, workers: int) -> float:
+def loader_rate(
+    dataset: datasets.Dataset, collator: HALIDataCollator, batch_size: int, workers: int
+) -> float:
     """Rows/s of one full pass (the workers' start-up included, as in every epoch)."""
     loader = DataLoader(
         dataset, batch_size=batch_size, shuffle=True, collate_fn=collator, num_workers=workers,
@@ -79,7 +81,10 @@ def wlasl_build(workdir: Path, repeats: int) -> dict[str, Any]:
     for index in range(repeats):
         start = time.perf_counter()
         report = build_lexsign(
-            workdir / f"lexsign_{index}", wlasl=wlasl, asl_lex=asl_lex if asl_lex.is_file() else None, progress=False
+            workdir / f"lexsign_{index}",
+            wlasl=wlasl,
+            asl_lex=asl_lex if asl_lex.is_file() else None,
+            progress=False,
         )
         samples.append(time.perf_counter() - start)
     return {
@@ -117,7 +122,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for workers in settings["workers"]:
             for name, formatted in formats.items():
                 rates = [
-                    loader_rate(formatted, collator, settings["batch_size"], workers) for _ in range(settings["repeats"])
+                    loader_rate(formatted, collator, settings["batch_size"], workers)
+                    for _ in range(settings["repeats"])
                 ]
                 loaders.append(
                     {"workers": workers, "format": name, "rows_per_s": max(rates), "rows_per_s_all": rates}
@@ -126,7 +132,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             lambda: collator([formats["numpy_pose"][i] for i in range(settings["batch_size"])]),
             repeats=5 * settings["repeats"],
         )
-        wlasl = wlasl_build(workdir, settings["repeats"]) if settings["wlasl"] else {"skipped": "not in tiny mode"}
+        wlasl = (
+            wlasl_build(workdir, settings["repeats"])
+            if settings["wlasl"]
+            else {"skipped": "not in tiny mode"}
+        )
 
     training = training_rate(args.out, settings["batch_size"])
     for entry in loaders:
@@ -150,7 +160,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ["collator, one batch (numpy pose)", f"{common.fmt_ms(collate_only['min_s'])} ms", ""],
     ]
     if "time" in wlasl:
-        summary_rows.append(["WLASL metadata configs build", f"{wlasl['time']['min_s']:.2f} s", f"{wlasl['rows']} rows"])
+        summary_rows.append(
+            ["WLASL metadata configs build", f"{wlasl['time']['min_s']:.2f} s", f"{wlasl['rows']} rows"]
+        )
     else:
         summary_rows.append(["WLASL metadata configs build", "skipped", wlasl["skipped"]])
     common.print_table("Build and load", ["step", "time", "size"], summary_rows)

@@ -20,11 +20,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import common
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-import common
 from lexsign_hf.models.hali import HALIConfig, HALIModel
 from lexsign_hf.models.hali.losses import fine_grained_loss, info_nce
 from lexsign_hf.models.hali.modeling_hali import HALIPoseFeatures, HALITextFeatures
@@ -40,8 +40,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "repeats": 2,
     },
     "quick": {
-        "grid": [(8, 256, 16), (32, 256, 16), (128, 256, 16), (32, 512, 32), (128, 512, 32)],
-        "chunk_sweep": {"batch": 128, "dim": 256, "fragments": 16, "chunks": [8, 32, 64, 128]},
+        "grid": [(8, 256, 16), (32, 256, 16), (128, 256, 16), (128, 512, 32)],
+        "chunk_sweep": {"batch": 128, "dim": 256, "fragments": 16, "chunks": [8, 32, 128]},
         "literal_max_batch": 16,
         "repeats": 3,
     },
@@ -53,10 +53,14 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "repeats": 3,
     },
 }
-XCLIP_MAX_INTERMEDIATE_BYTES = 1 << 30  # skip x-clip where one of its (B, B, T_u, L_f) tensors would pass 1 GiB
+XCLIP_MAX_INTERMEDIATE_BYTES = (
+    1 << 30
+)  # skip x-clip where one of its (B, B, T_u, L_f) tensors would pass 1 GiB
 
 
-def make_inputs(batch: int, dim: int, num_fragments: int, device: str, seed: int = 0) -> dict[str, torch.Tensor]:
+def make_inputs(
+    batch: int, dim: int, num_fragments: int, device: str, seed: int = 0
+) -> dict[str, torch.Tensor]:
     """Leaf embeddings (requires_grad) shaped like the model's features; padded fragments are zero vectors."""
     generator = torch.Generator().manual_seed(seed)
 
@@ -84,7 +88,12 @@ def loss_model(dim: int, chunk_size: int, device: str) -> HALIModel:
         projection_dim=dim,
         temperature=TAU,
         loss_chunk_size=chunk_size,
-        pose_config={"part_hidden_size": 8, "hidden_size": 16, "num_temporal_layers": 1, "num_graph_layers": 1},
+        pose_config={
+            "part_hidden_size": 8,
+            "hidden_size": 16,
+            "num_temporal_layers": 1,
+            "num_graph_layers": 1,
+        },
         text_config={
             "vocab_size": 128,
             "hidden_size": 16,
@@ -113,8 +122,12 @@ def hali_global_loss(inputs: dict[str, torch.Tensor], scale: torch.Tensor) -> to
     return info_nce(logits, logits.t())
 
 
-def hali_fg_subunit_loss(inputs: dict[str, torch.Tensor], scale: torch.Tensor, chunk_size: int) -> torch.Tensor:
-    return fine_grained_loss(inputs["subunits"], inputs["fragments"], inputs["mask"], scale, chunk_size=chunk_size)
+def hali_fg_subunit_loss(
+    inputs: dict[str, torch.Tensor], scale: torch.Tensor, chunk_size: int
+) -> torch.Tensor:
+    return fine_grained_loss(
+        inputs["subunits"], inputs["fragments"], inputs["mask"], scale, chunk_size=chunk_size
+    )
 
 
 def literal_fg_loss(inputs: dict[str, torch.Tensor], scale: torch.Tensor) -> torch.Tensor:
@@ -127,13 +140,19 @@ def literal_fg_loss(inputs: dict[str, torch.Tensor], scale: torch.Tensor) -> tor
         row_v2d, row_d2v = [], []
         for j in range(batch):
             affinity = pose[i] @ fragments[j, : counts[j]].t()  # (T_u, L_j) cosine affinities
-            row_v2d.append(affinity.max(dim=1).values.mean())  # mean over pose tokens of the max over fragments
-            row_d2v.append(affinity.max(dim=0).values.mean())  # mean over fragments of the max over pose tokens
+            row_v2d.append(
+                affinity.max(dim=1).values.mean()
+            )  # mean over pose tokens of the max over fragments
+            row_d2v.append(
+                affinity.max(dim=0).values.mean()
+            )  # mean over fragments of the max over pose tokens
         pose_to_text.append(torch.stack(row_v2d))
         text_to_pose.append(torch.stack(row_d2v))
     pose_to_text, text_to_pose = torch.stack(pose_to_text), torch.stack(text_to_pose)
     targets = torch.arange(batch, device=pose.device)
-    return (F.cross_entropy(scale * pose_to_text, targets) + F.cross_entropy(scale * text_to_pose.t(), targets)) / 2
+    return (
+        F.cross_entropy(scale * pose_to_text, targets) + F.cross_entropy(scale * text_to_pose.t(), targets)
+    ) / 2
 
 
 class _FragmentTable(nn.Module):
@@ -176,7 +195,9 @@ class XClipFineGrained:
         fragments, mask = inputs["fragments"], inputs["mask"]
         batch, num_fragments, dim = fragments.shape
         self.text_encoder.table = torch.cat([fragments.new_zeros(1, dim), fragments.reshape(-1, dim)])
-        token_ids = torch.arange(1, batch * num_fragments + 1, device=fragments.device).view(batch, num_fragments)
+        token_ids = torch.arange(1, batch * num_fragments + 1, device=fragments.device).view(
+            batch, num_fragments
+        )
         return self.clip(token_ids * mask, inputs["subunits"], return_loss=True)
 
 
@@ -186,7 +207,9 @@ def xclip_reference_value(inputs: dict[str, torch.Tensor], scale: torch.Tensor) 
     from lexsign_hf.models.hali.losses import token_wise_similarity
 
     with torch.no_grad():
-        pose_to_text, text_to_pose = token_wise_similarity(inputs["subunits"], inputs["fragments"], inputs["mask"])
+        pose_to_text, text_to_pose = token_wise_similarity(
+            inputs["subunits"], inputs["fragments"], inputs["mask"]
+        )
         targets = torch.arange(pose_to_text.shape[0], device=pose_to_text.device)
         text_anchored = F.cross_entropy(scale * text_to_pose.t(), targets)
         text_anchored_v2d = F.cross_entropy(scale * pose_to_text.t(), targets)
@@ -205,8 +228,15 @@ def backward_call(loss_fn, inputs: dict[str, torch.Tensor]):
 
 
 def run_config(
-    batch: int, dim: int, num_fragments: int, chunk_size: int, settings: dict[str, Any], device: str
+    batch: int,
+    dim: int,
+    num_fragments: int,
+    chunk_size: int,
+    settings: dict[str, Any],
+    device: str,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
+    """Time and memory of every variant (or of `only` those) on one input size."""
     inputs = make_inputs(batch, dim, num_fragments, device)
     model = loss_model(dim, chunk_size, device)
     scale = model.temperature_scale()
@@ -232,11 +262,15 @@ def run_config(
             variants["xclip_fg_subunit"] = lambda: xclip.loss(inputs)
             largest["xclip_fg_subunit"] = xclip_bytes
         else:
-            notes["xclip_fg_subunit"] = f"skipped: one (B, B, T_u, L_f) tensor would be {xclip_bytes / 2**30:.1f} GiB"
+            notes["xclip_fg_subunit"] = (
+                f"skipped: one (B, B, T_u, L_f) tensor would be {xclip_bytes / 2**30:.1f} GiB"
+            )
     if batch <= settings["literal_max_batch"]:
         variants["literal_fg_subunit"] = lambda: literal_fg_loss(inputs, scale)
         largest["literal_fg_subunit"] = num_subunits * num_fragments * 4
 
+    if only is not None:
+        variants = {name: fn for name, fn in variants.items() if name in only}
     checks = {}
     with torch.no_grad():
         hali_value = float(hali_fg_subunit_loss(inputs, scale, chunk_size))
@@ -283,11 +317,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     grid = [run_config(b, d, f, default_chunk, settings, args.device) for b, d, f in settings["grid"]]
     sweep = settings["chunk_sweep"]
     chunks = [
-        run_config(sweep["batch"], sweep["dim"], sweep["fragments"], chunk, {**settings, "literal_max_batch": 0}, args.device)
+        run_config(
+            sweep["batch"],
+            sweep["dim"],
+            sweep["fragments"],
+            chunk,
+            settings,
+            args.device,
+            only=("hali_full",),
+        )
         for chunk in sweep["chunks"]
     ]
-    for entry in chunks:  # the sweep is about HALI's chunking: keep only its variants
-        entry["variants"] = {k: v for k, v in entry["variants"].items() if k.startswith("hali")}
 
     names = ["hali_full", "hali_global", "hali_fg_subunit", "xclip_fg_subunit", "literal_fg_subunit"]
     table = []
@@ -296,9 +336,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         table.append(
             [entry["batch"], entry["dim"], entry["fragments"]]
             + [common.fmt_ms(rows[n]["time"]["median_s"]) if n in rows else "-" for n in names]
-            + [common.fmt_mib(rows[n]["memory"]["peak_delta_bytes"]) if n in rows else "-" for n in names[:1] + names[3:4]]
-            + [f"{ratio(rows, 'xclip_fg_subunit', 'hali_fg_subunit'):.2f}" if "xclip_fg_subunit" in rows else "-"]
-            + [f"{ratio(rows, 'literal_fg_subunit', 'hali_fg_subunit'):.0f}" if "literal_fg_subunit" in rows else "-"]
+            + [
+                common.fmt_mib(rows[n]["memory"]["peak_delta_bytes"]) if n in rows else "-"
+                for n in names[:1] + names[3:4]
+            ]
+            + [
+                f"{ratio(rows, 'xclip_fg_subunit', 'hali_fg_subunit'):.2f}"
+                if "xclip_fg_subunit" in rows
+                else "-"
+            ]
+            + [
+                f"{ratio(rows, 'literal_fg_subunit', 'hali_fg_subunit'):.0f}"
+                if "literal_fg_subunit" in rows
+                else "-"
+            ]
             + [f"{ratio(rows, 'hali_full', 'hali_global'):.1f}"]
         )
     common.print_table(

@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import common
 import numpy as np
 import torch
 from transformers import BertConfig
 
-import common
 from lexsign_hf.data import phonology
 from lexsign_hf.data.wlasl import read_wlasl_index
 from lexsign_hf.models.hali import HALIConfig, HALIModel, HALIProcessor, HALIZeroShotClassifier
@@ -33,16 +33,30 @@ from lexsign_hf.models.hali.modeling_hali import HALITextFeatures
 
 SETTINGS: dict[str, dict[str, Any]] = {
     "tiny": {"towers": {"minilm": 16}, "repeats": 1},
-    "quick": {"towers": {"minilm": 256, "bert_base": 64}, "repeats": 1},
-    "full": {"towers": {"minilm": 6000, "bert_base": 768}, "repeats": 1},
+    "quick": {"towers": {"minilm": 192, "bert_base": 64}, "repeats": 1},
+    "full": {"towers": {"minilm": 2048, "bert_base": 256}, "repeats": 1},
 }
 NUM_GLOSSES, SOURCES = 2000, ("mcp", "agp", "phon")
 EPOCHS, TRAIN_ROWS, BATCH_SIZE = 40, 9027, 12
 SHARED_DATA = common.REPO_ROOT.parent / "shared" / "data"
 _HANDSHAPES = ("Flat hand", "5 hand", "A hand", "S hand", "1 hand", "V hand", "B hand", "bent hand", "C hand")
 _PALMS = ("palm facing in", "palm facing down", "palm facing out", "palm facing up", "palm facing sideways")
-_PLACES = ("at the chin", "in neutral space", "at the forehead", "at the chest", "beside the head", "at the cheek")
-_MOVES = ("move forward twice", "tap twice", "move in an arc down", "circle once", "twist the wrist", "move outward")
+_PLACES = (
+    "at the chin",
+    "in neutral space",
+    "at the forehead",
+    "at the chest",
+    "beside the head",
+    "at the cheek",
+)
+_MOVES = (
+    "move forward twice",
+    "tap twice",
+    "move in an arc down",
+    "circle once",
+    "twist the wrist",
+    "move outward",
+)
 
 
 def synthetic_description(gloss: str, rng: np.random.Generator) -> str:
@@ -108,9 +122,15 @@ def run_tower(
     subset = [texts[i] for i in chosen]
     tokens = processor(text=subset)["attention_mask"].sum(-1).float()
     classifier.encode_texts(subset[:8])  # first call: lazy initialisation
-    timing = common.time_call(lambda: classifier.encode_texts(subset), repeats=repeats, warmup=0, device=device)
-    by_length = sorted(subset, key=len)  # length-bucketed batches: less padding (order restored by a real cache)
-    sorted_timing = common.time_call(lambda: classifier.encode_texts(by_length), repeats=repeats, warmup=0, device=device)
+    timing = common.time_call(
+        lambda: classifier.encode_texts(subset), repeats=repeats, warmup=0, device=device
+    )
+    by_length = sorted(
+        subset, key=len
+    )  # length-bucketed batches: less padding (order restored by a real cache)
+    sorted_timing = common.time_call(
+        lambda: classifier.encode_texts(by_length), repeats=repeats, warmup=0, device=device
+    )
     per_text = timing["min_s"] / len(subset)
     cache = classifier.encode_texts(subset)
     rows = torch.from_numpy(rng.integers(len(subset), size=BATCH_SIZE)).to(device)
@@ -139,7 +159,10 @@ def run_tower(
         "all_descriptions_seconds": all_seconds,
         "extrapolated": len(subset) < len(texts),
         "cache_bytes_all_descriptions": len(texts)
-        * sum(t[0].numel() * t.element_size() for t in (cache.description_embeds, cache.fragment_embeds, cache.fragment_mask)),
+        * sum(
+            t[0].numel() * t.element_size()
+            for t in (cache.description_embeds, cache.fragment_embeds, cache.fragment_mask)
+        ),
         "lookup_per_batch": lookup,
         "frozen_text_40_epochs": projection,
     }
@@ -153,7 +176,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     torch.manual_seed(0)
     texts, origin = lexsign_asl_descriptions()
     processor = HALIProcessor.from_text_pretrained(common.minilm_path())
-    towers = [run_tower(name, texts, sample, processor, settings["repeats"], args.device) for name, sample in settings["towers"].items()]
+    towers = [
+        run_tower(name, texts, sample, processor, settings["repeats"], args.device)
+        for name, sample in settings["towers"].items()
+    ]
     common.print_table(
         f"Encoding {len(texts)} LexSign-ASL descriptions ({args.device}, batches of 64, no grad)",
         ["tower", "params (M)", "encoded", "mean tokens", "descriptions/s", "length-sorted speed-up", "all descriptions",

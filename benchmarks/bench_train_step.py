@@ -20,24 +20,29 @@ import contextlib
 import time
 from typing import Any
 
+import common
 import torch
 
-import common
 from lexsign_hf.models.hali import HALIConfig, HALIModel, HALIProcessor
 from lexsign_hf.models.hali.losses import info_nce
 from lexsign_hf.train.optim import ZSSLR_LEARNING_RATES, build_optimizer
 
 SETTINGS: dict[str, dict[str, Any]] = {
     "tiny": {"batch_sizes": [4], "max_frames": 16, "repeats": 2, "text_tower": "tiny"},
-    "quick": {"batch_sizes": [12], "max_frames": 64, "repeats": 5, "text_tower": "minilm"},
-    "full": {"batch_sizes": [12, 32, 64], "max_frames": 64, "repeats": 8, "text_tower": "minilm"},
+    "quick": {"batch_sizes": [12], "max_frames": 64, "repeats": 3, "text_tower": "minilm"},
+    "full": {"batch_sizes": [12, 32], "max_frames": 64, "repeats": 5, "text_tower": "minilm"},
 }
 VARIANTS = ("hali", "hali_zero_weights", "global_only")
 TARGET_OVERHEAD = 0.15
 # Projected runs: LexSign-ASL1000 train split (seen classes) and all LexSign-ASL videos, 40 epochs (ZSSLR).
 ASL1000_TRAIN_ROWS, ASL_ALL_VIDEOS, EPOCHS = 9027, 21083, 40
 TINY_TOWERS = {
-    "pose_config": {"part_hidden_size": 16, "hidden_size": 32, "num_temporal_layers": 1, "num_graph_layers": 1},
+    "pose_config": {
+        "part_hidden_size": 16,
+        "hidden_size": 32,
+        "num_temporal_layers": 1,
+        "num_graph_layers": 1,
+    },
     "text_config": {
         "vocab_size": 30522,
         "hidden_size": 32,
@@ -62,7 +67,9 @@ def make_step(
     compiled: bool, device: str,
 ):  # fmt: skip
     """A closure running one optimisation step of `variant`."""
-    weights = {"w_fg_snippet": 0.0, "w_fg_subunit": 0.0, "w_hc": 0.0} if variant == "hali_zero_weights" else None
+    weights = (
+        {"w_fg_snippet": 0.0, "w_fg_subunit": 0.0, "w_hc": 0.0} if variant == "hali_zero_weights" else None
+    )
     defaults = {name: getattr(model.config, name) for name in ("w_fg_snippet", "w_fg_subunit", "w_hc")}
 
     def hali_loss(inputs: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -109,7 +116,9 @@ def run_batch_size(
     for precision, compiled in precisions:
         model = build_model(settings["text_tower"], device)
         optimizer = build_optimizer(model, **{f"{k}_lr": v for k, v in ZSSLR_LEARNING_RATES.items()})
-        steps = {name: make_step(model, optimizer, batch, name, precision, compiled, device) for name in VARIANTS}
+        steps = {
+            name: make_step(model, optimizer, batch, name, precision, compiled, device) for name in VARIANTS
+        }
         for step in steps.values():  # first steps: AdamW state, compilation
             step()
         samples = common.time_interleaved(steps, repeats=settings["repeats"], warmup=1, device=device)
@@ -141,7 +150,10 @@ def run_batch_size(
                 - 1,
                 "meets_target": overhead < TARGET_OVERHEAD,
                 "projected_40_epochs_hours": {
-                    "asl1000_train_rows": ASL1000_TRAIN_ROWS * EPOCHS / variants["hali"]["samples_per_s"] / 3600,
+                    "asl1000_train_rows": ASL1000_TRAIN_ROWS
+                    * EPOCHS
+                    / variants["hali"]["samples_per_s"]
+                    / 3600,
                     "asl_all_videos": ASL_ALL_VIDEOS * EPOCHS / variants["hali"]["samples_per_s"] / 3600,
                 },
             }
@@ -152,7 +164,9 @@ def run_batch_size(
 
 def add_cpu_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bf16", action="store_true", help="also time bf16 autocast on CPU (always on CUDA)")
-    parser.add_argument("--compile", action="store_true", help="also time torch.compile on CPU (always on CUDA)")
+    parser.add_argument(
+        "--compile", action="store_true", help="also time torch.compile on CPU (always on CUDA)"
+    )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -169,7 +183,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             precisions.append(("bf16", False))
         if args.compile:
             precisions.append(("bf16" if args.bf16 else "fp32", True))
-    entries = [entry for size in settings["batch_sizes"] for entry in run_batch_size(size, settings, precisions, args.device)]
+    entries = [
+        entry
+        for size in settings["batch_sizes"]
+        for entry in run_batch_size(size, settings, precisions, args.device)
+    ]
     rows = []
     for entry in entries:
         variants = entry["variants"]
@@ -177,7 +195,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             [entry["batch_size"], entry["precision"] + (" + compile" if entry["compiled"] else "")]
             + [f"{variants[name]['samples_per_s']:.1f}" for name in VARIANTS]
             + [f"{common.fmt_ms(variants[name]['time']['min_s'])}" for name in VARIANTS]
-            + [f"{100 * entry['hali_overhead_vs_global']:+.1f}%", f"{100 * entry['zero_weights_overhead_vs_global']:+.1f}%"]
+            + [
+                f"{100 * entry['hali_overhead_vs_global']:+.1f}%",
+                f"{100 * entry['zero_weights_overhead_vs_global']:+.1f}%",
+            ]
             + [common.fmt_mib(variants[name]["memory"]["peak_bytes"]) for name in ("hali", "global_only")]
             + ["yes" if entry["meets_target"] else "no"]
         )
@@ -198,7 +219,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "precisions": [{"precision": p, "compiled": c} for p, c in precisions],
             "learning_rates": ZSSLR_LEARNING_RATES,
             "target_overhead": TARGET_OVERHEAD,
-            "projection": {"asl1000_train_rows": ASL1000_TRAIN_ROWS, "asl_all_videos": ASL_ALL_VIDEOS, "epochs": EPOCHS},
+            "projection": {
+                "asl1000_train_rows": ASL1000_TRAIN_ROWS,
+                "asl_all_videos": ASL_ALL_VIDEOS,
+                "epochs": EPOCHS,
+            },
             "timing_statistic": "ratios and samples/s from the minimum over repeats (least disturbed on a shared machine)",
         },
         {"steps": entries},

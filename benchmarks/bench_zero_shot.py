@@ -5,7 +5,7 @@
 embeddings. The first `encoded_descriptions` texts are encoded for real and their embeddings tiled up to V (the
 cost of a query does not depend on the values; encoding time is `bench_text.py`'s subject). Measured for
 `inference_similarity="global"` and `"hali"` (mean of global, snippet–fragment and subunit–fragment scores), with
-torch's default threads and with one thread (what a loaded, shared machine favours).
+all the process's cores as torch threads and with one thread (what a loaded, shared machine favours).
 """
 
 from __future__ import annotations
@@ -13,22 +13,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import common
 import numpy as np
 import torch
 
-import common
 from lexsign_hf.models.hali import HALIConfig, HALIModel, HALIProcessor, HALIZeroShotClassifier
 from lexsign_hf.models.hali.modeling_hali import HALITextFeatures
 
 SETTINGS: dict[str, dict[str, Any]] = {
-    "tiny": {"vocab_sizes": [100, 2000], "queries": 10, "encoded_descriptions": 16, "throughput_batches": [8],
-             "throughput_repeats": 2, "text_tower": "tiny", "thread_counts": [1]},
-    "quick": {"vocab_sizes": [100, 2000, 10000], "queries": 40, "encoded_descriptions": 100,
-              "throughput_batches": [1, 16, 64], "throughput_repeats": 3, "text_tower": "minilm",
-              "thread_counts": [None, 1]},
-    "full": {"vocab_sizes": [100, 2000, 10000], "queries": 200, "encoded_descriptions": 500,
-             "throughput_batches": [1, 8, 32, 64, 128], "throughput_repeats": 5, "text_tower": "minilm",
-             "thread_counts": [None, 1]},
+    "tiny": {"runs": [(1, [100, 2000])], "queries": 10, "encoded_descriptions": 16, "throughput_batches": [8],
+             "throughput_repeats": 2, "text_tower": "tiny"},
+    "quick": {"runs": [("all", [100, 2000, 10000]), (1, [2000])], "queries": 30, "encoded_descriptions": 100,
+              "throughput_batches": [1, 32], "throughput_repeats": 3, "text_tower": "minilm"},
+    "full": {"runs": [("all", [100, 2000, 10000]), (1, [100, 2000, 10000])], "queries": 100,
+             "encoded_descriptions": 500, "throughput_batches": [1, 8, 32, 64, 128], "throughput_repeats": 5,
+             "text_tower": "minilm"},
 }  # fmt: skip
 FRAMES = 64
 TARGET_P50_S, TARGET_VOCAB = 0.020, 2000
@@ -71,11 +70,15 @@ def query_pose(poses: list[np.ndarray]) -> np.ndarray:
     raise ValueError(f"no synthesised sequence has {FRAMES} frames")
 
 
-def latency(classifier: HALIZeroShotClassifier, pose: np.ndarray, queries: int, device: str) -> dict[str, Any]:
+def latency(
+    classifier: HALIZeroShotClassifier, pose: np.ndarray, queries: int, device: str
+) -> dict[str, Any]:
     """Per-query latency of `scores` and `classify` (one sequence), and of `score` alone on cached features."""
     model = classifier.model
     scores = common.time_samples(lambda: classifier.scores([pose]), queries, warmup=2, device=device)
-    classify = common.time_samples(lambda: classifier.classify([pose], top_k=5), queries, warmup=1, device=device)
+    classify = common.time_samples(
+        lambda: classifier.classify([pose], top_k=5), queries, warmup=1, device=device
+    )
     with torch.no_grad():
         inputs = classifier.processor(poses=[pose]).to(device)
         pose_features = model.get_pose_features(**inputs)
@@ -83,7 +86,11 @@ def latency(classifier: HALIZeroShotClassifier, pose: np.ndarray, queries: int, 
             lambda: model.score(pose_features, classifier.text_features), queries, warmup=1, device=device
         )
     return {
-        name: {**common.summarize(samples), "p50_s": common.percentile(samples, 50), "p95_s": common.percentile(samples, 95)}
+        name: {
+            **common.summarize(samples),
+            "p50_s": common.percentile(samples, 50),
+            "p95_s": common.percentile(samples, 95),
+        }
         for name, samples in (("scores", scores), ("classify", classify), ("score_only", score_only))
     }
 
@@ -104,6 +111,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     settings = SETTINGS[args.mode]
     torch.manual_seed(0)
     default_threads = torch.get_num_threads()
+    all_cores = machine["cpu_affinity"] or default_threads
     poses, texts = common.synth_signs(max(settings["encoded_descriptions"], 8), max_frames=FRAMES)
     pose = query_pose(poses)
     classifier = build_classifier(settings["text_tower"], args.device)
@@ -112,11 +120,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     encode_seconds = time.perf_counter() - encode_start
     encoded = classifier.text_features
     entries = []
-    for threads in settings["thread_counts"]:
-        torch.set_num_threads(threads or default_threads)
+    for threads, vocab_sizes in settings["runs"]:
+        torch.set_num_threads(all_cores if threads == "all" else threads)
         for similarity in ("global", "hali"):
             classifier.model.config.inference_similarity = similarity
-            for size in settings["vocab_sizes"]:
+            for size in vocab_sizes:
                 classifier.labels = [f"sign_{i}" for i in range(size)]
                 classifier.text_features = tile_vocabulary(encoded, size)
                 classifier.batch_size = 64
@@ -138,7 +146,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         [e["threads"], e["similarity"], e["vocab_size"]]
         + [common.fmt_ms(e["latency"][k][s]) for k in ("scores", "classify") for s in ("p50_s", "p95_s")]
         + [common.fmt_ms(e["latency"]["score_only"]["p50_s"])]
-        + [("yes" if e["latency"]["scores"]["p50_s"] < TARGET_P50_S else "no") if e["vocab_size"] == TARGET_VOCAB else ""]
+        + [
+            ("yes" if e["latency"]["scores"]["p50_s"] < TARGET_P50_S else "no")
+            if e["vocab_size"] == TARGET_VOCAB
+            else ""
+        ]
         for e in entries
     ]
     common.print_table(
@@ -151,7 +163,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"Zero-shot throughput against {TARGET_VOCAB} descriptions ({args.device})",
         ["threads", "similarity", "batch", "sequences/s", "batch ms"],
         [
-            [e["threads"], e["similarity"], t["batch_size"], f"{t['sequences_per_s']:.0f}", common.fmt_ms(t["time"]["min_s"])]
+            [
+                e["threads"],
+                e["similarity"],
+                t["batch_size"],
+                f"{t['sequences_per_s']:.0f}",
+                common.fmt_ms(t["time"]["min_s"]),
+            ]
             for e in entries
             if "throughput" in e
             for t in e["throughput"]

@@ -50,10 +50,14 @@ def parse_args(
     `--device`, `--threads`; `add_arguments` adds a script's own options."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--mode", choices=MODES, default="full", help="size of the sweep (default: full)")
-    parser.add_argument("--quick", dest="mode", action="store_const", const="quick", help="same as --mode quick")
+    parser.add_argument(
+        "--quick", dest="mode", action="store_const", const="quick", help="same as --mode quick"
+    )
     parser.add_argument("--tiny", dest="mode", action="store_const", const="tiny", help="same as --mode tiny")
     parser.add_argument("--out", type=Path, default=DEFAULT_RESULTS_DIR, help="folder of the JSON results")
-    parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
+    parser.add_argument(
+        "--device", default=None, help="torch device (default: cuda when available, else cpu)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
     if add_arguments is not None:
         add_arguments(parser)
@@ -158,7 +162,9 @@ def versions() -> dict[str, Any]:
             found[package] = None
     commit = _git("rev-parse", "HEAD")
     found["lexsign_hf_commit"] = commit
-    found["lexsign_hf_dirty"] = bool(_git("status", "--porcelain", "--untracked-files=no")) if commit else None
+    found["lexsign_hf_dirty"] = (
+        bool(_git("status", "--porcelain", "--untracked-files=no")) if commit else None
+    )
     return found
 
 
@@ -210,7 +216,9 @@ def time_samples(fn: Callable[[], Any], repeats: int, warmup: int = 1, device: s
     return samples
 
 
-def time_call(fn: Callable[[], Any], repeats: int, warmup: int = 1, device: str = "cpu") -> dict[str, float | int]:
+def time_call(
+    fn: Callable[[], Any], repeats: int, warmup: int = 1, device: str = "cpu"
+) -> dict[str, float | int]:
     """`summarize(time_samples(...))`."""
     return summarize(time_samples(fn, repeats, warmup, device))
 

@@ -50,7 +50,8 @@ def headline(out: Path) -> dict:
         "batch": largest["batch"],
         "dim": largest["dim"],
         "fragments": largest["fragments"],
-        "hali_full_over_global": variants["hali_full"]["time"]["min_s"] / variants["hali_global"]["time"]["min_s"],
+        "hali_full_over_global": variants["hali_full"]["time"]["min_s"]
+        / variants["hali_global"]["time"]["min_s"],
         "xclip_over_hali_fg": (
             variants["xclip_fg_subunit"]["time"]["min_s"] / variants["hali_fg_subunit"]["time"]["min_s"]
             if "xclip_fg_subunit" in variants
@@ -69,7 +70,8 @@ def headline(out: Path) -> dict:
         for entry in load("train_step")["results"]["steps"]
     ]
     summary["zero_shot"] = [
-        {k: entry[k] for k in ("threads", "similarity", "vocab_size")} | {"p50_ms": entry["latency"]["scores"]["p50_s"] * 1e3}
+        {k: entry[k] for k in ("threads", "similarity", "vocab_size")}
+        | {"p50_ms": entry["latency"]["scores"]["p50_s"] * 1e3}
         for entry in load("zero_shot")["results"]["queries"]
     ]
     summary["data"] = [
@@ -86,14 +88,24 @@ def headline(out: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=common.MODES, default="full")
-    parser.add_argument("--quick", dest="mode", action="store_const", const="quick", help="same as --mode quick")
+    parser.add_argument(
+        "--quick", dest="mode", action="store_const", const="quick", help="same as --mode quick"
+    )
     parser.add_argument("--tiny", dest="mode", action="store_const", const="tiny", help="same as --mode tiny")
-    parser.add_argument("--out", type=Path, default=common.DEFAULT_RESULTS_DIR, help="folder of the JSON results")
-    parser.add_argument("--device", default=None, help="torch device for every benchmark (default: cuda if available)")
+    parser.add_argument(
+        "--out", type=Path, default=common.DEFAULT_RESULTS_DIR, help="folder of the JSON results"
+    )
+    parser.add_argument(
+        "--device", default=None, help="torch device for every benchmark (default: cuda if available)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, help="run only these benchmarks")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     machine = common.machine_info()
     runs = {
         name: run_benchmark(name, args.mode, args.out, args.device, args.threads)

@@ -13,7 +13,7 @@ import datasets
 import numpy as np
 import pytest
 import torch
-from huggingface_hub import DatasetCard, EvalResult, HfApi, ModelCard, ModelCardData
+from huggingface_hub import DatasetCard, HfApi, ModelCard
 
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 from lexsign_hf.cli import main
@@ -21,7 +21,12 @@ from lexsign_hf.hub.push import push, stage_adapter, stage_dataset, stage_model,
 
 TINY = {
     "projection_dim": 32,
-    "pose_config": {"part_hidden_size": 16, "hidden_size": 32, "num_temporal_layers": 1, "num_graph_layers": 1},
+    "pose_config": {
+        "part_hidden_size": 16,
+        "hidden_size": 32,
+        "num_temporal_layers": 1,
+        "num_graph_layers": 1,
+    },
     "text_config": {
         "vocab_size": 30522,
         "hidden_size": 32,
@@ -52,30 +57,23 @@ def processor(minilm_path):
     return HALIProcessor.from_text_pretrained(minilm_path, max_frames=32)
 
 
-def demo_card(metrics: dict) -> ModelCard:
-    """A card like the one `lexsign demo` writes next to its model (model-index rounded to two decimals)."""
-    names = {"top1": "ZSL top-1", "top5": "ZSL top-5", "S": "GZSL S", "U": "GZSL U", "H": "GZSL H"}
-    results = [
-        EvalResult(
-            task_type="zero-shot-classification", dataset_type="lexsign-synth", dataset_name="LexSign-Synth",
-            metric_type="accuracy", metric_name=names[key], metric_value=round(value, 2),
-            dataset_split="test",
-        )
-        for group in ("zsl", "gzsl") for key, value in metrics["hali"][group].items()
-    ]  # fmt: skip
-    data = ModelCardData(model_name="hali-demo", license="apache-2.0", tags=["hali"], eval_results=results)
-    return ModelCard(f"---\n{data.to_yaml()}\n---\n# HALI demo\n\nZSL top-1 {metrics['hali']['zsl']['top1']}.\n")
-
-
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory, processor) -> Path:
-    """What `lexsign demo --out DIR` leaves: DIR/metrics.json and the model with its card in DIR/model."""
+    """What `lexsign demo --out DIR` leaves: DIR/metrics.json, and DIR/model and DIR/baseline_model, each with
+    the card the demo renders for it."""
+    from lexsign_hf.train.card import render_zsslr_card
+
     out = tmp_path_factory.mktemp("demo_out")
-    torch.manual_seed(0)
-    HALIModel(HALIConfig(**TINY)).save_pretrained(out / "model")
-    processor.save_pretrained(out / "model")
+    for run, folder in (("hali", "model"), ("baseline", "baseline_model")):
+        torch.manual_seed(0)
+        HALIModel(HALIConfig(**TINY)).save_pretrained(out / folder)
+        processor.save_pretrained(out / folder)
+        card = render_zsslr_card(
+            DEMO_METRICS, run, model_name=f"hali-{run}", dataset_type="lexsign-synth", dataset_name="LexSign-Synth",
+            dataset_config="synth", license="apache-2.0", synthetic=True,
+        )  # fmt: skip
+        card.save(out / folder / "README.md")
     (out / "metrics.json").write_text(json.dumps(DEMO_METRICS))
-    demo_card(DEMO_METRICS).save(out / "model" / "README.md")
     return out
 
 
@@ -83,7 +81,9 @@ def demo_out(tmp_path_factory, processor) -> Path:
 def islr_dir(tmp_path_factory, processor) -> Path:
     folder = tmp_path_factory.mktemp("islr")
     labels = ["HELLO", "THANKS", "MOTHER"]
-    config = HALIConfig(**TINY, id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)})
+    config = HALIConfig(
+        **TINY, id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)}
+    )
     torch.manual_seed(0)
     HALIForSignClassification(config).save_pretrained(folder)
     processor.save_pretrained(folder)
@@ -95,7 +95,9 @@ def islr_dir(tmp_path_factory, processor) -> Path:
 def staged_demo(demo_out, tmp_path_factory) -> Path:
     """`lexsign push model DIR --dry-run OUT` of the demo model (loads back in a fresh process, inside push)."""
     out = tmp_path_factory.mktemp("dry") / "hali-demo"
-    code = main(["push", "model", str(demo_out / "model"), "--repo-id", "someone/hali-demo", "--dry-run", str(out)])
+    code = main(
+        ["push", "model", str(demo_out / "model"), "--repo-id", "someone/hali-demo", "--dry-run", str(out)]
+    )
     assert code == 0
     return out
 
@@ -110,27 +112,60 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
     config = json.loads((staged_demo / "config.json").read_text())
     assert config["auto_map"]["AutoModel"] == "modeling_hali.HALIModel"
     assert "zero-shot-sign-classification" in config["custom_pipelines"]
-    card = ModelCard.load(staged_demo / "README.md")  # the demo's own card, results checked, Hub metadata added
-    assert card.data.tags[0] == "hali" and {"sign-language", "zero-shot", "pose"} <= set(card.data.tags)
+    card = ModelCard.load(
+        staged_demo / "README.md"
+    )  # the demo's own card, results checked, Hub metadata added
+    assert card.data.tags[:2] == ["sign-language", "zero-shot"] and {"pose", "custom_code"} <= set(
+        card.data.tags
+    )
     assert card.data.license == "apache-2.0" and card.data.library_name == "transformers"
+    assert card.data.datasets == ["lexsign-synth"]  # no Hub id given: the demo's own dataset name stays
+    assert 'HALIModel.from_pretrained("someone/hali-demo")' in card.text  # placeholders point at the repo
+    assert (
+        'pipeline("zero-shot-sign-classification", model="someone/hali-demo", trust_remote_code=True)'
+        in card.text
+    )
     hali = DEMO_METRICS["hali"]
     expected = [hali["zsl"]["top1"], hali["zsl"]["top5"], *hali["gzsl"].values()]
     assert [result.metric_value for result in card.data.eval_results] == pytest.approx(expected, abs=0.005)
     assert json.loads((staged_demo / "metrics.json").read_text()) == DEMO_METRICS
     reloaded = HALIModel.from_pretrained(staged_demo)
     original = HALIModel.from_pretrained(demo_out / "model")
-    for (name, tensor), (_, expected) in zip(reloaded.state_dict().items(), original.state_dict().items(), strict=True):
+    for (name, tensor), (_, expected) in zip(
+        reloaded.state_dict().items(), original.state_dict().items(), strict=True
+    ):
         assert torch.equal(tensor, expected), name
+
+
+def test_the_card_picks_its_model_of_the_results_file(demo_out, tmp_path):
+    staged = stage_model(
+        demo_out / "baseline_model",
+        tmp_path / "repo",
+        "someone/hali-baseline",
+        dataset="someone/lexsign-synth",
+    )
+    card = ModelCard.load(staged.folder / "README.md")
+    assert card.data.datasets == ["someone/lexsign-synth"]
+    assert staged.commit_description.startswith("Results from metrics.json: ZSL top-1 (per class) 18.75")
+    with pytest.raises(ValueError, match="result ZSL top-1 accuracy .* = 18.75 is not in the results file"):
+        stage_model(demo_out / "baseline_model", tmp_path / "repo2", "someone/x", results_key="hali")
 
 
 def test_a_stale_card_is_refused(demo_out, tmp_path, capsys):
     import shutil
 
     shutil.copytree(demo_out / "model", tmp_path / "model")
-    (tmp_path / "metrics.json").write_text(json.dumps({**DEMO_METRICS, "hali": DEMO_METRICS["baseline"]}))
+    stale = {
+        **DEMO_METRICS,
+        "hali": {"zsl": {"top1": 40.0, "top5": 80.0}, "gzsl": DEMO_METRICS["hali"]["gzsl"]},
+    }
+    (tmp_path / "metrics.json").write_text(json.dumps(stale))
     out = tmp_path / "never"
-    assert main(["push", "model", str(tmp_path / "model"), "--repo-id", "me/hali", "--dry-run", str(out)]) == 1
-    assert "model card result ZSL top-1 = 31.25 is not in the results file" in capsys.readouterr().err
+    assert (
+        main(["push", "model", str(tmp_path / "model"), "--repo-id", "me/hali", "--dry-run", str(out)]) == 1
+    )
+    error = capsys.readouterr().err
+    assert "are not those of any model in the results file" in error and "(hali, baseline)" in error
     assert not out.exists()
 
 
@@ -150,7 +185,9 @@ def test_zsslr_card_rendered_from_the_results(demo_out, tmp_path):
     assert [result.dataset_config for result in card.data.eval_results] == ["synth"] * 5
     hali = DEMO_METRICS["hali"]
     expected = [hali["zsl"]["top1"], hali["zsl"]["top5"], *hali["gzsl"].values()]
-    assert [result.metric_value for result in card.data.eval_results] == [round(value, 2) for value in expected]
+    assert [result.metric_value for result in card.data.eval_results] == [
+        round(value, 2) for value in expected
+    ]
     assert "| hali | 31.2 | 75.0 | 60.5 | 12.5 | 20.7 |" in card.text
     assert "| baseline | 18.8 | 62.5 | 58.0 | 6.2 | 11.3 |" in card.text
 
@@ -158,14 +195,20 @@ def test_zsslr_card_rendered_from_the_results(demo_out, tmp_path):
 def test_islr_model_card_and_remote_classes(islr_dir, tmp_path):
     staged = stage_model(islr_dir, tmp_path / "repo", "someone/hali-islr")
     config = json.loads((staged.folder / "config.json").read_text())
-    assert config["custom_pipelines"]["zero-shot-sign-classification"]["pt"] == ["AutoModelForSequenceClassification"]
+    assert config["custom_pipelines"]["zero-shot-sign-classification"]["pt"] == [
+        "AutoModelForSequenceClassification"
+    ]
     card = ModelCard.load(staged.folder / "README.md")
     assert card.data.datasets == ["lexsign/lexsign"]
     results = {(r.metric_type, r.dataset_config): r.metric_value for r in card.data.eval_results}
-    assert results == {(key[len("test_") :], "wlasl100"): value for key, value in ISLR_METRICS.items() if key.startswith("test_")}
+    assert results == {
+        (key[len("test_") :], "wlasl100"): value
+        for key, value in ISLR_METRICS.items()
+        if key.startswith("test_")
+    }
     assert "| P-C top-1 | `test` | 55.25 |" in card.text
     assert "| num_train_epochs | `80` |" in card.text
-    assert "Commit" not in staged.commit_message and "P-I top-1 57.50" in staged.commit_description
+    assert "P-I top-1 57.50" in staged.commit_description
     assert HALIForSignClassification.from_pretrained(staged.folder).config.id2label[2] == "MOTHER"
     template = tmp_path / "card.md.jinja"
     template.write_text("---\n{{ card_data }}\n---\n{{ learning_rate }}\n")
@@ -187,14 +230,19 @@ def dataset_dir(tmp_path_factory) -> Path:
 
 def test_dataset_dry_run_loads_with_load_dataset(dataset_dir, tmp_path):
     out = tmp_path / "dataset-repo"
-    code = main(["push", "dataset", str(dataset_dir), "--repo-id", "someone/lexsign-synth", "--dry-run", str(out)])
+    code = main(
+        ["push", "dataset", str(dataset_dir), "--repo-id", "someone/lexsign-synth", "--dry-run", str(out)]
+    )
     assert code == 0
     card = DatasetCard.load(out / "README.md")
     assert {"sign-language", "zero-shot", "pose"} <= set(card.data.tags)
     source = DatasetCard.load(dataset_dir / "README.md")
     assert card.data.to_dict()["configs"] == source.data.to_dict()["configs"]
     for name in ("synth", "descriptions"):
-        loaded, original = datasets.load_dataset(str(out), name), datasets.load_dataset(str(dataset_dir), name)
+        loaded, original = (
+            datasets.load_dataset(str(out), name),
+            datasets.load_dataset(str(dataset_dir), name),
+        )
         assert {split: len(rows) for split, rows in loaded.items()} == {
             split: len(rows) for split, rows in original.items()
         }
@@ -225,7 +273,9 @@ def adapter_dir(tmp_path, minilm_path) -> Path:
 
 def test_adapter_dry_run(adapter_dir, tmp_path, capsys):
     out = tmp_path / "adapter-repo"
-    code = main(["push", "adapter", str(adapter_dir), "--repo-id", "someone/qwen-lexsign-lora", "--dry-run", str(out)])
+    code = main(
+        ["push", "adapter", str(adapter_dir), "--repo-id", "someone/qwen-lexsign-lora", "--dry-run", str(out)]
+    )
     assert code == 0, capsys.readouterr().err
     assert {"adapter_config.json", "adapter_model.safetensors", "lexsign_finetune.json", "README.md"} <= {
         path.name for path in out.iterdir()
@@ -236,12 +286,34 @@ def test_adapter_dry_run(adapter_dir, tmp_path, capsys):
     assert "PeftConfig.from_pretrained: LORA r=4" in capsys.readouterr().out
 
 
+def test_adapter_card_with_its_table12_result(adapter_dir, tmp_path, capsys):
+    table12 = {
+        "mllm": "transformers:qwen-lora/merged",
+        "config": "asl300",
+        "zsl_test": {"top1": 1.6, "top5": 6.25},
+    }
+    (tmp_path / "table12.json").write_text(json.dumps(table12))
+    out = tmp_path / "adapter-repo"
+    args = ["push", "adapter", str(adapter_dir), "--repo-id", "me/qwen-lora", "--dry-run", str(out)]
+    assert main([*args, "--results", str(tmp_path / "table12.json")]) == 0
+    card = ModelCard.load(out / "README.md")
+    assert [(r.metric_name, r.metric_value, r.dataset_config) for r in card.data.eval_results] == [
+        ("ZSL top-1 (per class)", 1.6, "asl300"), ("ZSL top-5 (per class)", 6.25, "asl300"),
+    ]  # fmt: skip
+    assert "| ZSL top-1 | 1.60 |" in card.text
+    (tmp_path / "table12.json").write_text(json.dumps({"config": "asl300"}))
+    assert main([*args[:-1], str(tmp_path / "again"), "--results", str(tmp_path / "table12.json")]) == 1
+    assert "missing field 'zsl_test'" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
 def test_repo_id_without_namespace_is_refused(demo_out, tmp_path, capsys):
     out = tmp_path / "never"
-    assert main(["push", "model", str(demo_out / "model"), "--repo-id", "hali-demo", "--dry-run", str(out)]) == 1
+    assert (
+        main(["push", "model", str(demo_out / "model"), "--repo-id", "hali-demo", "--dry-run", str(out)]) == 1
+    )
     assert "--repo-id 'hali-demo': expected 'namespace/name'" in capsys.readouterr().err
     assert not out.exists()
     assert main(["push", "dataset", str(demo_out), "--repo-id", "me/bad--name", "--dry-run", str(out)]) == 1
@@ -289,7 +361,15 @@ def test_missing_or_broken_results_file(demo_out, tmp_path, capsys):
 def test_dry_run_folder_must_be_new(demo_out, tmp_path, capsys):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "keep.txt").write_text("mine")
-    args = ["push", "model", str(demo_out / "model"), "--repo-id", "me/hali", "--dry-run", str(tmp_path / "busy")]
+    args = [
+        "push",
+        "model",
+        str(demo_out / "model"),
+        "--repo-id",
+        "me/hali",
+        "--dry-run",
+        str(tmp_path / "busy"),
+    ]
     assert main(args) == 1
     assert "exists and is not empty" in capsys.readouterr().err
     assert [path.name for path in (tmp_path / "busy").iterdir()] == ["keep.txt"]
@@ -297,12 +377,29 @@ def test_dry_run_folder_must_be_new(demo_out, tmp_path, capsys):
 
 def test_dataset_and_adapter_folders_are_checked(tmp_path, capsys):
     (tmp_path / "data").mkdir()
-    assert main(["push", "dataset", str(tmp_path / "data"), "--repo-id", "me/d", "--dry-run", str(tmp_path / "o")]) == 1
+    assert (
+        main(
+            ["push", "dataset", str(tmp_path / "data"), "--repo-id", "me/d", "--dry-run", str(tmp_path / "o")]
+        )
+        == 1
+    )
     assert "missing the dataset card README.md" in capsys.readouterr().err
-    (tmp_path / "data" / "README.md").write_text("---\nconfigs:\n- config_name: x\n  data_files: data/x/*.parquet\n---\n")
-    assert main(["push", "dataset", str(tmp_path / "data"), "--repo-id", "me/d", "--dry-run", str(tmp_path / "o")]) == 1
+    (tmp_path / "data" / "README.md").write_text(
+        "---\nconfigs:\n- config_name: x\n  data_files: data/x/*.parquet\n---\n"
+    )
+    assert (
+        main(
+            ["push", "dataset", str(tmp_path / "data"), "--repo-id", "me/d", "--dry-run", str(tmp_path / "o")]
+        )
+        == 1
+    )
     assert "config 'x' lists data files ['data/x/*.parquet'] that do not exist" in capsys.readouterr().err
-    assert main(["push", "adapter", str(tmp_path / "data"), "--repo-id", "me/a", "--dry-run", str(tmp_path / "o")]) == 1
+    assert (
+        main(
+            ["push", "adapter", str(tmp_path / "data"), "--repo-id", "me/a", "--dry-run", str(tmp_path / "o")]
+        )
+        == 1
+    )
     assert "missing adapter_config.json" in capsys.readouterr().err
 
 
@@ -361,7 +458,9 @@ class StubHubHandler(BaseHTTPRequestHandler):
         if len(parts) >= 4 and parts[1] in ("models", "datasets"):
             key = self._repo(parts)
             if key in self.server.repos:
-                return self._reply(200, {"id": key[1], "sha": "0" * 40, "private": self.server.repos[key]["private"]})
+                return self._reply(
+                    200, {"id": key[1], "sha": "0" * 40, "private": self.server.repos[key]["private"]}
+                )
             return self._reply(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
         self._reply(404, {"error": f"no stub for GET {self.path}"})
 
@@ -411,7 +510,9 @@ def hub(monkeypatch):
 def test_upload_sends_the_staged_files_in_one_commit(hub, staged_demo):
     from lexsign_hf.hub.push import StagedRepo
 
-    staged = StagedRepo("model", "someone/hali-demo", staged_demo, "Upload HALIModel", "Results: ZSL top-1 31.25.")
+    staged = StagedRepo(
+        "model", "someone/hali-demo", staged_demo, "Upload HALIModel", "Results: ZSL top-1 31.25."
+    )
     commit = upload(staged, private=True, api=HfApi(endpoint=hub.endpoint))
     assert commit.commit_url.endswith("/someone/hali-demo/commit/" + "a" * 40)
     assert hub.repos[("model", "someone/hali-demo")]["payload"] == {
@@ -419,13 +520,23 @@ def test_upload_sends_the_staged_files_in_one_commit(hub, staged_demo):
     }  # fmt: skip
     (commit_record,) = hub.commits
     header, *operations = commit_record["lines"]
-    assert header == {"key": "header", "value": {"summary": "Upload HALIModel", "description": "Results: ZSL top-1 31.25."}}
-    sent = {op["value"]["path"]: base64.b64decode(op["value"]["content"]) for op in operations if op["key"] == "file"}
+    assert header == {
+        "key": "header",
+        "value": {"summary": "Upload HALIModel", "description": "Results: ZSL top-1 31.25."},
+    }
+    sent = {
+        op["value"]["path"]: base64.b64decode(op["value"]["content"])
+        for op in operations
+        if op["key"] == "file"
+    }
     assert sorted(sent) == staged.files
     for name, content in sent.items():
         assert content == (staged_demo / name).read_bytes(), name
     assert all(auth == f"Bearer {TOKEN}" for _, _, auth in hub.requests)
-    assert [request[:2] for request in hub.requests if request[0] == "POST"][0] == ("POST", "/api/repos/create")
+    assert [request[:2] for request in hub.requests if request[0] == "POST"][0] == (
+        "POST",
+        "/api/repos/create",
+    )
 
 
 def test_existing_repo_needs_exist_ok(hub, staged_demo):
@@ -434,7 +545,9 @@ def test_existing_repo_needs_exist_ok(hub, staged_demo):
     hub.repos[("model", "someone/hali-demo")] = {"private": False, "payload": {}}
     staged = StagedRepo("model", "someone/hali-demo", staged_demo, "Upload HALIModel")
     api = HfApi(endpoint=hub.endpoint)
-    with pytest.raises(ValueError, match="model repository someone/hali-demo already exists; pass --exist-ok"):
+    with pytest.raises(
+        ValueError, match="model repository someone/hali-demo already exists; pass --exist-ok"
+    ):
         upload(staged, api=api)
     assert [method for method, _, _ in hub.requests] == ["GET"] and hub.commits == []
     upload(staged, exist_ok=True, api=api)
@@ -458,7 +571,9 @@ def test_no_token_is_refused_before_any_request(hub, monkeypatch, staged_demo, d
     monkeypatch.delenv("HF_TOKEN")
     monkeypatch.setenv("HF_TOKEN_PATH", str(tmp_path / "no-token"))
     staged = StagedRepo("model", "someone/hali-demo", staged_demo, "Upload HALIModel")
-    with pytest.raises(ValueError, match="no Hugging Face token: log in with `hf auth login` or set HF_TOKEN"):
+    with pytest.raises(
+        ValueError, match="no Hugging Face token: log in with `hf auth login` or set HF_TOKEN"
+    ):
         upload(staged, api=HfApi(endpoint=hub.endpoint))
     assert main(["push", "model", str(demo_out / "model"), "--repo-id", "someone/hali-demo"]) == 1
     assert "no Hugging Face token" in capsys.readouterr().err

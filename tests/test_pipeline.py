@@ -18,7 +18,12 @@ from lexsign_hf.pose import read_pose, to_canonical
 
 TINY = {
     "projection_dim": 32,
-    "pose_config": {"part_hidden_size": 16, "hidden_size": 32, "num_temporal_layers": 1, "num_graph_layers": 1},
+    "pose_config": {
+        "part_hidden_size": 16,
+        "hidden_size": 32,
+        "num_temporal_layers": 1,
+        "num_graph_layers": 1,
+    },
     "text_config": {
         "vocab_size": 30522,
         "hidden_size": 32,
@@ -70,7 +75,9 @@ def test_ranks_every_candidate_with_probabilities(classifier):
     scores = [item["score"] for item in ranked]
     assert scores == sorted(scores, reverse=True)
     assert sum(scores) == pytest.approx(1.0, abs=1e-5)
-    assert classifier(random_pose(), candidate_labels=LABELS, descriptions=DESCRIPTIONS, top_k=2) == ranked[:2]
+    assert (
+        classifier(random_pose(), candidate_labels=LABELS, descriptions=DESCRIPTIONS, top_k=2) == ranked[:2]
+    )
 
 
 def test_scores_match_the_zero_shot_classifier(classifier, model, processor):
@@ -88,6 +95,13 @@ def test_labels_describe_themselves_by_default(classifier):
     default = classifier(pose, candidate_labels=DESCRIPTIONS)
     explicit = classifier(pose, candidate_labels=DESCRIPTIONS, descriptions=DESCRIPTIONS)
     assert default == explicit
+
+
+def test_parameters_given_when_the_pipeline_is_built(model, processor, classifier):
+    fixed = zero_shot_pipeline(model, processor, candidate_labels=LABELS, descriptions=DESCRIPTIONS, top_k=2)
+    pose = random_pose(2)
+    assert fixed(pose) == classifier(pose, candidate_labels=LABELS, descriptions=DESCRIPTIONS, top_k=2)
+    assert len(fixed(pose, top_k=3)) == 3
 
 
 def test_a_list_of_inputs_is_a_batch(classifier):
@@ -125,14 +139,18 @@ def test_pose_files_bytes_and_paths_match_the_package_readers(classifier, pose_f
         np.testing.assert_allclose(classifier.load_pose(path), expected, atol=1e-6, err_msg=str(path))
         np.testing.assert_allclose(classifier.load_pose(path.read_bytes()), expected, atol=1e-6)
     ranked = classifier(str(pose_files[0]), candidate_labels=LABELS, descriptions=DESCRIPTIONS)
-    assert ranked == classifier(read_pose(pose_files[0]).canonical(), candidate_labels=LABELS, descriptions=DESCRIPTIONS)
+    assert ranked == classifier(
+        read_pose(pose_files[0]).canonical(), candidate_labels=LABELS, descriptions=DESCRIPTIONS
+    )
 
 
 def test_arrays_in_another_layout_and_npy_files(classifier, tmp_path):
     from lexsign_hf.synth import LAYOUT, sample_record, synthesize
 
     coco = synthesize(sample_record(np.random.default_rng(0)), seed=0)
-    np.testing.assert_allclose(classifier.load_pose(coco, layout=LAYOUT), to_canonical(coco, LAYOUT), atol=1e-6)
+    np.testing.assert_allclose(
+        classifier.load_pose(coco, layout=LAYOUT), to_canonical(coco, LAYOUT), atol=1e-6
+    )
     np.save(tmp_path / "sign.npy", coco)
     np.testing.assert_allclose(
         classifier.load_pose(tmp_path / "sign.npy", layout=LAYOUT), to_canonical(coco, LAYOUT), atol=1e-6
@@ -143,7 +161,9 @@ def test_arrays_in_another_layout_and_npy_files(classifier, tmp_path):
 
 def test_islr_model_ranks_its_own_classes_without_candidates(processor):
     torch.manual_seed(0)
-    config = HALIConfig(**TINY, id2label=dict(enumerate(LABELS)), label2id={v: k for k, v in enumerate(LABELS)})
+    config = HALIConfig(
+        **TINY, id2label=dict(enumerate(LABELS)), label2id={v: k for k, v in enumerate(LABELS)}
+    )
     classifier = zero_shot_pipeline(HALIForSignClassification(config), processor)
     own = classifier(random_pose(), top_k=2)
     assert len(own) == 2 and {item["label"] for item in own} <= set(LABELS)
@@ -191,7 +211,9 @@ def test_unsupported_file_type(classifier, tmp_path):
         classifier(str(path), candidate_labels=["A", "B"])
 
 
-def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(model, processor, classifier, pose_files, tmp_path):
+def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(
+    model, processor, classifier, pose_files, tmp_path
+):
     """`pipeline(task, model=folder, trust_remote_code=True)` and `handler.py` run the folder's own copy of the
     code (`transformers_modules.*`); `lexsign push` checks the same in a fresh process without the package."""
     import importlib.util
@@ -228,7 +250,9 @@ def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(model, proces
     }  # fmt: skip
     for name, (found, expected) in answers.items():
         assert [item["label"] for item in found] == [item["label"] for item in expected], name
-        assert [item["score"] for item in found] == pytest.approx([item["score"] for item in expected], abs=1e-5)
+        assert [item["score"] for item in found] == pytest.approx(
+            [item["score"] for item in expected], abs=1e-5
+        )
 
     bad_requests = {
         'request body: expected a JSON object with "inputs"': {"parameters": parameters},
@@ -236,7 +260,10 @@ def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(model, proces
         '"inputs": keypoint lists must form a (frames, keypoints, 3) grid': {"inputs": [[1, 2], [3]]},
         "\"parameters\": unknown keys ['speed']": {"inputs": encoded, "parameters": {"speed": 2}},
         '"parameters": expected an object, got list': {"inputs": encoded, "parameters": ["A"]},
-        "candidate_labels: expected a non-empty list": {"inputs": encoded, "parameters": {"candidate_labels": []}},
+        "candidate_labels: expected a non-empty list": {
+            "inputs": encoded,
+            "parameters": {"candidate_labels": []},
+        },
     }
     for message, request in bad_requests.items():
         with pytest.raises(ValueError) as raised:

@@ -31,8 +31,9 @@ from typing import Any
 import jinja2
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-CARDS_DIR = Path(__file__).resolve().parents[2] / "model_cards"
-TEMPLATES = {"islr": CARDS_DIR / "hali_islr.md.jinja"}  # ZSSLR: lexsign_hf.train.card.CARD_TEMPLATE
+from ..card_templates import card_template_path
+
+ISLR_TEMPLATE = "hali_islr.md.jinja"  # in model_cards/; ZSSLR cards: lexsign_hf.train.card
 TAGS = ["sign-language", "zero-shot", "pose", "lexsign", "hali", "custom_code"]
 ISLR_TASK = "sign-classification"
 
@@ -41,9 +42,27 @@ METRICS: dict[str, tuple[tuple[tuple[str, ...], str, str, str, str], ...]] = {
     "zsslr": (
         (("zsl", "top1"), "zsl_top1", "ZSL top-1 (per class)", "test", "Zero-shot sign recognition (ZSL)"),
         (("zsl", "top5"), "zsl_top5", "ZSL top-5 (per class)", "test", "Zero-shot sign recognition (ZSL)"),
-        (("gzsl", "S"), "gzsl_seen", "GZSL S (seen classes)", "test_seen+test", "Generalised zero-shot (GZSL)"),
-        (("gzsl", "U"), "gzsl_unseen", "GZSL U (unseen classes)", "test_seen+test", "Generalised zero-shot (GZSL)"),
-        (("gzsl", "H"), "gzsl_harmonic", "GZSL H (harmonic mean)", "test_seen+test", "Generalised zero-shot (GZSL)"),
+        (
+            ("gzsl", "S"),
+            "gzsl_seen",
+            "GZSL S (seen classes)",
+            "test_seen+test",
+            "Generalised zero-shot (GZSL)",
+        ),
+        (
+            ("gzsl", "U"),
+            "gzsl_unseen",
+            "GZSL U (unseen classes)",
+            "test_seen+test",
+            "Generalised zero-shot (GZSL)",
+        ),
+        (
+            ("gzsl", "H"),
+            "gzsl_harmonic",
+            "GZSL H (harmonic mean)",
+            "test_seen+test",
+            "Generalised zero-shot (GZSL)",
+        ),
     ),
     "islr": (
         (("per_instance_top1",), "per_instance_top1", "P-I top-1", "test", "Isolated sign recognition"),
@@ -54,19 +73,23 @@ METRICS: dict[str, tuple[tuple[tuple[str, ...], str, str, str, str], ...]] = {
 }
 
 __all__ = [
-    "CARDS_DIR",
+    "ISLR_TEMPLATE",
     "TAGS",
-    "TEMPLATES",
     "CardResults",
     "ResultRow",
     "build_model_card",
+    "add_adapter_results",
+    "add_hub_usage",
     "check_card_results",
     "islr_results",
     "read_results",
     "render_card",
+    "parse_results",
     "results_from_file",
+    "results_of_card",
     "update_card_metadata",
     "zsslr_results",
+    "zsslr_runs",
 ]
 
 
@@ -92,8 +115,11 @@ class CardResults:
     dataset_id: str | None = None
     dataset_config: str | None = None
     training: dict[str, Any] = field(default_factory=dict)
+    run: str = ""  # which model of a file with several (e.g. "hali" or "baseline"); "" for the whole file
 
-    def eval_results(self, dataset_id: str, dataset_name: str, dataset_config: str | None) -> list[EvalResult]:
+    def eval_results(
+        self, dataset_id: str, dataset_name: str, dataset_config: str | None
+    ) -> list[EvalResult]:
         """The rows as `EvalResult`s (one model-index entry per task name and split)."""
         return [
             EvalResult(
@@ -152,18 +178,33 @@ def _training(raw: Mapping[str, Any]) -> dict[str, Any]:
     return dict(settings) if isinstance(settings, Mapping) else {}
 
 
-def zsslr_results(raw: Mapping[str, Any], source: str | os.PathLike = "results") -> CardResults:
-    """ZSL top-1/top-5 and GZSL S/U/H of the published model: the ``hali`` run of the demo's file, or the one
-    run of an evaluation file."""
+def zsslr_runs(raw: Mapping[str, Any]) -> list[str]:
+    """Names of the evaluated models in a ZSSLR results file (``""`` when the file is one run's results)."""
+    if "zsl" in raw:
+        return [""]
+    return [name for name, value in raw.items() if isinstance(value, Mapping) and "zsl" in value]
+
+
+def zsslr_results(
+    raw: Mapping[str, Any], source: str | os.PathLike = "results", run: str | None = None
+) -> CardResults:
+    """ZSL top-1/top-5 and GZSL S/U/H of one evaluated model: `run` (e.g. ``"hali"``, ``"baseline"`` of the
+    demo's file, ``"model"`` of `lexsign train`'s), by default ``"hali"`` or the only run of the file."""
     source = Path(source)
-    model_key = "hali" if "hali" in raw else ""
-    model_run = raw[model_key] if model_key else raw
+    runs = zsslr_runs(raw)
+    if run is None:
+        if len(runs) != 1 and "hali" not in runs:
+            raise ValueError(f"{source}: results of several models {runs}; say which one with --results-key")
+        run = "hali" if "hali" in runs else runs[0]
+    if run not in runs:
+        raise ValueError(f"{source}: no ZSSLR results for {run!r} (found {runs})")
+    model_run = raw[run] if run else raw
     rows = [
-        ResultRow(metric_type, name, split, task_name, _lookup(source, model_run, model_key, path))
+        ResultRow(metric_type, name, split, task_name, _lookup(source, model_run, run, path))
         for path, metric_type, name, split, task_name in METRICS["zsslr"]
     ]
     dataset_id, dataset_config = _dataset(raw)
-    return CardResults("zsslr", rows, source, dict(raw), dataset_id, dataset_config, _training(raw))
+    return CardResults("zsslr", rows, source, dict(raw), dataset_id, dataset_config, _training(raw), run)
 
 
 def islr_results(raw: Mapping[str, Any], source: str | os.PathLike = "results") -> CardResults:
@@ -184,16 +225,42 @@ def islr_results(raw: Mapping[str, Any], source: str | os.PathLike = "results") 
     return CardResults("islr", rows, source, dict(raw), dataset_id, dataset_config, _training(raw))
 
 
-def results_from_file(path: str | os.PathLike) -> CardResults:
-    """Read a results file and recognise its task (ZSSLR if it has ZSL numbers, else ISLR)."""
-    raw = read_results(path)
-    if "zsl" in raw or "hali" in raw:
-        return zsslr_results(raw, path)
+def parse_results(raw: Mapping[str, Any], source: str | os.PathLike, run: str | None = None) -> CardResults:
+    """Recognise the task of a results dict (ZSSLR if it has ZSL numbers, else ISLR) and read one model's rows."""
+    if zsslr_runs(raw):
+        return zsslr_results(raw, source, run)
     if any("per_instance_top1" in key for key in (raw.get("islr") or raw)):
-        return islr_results(raw, path)
+        return islr_results(raw, source)
     raise ValueError(
-        f"{path}: no ZSSLR results ('zsl' / 'hali.zsl') or ISLR results ('per_instance_top1') found; expected the "
-        "metrics.json of `lexsign demo`, an evaluate_zsslr result or Trainer ISLR metrics"
+        f"{source}: no ZSSLR results ('zsl', or runs like 'hali.zsl') or ISLR results ('per_instance_top1'); "
+        "expected the metrics.json of `lexsign demo` / `lexsign train`, an evaluate_zsslr result or Trainer ISLR "
+        "metrics"
+    )
+
+
+def results_from_file(path: str | os.PathLike, run: str | None = None) -> CardResults:
+    """`parse_results` of the JSON file at `path`."""
+    return parse_results(read_results(path), path, run)
+
+
+def results_of_card(card: ModelCard, raw: Mapping[str, Any], source: str | os.PathLike) -> CardResults:
+    """The model of the results file whose numbers are the card's `model-index` (a card written with the model,
+    e.g. by `lexsign demo`, for its ``hali`` or its ``baseline`` run)."""
+    candidates = zsslr_runs(raw) or [None]
+    for run in candidates:
+        results = parse_results(raw, source, run)
+        try:
+            check_card_results(card, results)
+        except ValueError:
+            continue
+        return results
+    found = [
+        (r.metric_name or r.metric_type, r.metric_value) for r in ModelCard(str(card)).data.eval_results or []
+    ]
+    runs = ", ".join(run or "(the file)" for run in candidates)
+    raise ValueError(
+        f"the model card's model-index results {found} are not those of any model in the results file {source} "
+        f"({runs}); re-render the card from it (or pass --card-template)"
     )
 
 
@@ -227,19 +294,22 @@ def _model_summary(model_dir: Path) -> dict[str, Any]:
         "pose_hidden_size": pose.get("hidden_size"),
         "text_hidden_size": text.get("hidden_size"),
         "text_layers": text.get("num_hidden_layers"),
-        "num_labels": len(config.get("id2label") or {}) if config.get("architectures") == ["HALIForSignClassification"] else None,
+        "num_labels": len(config.get("id2label") or {})
+        if config.get("architectures") == ["HALIForSignClassification"]
+        else None,
     }
 
 
 def _count_parameters(model_dir: Path) -> int:
-    from safetensors import safe_open
+    """Parameters of the saved model, counted on the meta device (no weights are loaded)."""
+    import torch
 
-    total = 0
-    for weights in sorted(model_dir.glob("*.safetensors")):
-        with safe_open(str(weights), framework="numpy") as handle:
-            for name in handle.keys():
-                total += math.prod(handle.get_slice(name).get_shape())
-    return total
+    from ..models.hali import HALIConfig
+    from .export import hali_model_class
+
+    config = HALIConfig.from_pretrained(model_dir)
+    with torch.device("meta"):
+        return sum(parameter.numel() for parameter in hali_model_class(config)(config).parameters())
 
 
 def build_model_card(
@@ -261,7 +331,9 @@ def build_model_card(
     model_name = repo_id.split("/")[-1]
     dataset_name = dataset_id.split("/")[-1]
     if results.task == "zsslr":
-        card = _zsslr_card(results, model_name, dataset_id, dataset_name, dataset_config, license, template_path)
+        card = _zsslr_card(
+            results, model_name, dataset_id, dataset_name, dataset_config, license, template_path
+        )
     else:
         card_data = ModelCardData(
             model_name=model_name,
@@ -276,7 +348,7 @@ def build_model_card(
         card = render_card(
             ModelCard,
             card_data,
-            template_path or TEMPLATES["islr"],
+            template_path or card_template_path(ISLR_TEMPLATE),
             repo_id=repo_id,
             model_name=model_name,
             dataset_id=dataset_id,
@@ -286,18 +358,20 @@ def build_model_card(
             training=results.training,
             model=_model_summary(model_dir),
         )
-    card = update_card_metadata(card, dataset_id, license)
+    card = add_hub_usage(update_card_metadata(card, dataset_id, license), repo_id)
     check_card_results(card, results)
     return card
 
 
-def _zsslr_card(results, model_name, dataset_id, dataset_name, dataset_config, license, template_path) -> ModelCard:
+def _zsslr_card(
+    results, model_name, dataset_id, dataset_name, dataset_config, license, template_path
+) -> ModelCard:
     from ..train.card import CARD_TEMPLATE, render_zsslr_card
 
-    metrics = results.raw if "hali" in results.raw else {"hali": results.raw, "config": results.training}
+    metrics = results.raw if results.run else {"model": results.raw, "config": results.training}
     return render_zsslr_card(
         metrics,
-        "hali",
+        results.run or "model",
         model_name=model_name,
         dataset_type=dataset_id,
         dataset_name=dataset_name,
@@ -307,7 +381,7 @@ def _zsslr_card(results, model_name, dataset_id, dataset_name, dataset_config, l
     )
 
 
-def check_card_results(card: ModelCard, results: CardResults, tolerance: float = 0.005) -> None:
+def check_card_results(card: ModelCard, results: CardResults, tolerance: float = 0.005 + 1e-9) -> None:
     """Every number in the card's `model-index` (re-read from its YAML) must be one of the published model's
     results in `results` (up to `tolerance`, the rounding of a card that shows two decimals)."""
     reread = ModelCard(str(card)).data.eval_results or []
@@ -323,11 +397,78 @@ def check_card_results(card: ModelCard, results: CardResults, tolerance: float =
             )
 
 
+HUB_USAGE = """
+## Use it from the Hub, without the package
+
+```python
+from transformers import pipeline
+
+classifier = pipeline("zero-shot-sign-classification", model="{repo_id}", trust_remote_code=True)
+classifier("sign.pose", candidate_labels=["HELLO", "THANK-YOU"],
+           descriptions=["Flat hand at the forehead, palm out; move outward.",
+                         "Flat hand at the chin, palm in; move forward and down."])
+```
+
+`.pose` files of any layout in `pose_layouts.json` (MediaPipe holistic, COCO-WholeBody 133, OpenPose 137), `.pose`
+bytes, or canonical `(frames, 77, 3)` arrays. `handler.py` serves the model on Inference Endpoints:
+`{{"inputs": "<base64 .pose>", "parameters": {{"candidate_labels": [...], "descriptions": [...]}}}}`.
+"""
+
+
+def add_adapter_results(
+    card: ModelCard, raw: Mapping[str, Any], source: str | os.PathLike, repo_id: str
+) -> ModelCard:
+    """Put the LexSign Table 12 result of an adapter (`examples/agp_table12.py`'s ``table12.json``: HALI trained
+    on the AGP descriptions the tuned MLLM wrote, ZSL on the unseen test classes) in the card's table and
+    `model-index`."""
+    source = Path(source)
+    zsl = raw.get("zsl_test")
+    if not isinstance(zsl, Mapping):
+        raise ValueError(
+            f"{source}: missing field 'zsl_test' (expected the table12.json of examples/agp_table12.py)"
+        )
+    config = raw.get("config") or "default"
+    values = {key: _number(source, f"zsl_test.{key}", zsl.get(key)) for key in ("top1", "top5")}
+    card.data.model_name = repo_id.split("/")[-1]
+    card.data.eval_results = [
+        EvalResult(
+            task_type="zero-shot-classification",
+            task_name="ZSSLR from this model's AGP descriptions (LexSign Table 12)",
+            dataset_type="lexsign",
+            dataset_name=f"LexSign ({config})",
+            dataset_config=config,
+            dataset_split="test",
+            metric_type="accuracy",
+            metric_name=f"ZSL {key.replace('top', 'top-')} (per class)",
+            metric_value=value,
+        )
+        for key, value in values.items()
+    ]
+    card.text = card.text.rstrip("\n") + (
+        f"\n\n## Downstream result (LexSign Table 12 protocol)\n\nA HALI model trained for ZSSLR on `{config}` with the "
+        f"descriptions this model wrote (AGP), evaluated zero-shot on the unseen test classes (from `{source.name}`):\n\n"
+        "| metric | value |\n| --- | ---: |\n"
+        + "".join(f"| ZSL {key.replace('top', 'top-')} | {value:.2f} |\n" for key, value in values.items())
+    )
+    return card
+
+
+def add_hub_usage(card: ModelCard, repo_id: str) -> ModelCard:
+    """Point the card's placeholders at `repo_id` and add how to use the pipeline and handler the push ships."""
+    text = card.text.replace("MODEL_FOLDER_OR_REPO", repo_id)
+    if "zero-shot-sign-classification" not in text:
+        text = text.rstrip("\n") + "\n" + HUB_USAGE.format(repo_id=repo_id)
+    card.text = text
+    return card
+
+
 def update_card_metadata(card: ModelCard, dataset_id: str | None, license: str) -> ModelCard:
-    """Add the Hub tags, `library_name`, the dataset link and (if the card has none) the licence."""
+    """Add the Hub tags, `library_name` and (if the card has none) the licence; with `dataset_id`, link the
+    dataset (replacing local dataset names, which are not Hub ids)."""
     card.data.tags = [*(card.data.tags or []), *(tag for tag in TAGS if tag not in (card.data.tags or []))]
     card.data.library_name = card.data.library_name or "transformers"
     card.data.license = card.data.license or license
-    if dataset_id and dataset_id not in (card.data.datasets or []):
-        card.data.datasets = [*(card.data.datasets or []), dataset_id]
+    if dataset_id:
+        hub_ids = [name for name in card.data.datasets or [] if "/" in name and name != dataset_id]
+        card.data.datasets = [dataset_id, *hub_ids]
     return card

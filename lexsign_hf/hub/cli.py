@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             metavar="OUT_DIR",
             help="write the exact repo tree to OUT_DIR (new or empty) and load it back; no network",
         )
+        if kind == "adapter":
+            parser.add_argument(
+                "--results",
+                help="table12.json of examples/agp_table12.py: the downstream ZSSLR result for the card",
+            )
         if kind == "model":
             parser.add_argument(
                 "--results",
@@ -38,21 +43,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 "DIR/all_results.json or DIR/../metrics.json, as `lexsign demo` writes it)",
             )
             parser.add_argument(
-                "--dataset", help="Hub id of the evaluation dataset (default: from the results file, else NAMESPACE/lexsign)"
+                "--results-key",
+                help="which model of a results file with several (e.g. hali, baseline, model)",
             )
-            parser.add_argument("--dataset-config", help="its config, e.g. asl1000 (default: from the results file)")
-            parser.add_argument("--license", default="cc-by-nc-4.0", help="licence of the weights (default: %(default)s)")
-            parser.add_argument("--card-template", help="Jinja card template (default: model_cards/hali_<task>.md.jinja)")
+            parser.add_argument(
+                "--dataset",
+                help="Hub id of the evaluation dataset (default: from the results file, else NAMESPACE/lexsign)",
+            )
+            parser.add_argument(
+                "--dataset-config", help="its config, e.g. asl1000 (default: from the results file)"
+            )
+            parser.add_argument(
+                "--license", default="cc-by-nc-4.0", help="licence of the weights (default: %(default)s)"
+            )
+            parser.add_argument(
+                "--card-template",
+                help="render the card from this Jinja template instead of keeping DIR/README.md "
+                "(default without a README: model_cards/hali_zsslr.md.jinja or hali_islr.md.jinja)",
+            )
         parser.set_defaults(func=run_push)
 
 
 def run_push(args: argparse.Namespace) -> int:
     from .push import push
 
-    options = {}
+    options = {"results": args.results} if args.kind == "adapter" else {}
     if args.kind == "model":
         options = {
             "results": args.results,
+            "results_key": args.results_key,
             "dataset": args.dataset,
             "dataset_config": args.dataset_config,
             "license": args.license,

@@ -46,7 +46,9 @@ def pose_layout_table() -> dict[str, dict[str, Any]]:
 def register_zero_shot_pipeline(model: PreTrainedModel) -> None:
     """Register the pipeline task for `model`'s auto class (`AutoModelForSequenceClassification` for an ISLR
     classifier, else `AutoModel`), which `Pipeline.save_pretrained` writes into `config.custom_pipelines`."""
-    auto_class = AutoModelForSequenceClassification if isinstance(model, HALIForSignClassification) else AutoModel
+    auto_class = (
+        AutoModelForSequenceClassification if isinstance(model, HALIForSignClassification) else AutoModel
+    )
     PIPELINE_REGISTRY.register_pipeline(
         TASK, pipeline_class=ZeroShotSignClassificationPipeline, pt_model=auto_class, type="multimodal"
     )
@@ -82,7 +84,9 @@ def load_zero_shot_pipeline(
     return zero_shot_pipeline(model, HALIProcessor.from_pretrained(name_or_path), device=device, **kwargs)
 
 
-def save_zero_shot_pipeline(model: PreTrainedModel, processor: HALIProcessor, save_directory: str | os.PathLike) -> Path:
+def save_zero_shot_pipeline(
+    model: PreTrainedModel, processor: HALIProcessor, save_directory: str | os.PathLike
+) -> Path:
     """Write `model` + `processor` to `save_directory` so that, in a process without `lexsign_hf`,
     `pipeline("zero-shot-sign-classification", model=save_directory, trust_remote_code=True)` works and
     `handler.py` serves it on Inference Endpoints."""

@@ -54,5 +54,9 @@ def decode_inputs(inputs: Any) -> bytes | np.ndarray:
         try:
             return np.asarray(inputs, dtype=np.float32)
         except (TypeError, ValueError):
-            raise ValueError('"inputs": keypoint lists must form a (frames, keypoints, 3) grid of numbers') from None
-    raise ValueError(f'"inputs": expected a base64 .pose string or nested keypoint lists, got {type(inputs).__name__}')
+            raise ValueError(
+                '"inputs": keypoint lists must form a (frames, keypoints, 3) grid of numbers'
+            ) from None
+    raise ValueError(
+        f'"inputs": expected a base64 .pose string or nested keypoint lists, got {type(inputs).__name__}'
+    )

@@ -44,7 +44,9 @@ def canonical_index(layout: dict[str, Any]) -> np.ndarray:
     return np.array([index.get(tuple(ref), -1) for ref in layout["canonical_points"]], dtype=np.int64)
 
 
-def header_canonical_index(layout: dict[str, Any], components: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray | None:
+def header_canonical_index(
+    layout: dict[str, Any], components: Sequence[tuple[str, Sequence[str]]]
+) -> np.ndarray | None:
     """(77,) index into a `.pose` header's keypoints for every canonical slot (-1: absent), or None when the
     header's components (by name or alias, same point names in any order) are not those of `layout`."""
     offsets, offset = {}, 0
@@ -137,7 +139,7 @@ class ZeroShotSignClassificationPipeline(Pipeline):
     ) -> tuple[dict, dict, dict]:
         if kwargs:
             raise ValueError(f"unknown {TASK} parameters {sorted(kwargs)}")
-        preprocess = {"layout": layout}
+        preprocess = {} if layout is None else {"layout": layout}
         if candidate_labels is not None or descriptions is not None:
             labels = self._labels(candidate_labels)
             preprocess["candidate_labels"] = labels
@@ -193,7 +195,9 @@ class ZeroShotSignClassificationPipeline(Pipeline):
                     return self._read_pose_bytes(handle.read(), path)
             if path.lower().endswith(".npy"):
                 return self._canonical_array(np.load(path, allow_pickle=False), layout, path)
-            raise ValueError(f"{path}: unsupported pose file type; expected a .pose or .npy file, or an array")
+            raise ValueError(
+                f"{path}: unsupported pose file type; expected a .pose or .npy file, or an array"
+            )
         if isinstance(inputs, torch.Tensor):
             inputs = inputs.detach().cpu().numpy()
         if isinstance(inputs, np.ndarray):
@@ -214,11 +218,15 @@ class ZeroShotSignClassificationPipeline(Pipeline):
                 )
             return array
         if layout not in self.pose_layouts:
-            raise ValueError(f"{source}: unknown layout {layout!r}; expected one of {sorted(self.pose_layouts)}")
+            raise ValueError(
+                f"{source}: unknown layout {layout!r}; expected one of {sorted(self.pose_layouts)}"
+            )
         spec = self.pose_layouts[layout]
         num_keypoints = sum(len(points) for _, _, points in spec["components"])
         if array.ndim != 3 or array.shape[1:] != (num_keypoints, 3):
-            raise ValueError(f"{source}: shape {array.shape}; expected (frames, {num_keypoints}, 3) for {layout}")
+            raise ValueError(
+                f"{source}: shape {array.shape}; expected (frames, {num_keypoints}, 3) for {layout}"
+            )
         if not np.isfinite(array).all():
             raise ValueError(f"{source}: keypoints contain NaN or inf")
         return gather_canonical(array[..., :2], array[..., 2], canonical_index(spec))
@@ -227,11 +235,15 @@ class ZeroShotSignClassificationPipeline(Pipeline):
         try:
             from pose_format import Pose
         except ImportError:  # optional: only `.pose` inputs need it
-            raise ImportError(f"reading {source} needs the `pose-format` package: pip install pose-format") from None
+            raise ImportError(
+                f"reading {source} needs the `pose-format` package: pip install pose-format"
+            ) from None
         try:
             pose = Pose.read(io.BytesIO(buffer))
         except Exception as error:  # pose-format reports corrupt bytes as struct/Type/Value/Index errors
-            raise ValueError(f"{source}: not a readable .pose file ({type(error).__name__}: {error})") from None
+            raise ValueError(
+                f"{source}: not a readable .pose file ({type(error).__name__}: {error})"
+            ) from None
         components = [(component.name, list(component.points)) for component in pose.header.components]
         for spec in self.pose_layouts.values():
             index = header_canonical_index(spec, components)
@@ -257,7 +269,9 @@ class ZeroShotSignClassificationPipeline(Pipeline):
     def preprocess(self, inputs, candidate_labels=None, descriptions=None, layout=None) -> dict[str, Any]:
         pose = self.load_pose(inputs, layout)
         if candidate_labels is None and not hasattr(self.model, "classifier"):
-            raise ValueError("candidate_labels: expected a non-empty list of glosses (this model has no class head)")
+            raise ValueError(
+                "candidate_labels: expected a non-empty list of glosses (this model has no class head)"
+            )
         model_inputs = dict(self.processor(poses=[pose], return_tensors="pt"))
         return {**model_inputs, "candidate_labels": candidate_labels, "descriptions": descriptions}
 
@@ -275,7 +289,9 @@ class ZeroShotSignClassificationPipeline(Pipeline):
             except ValueError as error:
                 raise ValueError(f"descriptions: {error}") from None
             chunks.append(self.hali.get_text_features(**inputs))
-        features = type(chunks[0])(**{name: torch.cat([getattr(chunk, name) for chunk in chunks]) for name in chunks[0]})
+        features = type(chunks[0])(
+            **{name: torch.cat([getattr(chunk, name) for chunk in chunks]) for name in chunks[0]}
+        )
         self._description_cache[key] = features
         while len(self._description_cache) > self.description_cache_size:
             self._description_cache.popitem(last=False)

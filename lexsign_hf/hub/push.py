@@ -23,11 +23,19 @@ from typing import Any
 
 import numpy as np
 import yaml
-
-from .. import __version__
 from huggingface_hub import ModelCard
 
-from .cards import build_model_card, check_card_results, results_from_file, update_card_metadata
+from .. import __version__
+from .cards import (
+    add_adapter_results,
+    add_hub_usage,
+    build_model_card,
+    check_card_results,
+    parse_results,
+    read_results,
+    results_of_card,
+    update_card_metadata,
+)
 
 KINDS = ("model", "dataset", "adapter")
 REPO_TYPES = {"model": "model", "dataset": "dataset", "adapter": "model"}
@@ -37,7 +45,10 @@ RESULTS_CANDIDATES = ("metrics.json", "eval_results.json", "all_results.json", "
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "lexsign_finetune.json")
 REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
-VERIFY_DESCRIPTIONS = ("Flat hand at the chin, palm in; move forward twice.", "Index finger circles near the temple.")
+VERIFY_DESCRIPTIONS = (
+    "Flat hand at the chin, palm in; move forward twice.",
+    "Index finger circles near the temple.",
+)
 
 __all__ = [
     "KINDS",
@@ -70,7 +81,9 @@ class StagedRepo:
 
     @property
     def files(self) -> list[str]:
-        return sorted(path.relative_to(self.folder).as_posix() for path in self.folder.rglob("*") if path.is_file())
+        return sorted(
+            path.relative_to(self.folder).as_posix() for path in self.folder.rglob("*") if path.is_file()
+        )
 
 
 def check_repo_id(repo_id: str) -> str:
@@ -94,7 +107,9 @@ def find_results_file(model_dir: Path, results: str | os.PathLike | None = None)
     if results is not None:
         path = Path(results)
         if not path.is_file():
-            raise FileNotFoundError(f"--results {path}: file not found (the model card's results come from it)")
+            raise FileNotFoundError(
+                f"--results {path}: file not found (the model card's results come from it)"
+            )
         return path
     for name in RESULTS_CANDIDATES:
         if (model_dir / name).is_file():
@@ -117,7 +132,9 @@ def _require_files(folder: Path, kind: str, groups: dict[str, tuple[str, ...]]) 
 def _new_output_folder(out_dir: str | os.PathLike) -> Path:
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise ValueError(f"--dry-run {out_dir}: the folder exists and is not empty; give a new or empty folder")
+        raise ValueError(
+            f"--dry-run {out_dir}: the folder exists and is not empty; give a new or empty folder"
+        )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     return out_dir
 
@@ -136,7 +153,9 @@ def _model_classes(model_dir: Path):
 
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     if config.get("model_type") != "hali":
-        raise ValueError(f"{model_dir / 'config.json'}: model_type is {config.get('model_type')!r}; expected 'hali'")
+        raise ValueError(
+            f"{model_dir / 'config.json'}: model_type is {config.get('model_type')!r}; expected 'hali'"
+        )
     model_class = hali_model_class(HALIConfig.from_pretrained(model_dir))
     return model_class, (
         "AutoModelForSequenceClassification" if model_class is HALIForSignClassification else "AutoModel"
@@ -152,10 +171,15 @@ def stage_model(
     dataset_config: str | None = None,
     license: str = "cc-by-nc-4.0",
     card_template: str | os.PathLike | None = None,
+    results_key: str | None = None,
 ) -> StagedRepo:
     """Write the repo tree of the HALI model in `model_dir` to `out_dir`: weights, config (with `auto_map` and
     `custom_pipelines`), remote code, processor, `pipeline.py`, `pose_layouts.json`, `handler.py`, the results
-    file and the card rendered from it (`README.md`)."""
+    file and the card (`README.md`).
+
+    The card is the folder's own `README.md` when it has one (checked: its `model-index` must be the results of
+    one model in the results file), else rendered from the results file (`results_key` picks the model of a file
+    with several); `card_template` forces a new rendering."""
     from ..models.hali import HALIProcessor
     from .export import save_zero_shot_pipeline
 
@@ -164,22 +188,36 @@ def stage_model(
     _require_files(
         model_dir,
         "model",
-        {"config (config.json)": ("config.json",), "weights": WEIGHT_FILES, "processor": ("processor_config.json",)},
+        {
+            "config (config.json)": ("config.json",),
+            "weights": WEIGHT_FILES,
+            "processor": ("processor_config.json",),
+        },
     )
-    results_path = find_results_file(model_dir, results)
-    card_results = results_from_file(results_path)
-    dataset_id = dataset or card_results.dataset_id
-    dataset_config = dataset_config or card_results.dataset_config
-    if (model_dir / "README.md").is_file() and card_template is None:  # e.g. the card `lexsign demo` wrote
-        card = ModelCard.load(model_dir / "README.md")
-        check_card_results(card, card_results)
-        card = update_card_metadata(card, dataset_id, license)
-    else:
-        dataset_id = dataset_id or f"{repo_id.split('/')[0]}/lexsign"
-        card = build_model_card(
-            model_dir, card_results, repo_id, dataset_id, dataset_config, license=license, template_path=card_template
-        )
     model_class, _ = _model_classes(model_dir)
+    results_path = find_results_file(model_dir, results)
+    raw = read_results(results_path)
+    own_card = model_dir / "README.md"  # the card `lexsign demo` / `lexsign train` wrote with the model
+    if own_card.is_file() and card_template is None:
+        card = ModelCard.load(own_card)
+        if results_key is None:
+            card_results = results_of_card(card, raw, results_path)
+        else:
+            card_results = parse_results(raw, results_path, results_key)
+            check_card_results(card, card_results)
+        card = update_card_metadata(card, dataset or card_results.dataset_id, license)
+        card = add_hub_usage(card, repo_id)
+    else:
+        card_results = parse_results(raw, results_path, results_key)
+        card = build_model_card(
+            model_dir,
+            card_results,
+            repo_id,
+            dataset or card_results.dataset_id or f"{repo_id.split('/')[0]}/lexsign",
+            dataset_config or card_results.dataset_config,
+            license=license,
+            template_path=card_template,
+        )
     out_dir = _new_output_folder(out_dir)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
@@ -245,7 +283,9 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
         patterns = _data_file_patterns(config.get("data_files"))
         if not patterns or not all(list(dataset_dir.glob(pattern)) for pattern in patterns):
             name = config.get("config_name", "default")
-            raise FileNotFoundError(f"{dataset_dir}: config {name!r} lists data files {patterns} that do not exist")
+            raise FileNotFoundError(
+                f"{dataset_dir}: config {name!r} lists data files {patterns} that do not exist"
+            )
     card = DatasetCard(text)
     card.data.tags = sorted(set(card.data.tags or []) | set(DATASET_TAGS))
     out_dir = _new_output_folder(out_dir)
@@ -260,13 +300,23 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
         shutil.rmtree(temporary, ignore_errors=True)
     configs = ", ".join(config.get("config_name", "default") for config in metadata["configs"])
     return StagedRepo(
-        "dataset", repo_id, out_dir, f"Upload LexSign dataset with lexsign_hf {__version__}", f"Configs: {configs}."
+        "dataset",
+        repo_id,
+        out_dir,
+        f"Upload LexSign dataset with lexsign_hf {__version__}",
+        f"Configs: {configs}.",
     )
 
 
-def stage_adapter(adapter_dir: str | os.PathLike, out_dir: str | os.PathLike, repo_id: str) -> StagedRepo:
+def stage_adapter(
+    adapter_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    repo_id: str,
+    results: str | os.PathLike | None = None,
+) -> StagedRepo:
     """Copy a PEFT LoRA adapter folder (from `lexsign mllm finetune-lora`) to `out_dir` with its card re-rendered
-    from `lexsign_finetune.json` (training data, settings and metrics) and the Hub tags."""
+    from `lexsign_finetune.json` (training data, settings and metrics) and the Hub tags; with `results` (the
+    `table12.json` of `examples/agp_table12.py`), the downstream ZSSLR result as a table and `model-index`."""
     from ..finetune.lora import METADATA_FILE, render_adapter_card
 
     check_repo_id(repo_id)
@@ -276,8 +326,12 @@ def stage_adapter(adapter_dir: str | os.PathLike, out_dir: str | os.PathLike, re
         metadata = json.loads((adapter_dir / METADATA_FILE).read_text(encoding="utf-8"))
         card = render_adapter_card(metadata)
     except (json.JSONDecodeError, KeyError) as error:
-        raise ValueError(f"{adapter_dir / METADATA_FILE}: not a finetune-lora metadata file ({error!r})") from None
+        raise ValueError(
+            f"{adapter_dir / METADATA_FILE}: not a finetune-lora metadata file ({error!r})"
+        ) from None
     card.data.tags = sorted(set(card.data.tags or []) | set(ADAPTER_TAGS))
+    if results is not None:
+        card = add_adapter_results(card, read_results(results), results, repo_id)
     out_dir = _new_output_folder(out_dir)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
@@ -338,14 +392,18 @@ def _verify_model(staged: StagedRepo) -> list[str]:
         keypoints = np.random.default_rng(0).uniform(10, 500, size=(16, 133, 3)).astype(np.float32)
         keypoints[..., 2] = 1.0
         pose_file = write_pose_file(Path(scratch) / "sign.pose", keypoints, "coco_wholebody_133", fps=25.0)
-        expected = zero_shot_pipeline(model, HALIProcessor.from_pretrained(folder))(str(pose_file), **parameters)
+        expected = zero_shot_pipeline(model, HALIProcessor.from_pretrained(folder))(
+            str(pose_file), **parameters
+        )
         result = subprocess.run(
             [sys.executable, "-c", _REMOTE_CHECK, str(folder.resolve()), auto_class, str(pose_file),
              json.dumps(parameters)],
             capture_output=True, text=True, cwd=scratch, timeout=600,
         )  # fmt: skip
     if result.returncode != 0:
-        raise ValueError(f"{folder}: loading with trust_remote_code in a fresh process failed:\n{result.stderr[-3000:]}")
+        raise ValueError(
+            f"{folder}: loading with trust_remote_code in a fresh process failed:\n{result.stderr[-3000:]}"
+        )
     remote = json.loads(result.stdout.strip().splitlines()[-1])
     if remote["leaked"]:
         raise ValueError(f"{folder}: the remote code imported {remote['leaked']} (it must be self-contained)")
@@ -384,7 +442,9 @@ def _verify_adapter(staged: StagedRepo) -> list[str]:
         lora = [key for key in handle.keys() if ".lora_" in key]
     if not lora:
         raise ValueError(f"{staged.folder / 'adapter_model.safetensors'}: no LoRA weights (lora_A / lora_B)")
-    return [f"PeftConfig.from_pretrained: {getattr(config.peft_type, 'value', config.peft_type)} r={getattr(config, 'r', '?')}, {len(lora)} LoRA tensors"]
+    return [
+        f"PeftConfig.from_pretrained: {getattr(config.peft_type, 'value', config.peft_type)} r={getattr(config, 'r', '?')}, {len(lora)} LoRA tensors"
+    ]
 
 
 def verify_staged(staged: StagedRepo) -> StagedRepo:
@@ -394,7 +454,9 @@ def verify_staged(staged: StagedRepo) -> StagedRepo:
     return staged
 
 
-def upload(staged: StagedRepo, private: bool = False, exist_ok: bool = False, api=None, token: str | None = None):
+def upload(
+    staged: StagedRepo, private: bool = False, exist_ok: bool = False, api=None, token: str | None = None
+):
     """Create the repository and upload the staged tree in one commit; returns the `CommitInfo`.
 
     Refuses, before any upload, when there is no token (`hf auth login` or `HF_TOKEN`) or when the repository
@@ -404,13 +466,17 @@ def upload(staged: StagedRepo, private: bool = False, exist_ok: bool = False, ap
 
     token = token or get_token()
     if not token:
-        raise ValueError("no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)")
+        raise ValueError(
+            "no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)"
+        )
     api = api or HfApi()
     if api.repo_exists(staged.repo_id, repo_type=staged.repo_type, token=token) and not exist_ok:
         raise ValueError(
             f"{staged.repo_type} repository {staged.repo_id} already exists; pass --exist-ok to add a commit to it"
         )
-    api.create_repo(staged.repo_id, repo_type=staged.repo_type, private=private, exist_ok=exist_ok, token=token)
+    api.create_repo(
+        staged.repo_id, repo_type=staged.repo_type, private=private, exist_ok=exist_ok, token=token
+    )
     return api.upload_folder(
         repo_id=staged.repo_id,
         repo_type=staged.repo_type,
@@ -438,7 +504,9 @@ def push(
         raise ValueError(f"unknown kind {kind!r}; expected one of {list(KINDS)}")
     check_repo_id(repo_id)
     if dry_run is None and not get_token():
-        raise ValueError("no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)")
+        raise ValueError(
+            "no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)"
+        )
     stage = {"model": stage_model, "dataset": stage_dataset, "adapter": stage_adapter}[kind]
     if dry_run is not None:
         staged = verify_staged(stage(folder, dry_run, repo_id, **options))
@@ -446,4 +514,3 @@ def push(
     with tempfile.TemporaryDirectory(prefix="lexsign-push-") as scratch:
         staged = verify_staged(stage(folder, Path(scratch) / "repo", repo_id, **options))
         return staged, upload(staged, private=private, exist_ok=exist_ok, api=api)
-

@@ -20,36 +20,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "settings."
         ),
     )
-    demo.add_argument("--out", type=Path, default=Path("lexsign-demo"), help="output folder (default lexsign-demo)")
+    demo.add_argument(
+        "--out", type=Path, default=Path("lexsign-demo"), help="output folder (default lexsign-demo)"
+    )
     demo.add_argument(
         "--minutes",
         type=float,
         default=5.0,
         help="training budget per model in minutes; turned into a step count by a timing probe (default 5)",
     )
-    demo.add_argument("--seed", type=int, default=0, help="seed of the data, initialisation and sampling (default 0)")
-    demo.add_argument("--asl-lex", help="ASL-LEX 2.0 sign-data CSV: use real glosses and their coding as classes")
+    demo.add_argument(
+        "--seed", type=int, default=0, help="seed of the data, initialisation and sampling (default 0)"
+    )
+    demo.add_argument(
+        "--asl-lex", help="ASL-LEX 2.0 sign-data CSV: use real glosses and their coding as classes"
+    )
     size = demo.add_argument_group("size knobs (smaller runs, tests)")
-    size.add_argument("--steps", type=int, help="optimiser steps per model (skips the timing probe and --minutes)")
+    size.add_argument(
+        "--steps", type=int, help="optimiser steps per model (skips the timing probe and --minutes)"
+    )
     size.add_argument("--num-seen", type=int, default=120, help="seen (training) classes (default 120)")
     size.add_argument("--num-validation", type=int, default=40, help="unseen validation classes (default 40)")
     size.add_argument("--num-test", type=int, default=60, help="unseen test classes (default 60)")
-    size.add_argument("--train-instances", type=int, default=12, help="training sequences per seen class (12)")
+    size.add_argument(
+        "--train-instances", type=int, default=12, help="training sequences per seen class (12)"
+    )
     size.add_argument("--eval-instances", type=int, default=6, help="sequences per unseen class (default 6)")
-    size.add_argument("--test-seen-instances", type=int, default=3, help="test_seen sequences per seen class (3)")
+    size.add_argument(
+        "--test-seen-instances", type=int, default=3, help="test_seen sequences per seen class (3)"
+    )
     size.add_argument("--batch-size", type=int, default=32, help="training batch size (default 32)")
-    size.add_argument("--max-frames", type=int, default=32, help="frames per sequence after sampling (default 32)")
+    size.add_argument(
+        "--max-frames", type=int, default=32, help="frames per sequence after sampling (default 32)"
+    )
     size.add_argument("--pose-hidden-size", type=int, default=256, help="skeleton tower width (default 256)")
     size.add_argument("--part-hidden-size", type=int, default=64, help="per-part graph width (default 64)")
     size.add_argument("--projection-dim", type=int, default=256, help="joint embedding size (default 256)")
     size.add_argument("--eval-every", type=int, default=5, help="validation evaluations per training run (5)")
-    size.add_argument("--text-model", help="BERT folder for the text tower (default: the packaged all-MiniLM-L6-v2)")
     size.add_argument(
-        "--tiny-text-tower",
-        action="store_true",
-        help="a randomly initialised 1-layer BERT with the text model's vocabulary (tests only)",
+        "--text-model", help="BERT folder for the text tower (default: the packaged all-MiniLM-L6-v2)"
     )
-    size.add_argument("--cache-dir", type=Path, help="where LexSign-Synth builds are cached (~/.cache/lexsign_hf)")
+    size.add_argument(
+        "--cache-dir", type=Path, help="where LexSign-Synth builds are cached (~/.cache/lexsign_hf)"
+    )
     size.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.set_defaults(func=run_demo_command)
 
@@ -57,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "predict",
         help="zero-shot classify a pose file against glosses with descriptions",
         description=(
-            "Rank the glosses of a JSONL labels file (one {\"gloss\": ..., \"text\": ...} per line; several lines "
+            'Rank the glosses of a JSONL labels file (one {"gloss": ..., "text": ...} per line; several lines '
             "per gloss are averaged) for one pose file (.pose, .npy, OpenPose JSON, ... in any supported layout) "
             "with a saved HALI model; prints JSON."
         ),
@@ -93,7 +106,6 @@ def run_demo_command(args: argparse.Namespace) -> int:
         steps=args.steps,
         synth=synth,
         text_model=args.text_model,
-        tiny_text_tower=args.tiny_text_tower,
         batch_size=args.batch_size,
         max_frames=args.max_frames,
         pose_config={
@@ -113,5 +125,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
 def run_predict_command(args: argparse.Namespace) -> int:
     from ..train.predict import predict_pose
 
-    print(json.dumps(predict_pose(args.model, args.pose, args.labels, args.top_k), ensure_ascii=False, indent=2))
+    print(
+        json.dumps(predict_pose(args.model, args.pose, args.labels, args.top_k), ensure_ascii=False, indent=2)
+    )
     return 0

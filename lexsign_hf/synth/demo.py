@@ -31,7 +31,7 @@ from ..data.phonology import HELD_OUT_TEMPLATES, load_asl_lex
 from ..models.hali import HALIModel, HALIProcessor
 from ..pose import to_canonical
 from ..train.card import MINILM_HUB_ID, render_zsslr_card
-from ..train.evaluate import SIMILARITIES, ZSSLREvaluator, ZeroShotEvalCallback, evaluate_zsslr
+from ..train.evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
 from ..train.zsslr import (
     DEFAULT_LEARNING_RATES,
     ZSSLRData,
@@ -66,7 +66,6 @@ class DemoSettings:
     steps: int | None = None
     synth: SynthConfig = field(default_factory=SynthConfig)
     text_model: str | None = None
-    tiny_text_tower: bool = False
     batch_size: int = 32
     max_frames: int = 32
     learning_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LEARNING_RATES))
@@ -100,7 +99,6 @@ class DemoSettings:
             "steps": self.steps,
             "synth": asdict(self.synth),
             "text_model": self.text_model,
-            "tiny_text_tower": self.tiny_text_tower,
             "batch_size": self.batch_size,
             "max_frames": self.max_frames,
             "learning_rates": self.learning_rates,
@@ -174,17 +172,11 @@ def _machine() -> dict[str, Any]:
 
 
 def _build(settings: DemoSettings, text_model: str, name: str) -> tuple[HALIModel, HALIProcessor]:
-    tiny_text = (
-        {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64}
-        if settings.tiny_text_tower
-        else None
-    )
     return build_hali(
         text_model,
         loss_mode=LOSS_MODE[name],
         max_frames=settings.max_frames,
         seed=settings.seed,
-        text_config=tiny_text,
         pose_config=dict(settings.pose_config),
         projection_dim=settings.projection_dim,
         temperature=settings.temperature,
@@ -209,7 +201,9 @@ def _plan(settings: DemoSettings, work: Path, data: ZSSLRData, text_model: str, 
             model, processor, data, settings.batch_size, settings.learning_rates, seed=settings.seed
         )
         steps = steps_for_budget(60 * settings.minutes, seconds_per_step)
-        log(f"timing probe: {seconds_per_step:.2f} s/step → {steps} steps per model in {settings.minutes:g} min")
+        log(
+            f"timing probe: {seconds_per_step:.2f} s/step → {steps} steps per model in {settings.minutes:g} min"
+        )
     else:
         steps = settings.steps
     plan = {"recipe": recipe, "steps": steps, "seconds_per_step_probe": seconds_per_step}
@@ -318,13 +312,25 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     log(f"LexSign-Synth: {dataset_dir}")
     data = load_zsslr_data(dataset_dir, CONFIG_NAME)
     text_model = settings.text_model or _minilm_path()
-    evaluator = ZSSLREvaluator(data, HALIProcessor.from_text_pretrained(text_model, max_frames=settings.max_frames))
+    evaluator = ZSSLREvaluator(
+        data, HALIProcessor.from_text_pretrained(text_model, max_frames=settings.max_frames)
+    )
 
     work = out / ".work"
     plan = _plan(settings, work, data, text_model, log)
-    entries = {"hali": _train_one("hali", settings, work, data, evaluator, text_model, plan["steps"], None, log)}
+    entries = {
+        "hali": _train_one("hali", settings, work, data, evaluator, text_model, plan["steps"], None, log)
+    }
     entries["baseline"] = _train_one(
-        "baseline", settings, work, data, evaluator, text_model, plan["steps"], entries["hali"]["config"]["steps"], log
+        "baseline",
+        settings,
+        work,
+        data,
+        evaluator,
+        text_model,
+        plan["steps"],
+        entries["hali"]["config"]["steps"],
+        log,
     )
 
     chance = 100.0 / len(data.unseen_test)
@@ -339,7 +345,10 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
 
     classes = synth_classes(synth)
     metrics: dict[str, Any] = {
-        name: {key: entry[key] for key in ("zsl", "gzsl", "validation_zsl", "inference_similarity", "by_similarity", "config")}
+        name: {
+            key: entry[key]
+            for key in ("zsl", "gzsl", "validation_zsl", "inference_similarity", "by_similarity", "config")
+        }
         for name, entry in entries.items()
     }
     metrics["chance_top1"] = chance

@@ -18,7 +18,13 @@ from ..models.hali import HALIModel, HALIProcessor, split_fragments  # noqa: E40
 
 __all__ = ["alignment_matrices", "plot_alignment", "plot_training_curves"]
 
-PART_LABELS = {"body": "body", "left_hand": "L hand", "right_hand": "R hand", "mouth": "mouth", "face": "face"}
+PART_LABELS = {
+    "body": "body",
+    "left_hand": "L hand",
+    "right_hand": "R hand",
+    "mouth": "mouth",
+    "face": "face",
+}
 
 
 def _save(figure: plt.Figure, path: str | Path) -> Path:
@@ -63,7 +69,9 @@ def alignment_matrices(
     device = next(model.parameters()).device
     inputs = processor(poses=[pose], text=[text]).to(device)
     pose_features = model.get_pose_features(inputs["pose_values"], inputs["pose_mask"])
-    text_features = model.get_text_features(inputs["input_ids"], inputs["attention_mask"], inputs["fragment_ids"])
+    text_features = model.get_text_features(
+        inputs["input_ids"], inputs["attention_mask"], inputs["fragment_ids"]
+    )
     fragments = split_fragments(text)
     count = int(text_features.fragment_mask[0].sum())
     if len(fragments) > count:  # fragments past max_fragments are merged into the last one
@@ -82,30 +90,37 @@ def alignment_matrices(
     }
 
 
-def plot_alignment(
-    matrices: Mapping[str, Mapping[str, Any]], path: str | Path, title: str = ""
-) -> Path:
-    """Heatmaps of fragment↔snippet and fragment↔subunit similarity, one row of panels per model."""
+def plot_alignment(matrices: Mapping[str, Mapping[str, Any]], path: str | Path, title: str = "") -> Path:
+    """Heatmaps of fragment↔snippet and fragment↔subunit similarity (fragments as rows), one row of panels per
+    model; both panels of a model share one colour scale."""
     names = list(matrices)
-    num_fragments = len(next(iter(matrices.values()))["fragments"])
+    first = next(iter(matrices.values()))
+    num_fragments, num_snippets, num_subunits = (
+        len(first["fragments"]),
+        *(len(first[f"{kind}_labels"]) for kind in ("snippet", "subunit")),
+    )
     figure, axes = plt.subplots(
         len(names),
         2,
-        figsize=(4 + 1.3 * num_fragments, 5.5 * len(names)),
-        gridspec_kw={"width_ratios": [1, 1]},
+        figsize=(14, (2.2 + 0.45 * num_fragments) * len(names) + 0.8),
+        gridspec_kw={"width_ratios": [num_snippets + 2, num_subunits]},
         squeeze=False,
+        layout="constrained",
     )
     for row, name in enumerate(names):
         entry = matrices[name]
-        labels = [textwrap.fill(fragment, 18) for fragment in entry["fragments"]]
+        low = min(float(np.min(entry[kind])) for kind in ("snippet", "subunit"))
+        high = max(float(np.max(entry[kind])) for kind in ("snippet", "subunit"))
+        labels = [textwrap.shorten(fragment, 42, placeholder="…") for fragment in entry["fragments"]]
         for column, kind in enumerate(("snippet", "subunit")):
             axis = axes[row, column]
-            image = axis.imshow(entry[kind], aspect="auto", cmap="viridis")
-            axis.set_xticks(range(len(labels)), labels, fontsize=7, rotation=0)
-            axis.set_yticks(range(len(entry[f"{kind}_labels"])), entry[f"{kind}_labels"], fontsize=7)
-            axis.set_title(f"{name}: fragment ↔ {kind} similarity", fontsize=10)
-            figure.colorbar(image, ax=axis, fraction=0.04)
+            image = axis.imshow(entry[kind].T, aspect="auto", cmap="viridis", vmin=low, vmax=high)
+            axis.set_xticks(
+                range(len(entry[f"{kind}_labels"])), entry[f"{kind}_labels"], fontsize=7, rotation=90
+            )
+            axis.set_yticks(range(len(labels)), labels if column == 0 else [], fontsize=8)
+            axis.set_title(f"{name}: fragment ↔ {kind}", fontsize=10)
+        figure.colorbar(image, ax=axes[row].tolist(), fraction=0.02, label="cosine similarity")
     if title:
-        figure.suptitle(textwrap.fill(title, 140), fontsize=9)
-    figure.tight_layout()
+        figure.suptitle(textwrap.fill(title, 160), fontsize=9)
     return _save(figure, path)

@@ -46,7 +46,11 @@ TRAINING_KEYS = (
 
 def results_of(metrics: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """The per-model result entries of a metrics dict (those with ``zsl`` and ``gzsl``), in order."""
-    return {name: value for name, value in metrics.items() if isinstance(value, Mapping) and {"zsl", "gzsl"} <= set(value)}
+    return {
+        name: value
+        for name, value in metrics.items()
+        if isinstance(value, Mapping) and {"zsl", "gzsl"} <= set(value)
+    }
 
 
 def zsslr_eval_results(
@@ -106,7 +110,8 @@ def render_zsslr_card(
         license=license,
         library_name="transformers",
         pipeline_tag="zero-shot-classification",
-        tags=["sign-language", "zero-shot", "skeleton", "hali", "lexsign"] + (["synthetic"] if synthetic else []),
+        tags=["sign-language", "zero-shot", "skeleton", "hali", "lexsign"]
+        + (["synthetic"] if synthetic else []),
         metrics=["accuracy"],
         eval_results=zsslr_eval_results(results[model_key], dataset_type, dataset_name, dataset_config),
     )

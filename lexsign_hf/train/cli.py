@@ -23,18 +23,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the same command resumes from the last one."
         ),
     )
-    train.add_argument("--data", type=Path, required=True, help="LexSign dataset folder (lexsign data build / demo)")
+    train.add_argument(
+        "--data", type=Path, required=True, help="LexSign dataset folder (lexsign data build / demo)"
+    )
     train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
     train.add_argument("--text-model", help="BERT folder or Hub id (default: the packaged all-MiniLM-L6-v2)")
-    train.add_argument("--loss-mode", choices=sorted(LOSS_MODES), default="hali", help="hali or global (baseline)")
+    train.add_argument(
+        "--loss-mode", choices=sorted(LOSS_MODES), default="hali", help="hali or global (baseline)"
+    )
     budget = train.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="optimiser steps")
     budget.add_argument("--epochs", type=float, default=10.0, help="epochs over 'train' (default 10)")
     train.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
-    train.add_argument("--pose-lr", type=float, default=DEFAULT_LEARNING_RATES["pose"], help="skeleton tower lr")
+    train.add_argument(
+        "--pose-lr", type=float, default=DEFAULT_LEARNING_RATES["pose"], help="skeleton tower lr"
+    )
     train.add_argument("--text-lr", type=float, default=DEFAULT_LEARNING_RATES["text"], help="text tower lr")
-    train.add_argument("--other-lr", type=float, default=DEFAULT_LEARNING_RATES["other"], help="projections lr")
+    train.add_argument(
+        "--other-lr", type=float, default=DEFAULT_LEARNING_RATES["other"], help="projections lr"
+    )
     train.add_argument("--warmup-ratio", type=float, default=0.05, help="linear warm-up share of the steps")
     train.add_argument("--temperature", type=float, default=0.03, help="softmax temperature τ (default 0.03)")
     train.add_argument("--learnable-temperature", action="store_true", help="train τ")
@@ -43,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--projection-dim", type=int, default=256, help="joint embedding size (256)")
     train.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     train.add_argument("--save-steps", type=int, default=200, help="checkpoint interval in steps (200)")
-    train.add_argument("--eval-steps", type=int, help="validation ZSL every so many steps (default: 5 per run)")
+    train.add_argument(
+        "--eval-steps", type=int, help="validation ZSL every so many steps (default: 5 per run)"
+    )
     train.add_argument("--no-resume", action="store_true", help="start over even if OUT/checkpoints has some")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
     train.set_defaults(func=run_train_command)
@@ -75,7 +85,7 @@ def _default_text_model() -> str:
 def run_train_command(args: argparse.Namespace) -> int:
     from ..data.hub_layout import write_json_atomic
     from .card import MINILM_HUB_ID, render_zsslr_card
-    from .evaluate import SIMILARITIES, ZSSLREvaluator, ZeroShotEvalCallback, evaluate_zsslr
+    from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
     from .zsslr import build_hali, load_zsslr_data, train_zsslr
 
     for name in ("batch_size", "max_frames", "save_steps"):
@@ -101,7 +111,11 @@ def run_train_command(args: argparse.Namespace) -> int:
     rates = {"pose": args.pose_lr, "text": args.text_lr, "other": args.other_lr}
     checkpoints = args.out / "checkpoints"
     evaluator = ZSSLREvaluator(data, processor)
-    callbacks = [ZeroShotEvalCallback(evaluator, args.eval_steps or max(1, steps // 5))] if "validation" in data.splits else []
+    callbacks = (
+        [ZeroShotEvalCallback(evaluator, args.eval_steps or max(1, steps // 5))]
+        if "validation" in data.splits
+        else []
+    )
     started = time.monotonic()
     trainer = train_zsslr(
         model,

@@ -38,7 +38,9 @@ _UNSCORED = -1e4
 class ZSSLREvaluator:
     """Scores the evaluation splits of a `ZSSLRData` against per-class description vocabularies."""
 
-    def __init__(self, data: ZSSLRData, processor: HALIProcessor, batch_size: int = 64, progress: bool = False):
+    def __init__(
+        self, data: ZSSLRData, processor: HALIProcessor, batch_size: int = 64, progress: bool = False
+    ):
         self.data = data
         self.processor = processor
         self.batch_size = batch_size
@@ -104,7 +106,9 @@ class ZSSLREvaluator:
         poses, labels = self.poses("validation")
         features = self.encode_poses(model, poses, "validation")
         scores = self.class_scores(model, features, self.data.unseen_validation, similarities)
-        return {name: zsl_accuracy(matrix, labels, self.data.unseen_validation) for name, matrix in scores.items()}
+        return {
+            name: zsl_accuracy(matrix, labels, self.data.unseen_validation) for name, matrix in scores.items()
+        }
 
     def evaluate(self, model: HALIModel, similarities: Sequence[str] = SIMILARITIES) -> dict[str, Any]:
         """ZSL and GZSL results per similarity, plus validation ZSL when there is a validation split."""
@@ -159,7 +163,10 @@ def evaluate_zsslr(
     by_similarity = ZSSLREvaluator(data, processor, batch_size, progress).evaluate(model, similarities)
     chosen = max(
         similarities,
-        key=lambda name: (by_similarity[name].get("validation_zsl", {}).get("top1", 0.0), -similarities.index(name)),
+        key=lambda name: (
+            by_similarity[name].get("validation_zsl", {}).get("top1", 0.0),
+            -similarities.index(name),
+        ),
     )
     model.config.inference_similarity = chosen
     return {**by_similarity[chosen], "inference_similarity": chosen, "by_similarity": by_similarity}
@@ -169,7 +176,9 @@ class ZeroShotEvalCallback(TrainerCallback):
     """Log validation ZSL top-1 (``val_zsl_top1``, and ``val_zsl_top1_<similarity>`` for the others) every
     `eval_steps` steps and at the end of training, into the Trainer's log history (kept in checkpoints)."""
 
-    def __init__(self, evaluator: ZSSLREvaluator, eval_steps: int, similarities: Sequence[str] = SIMILARITIES):
+    def __init__(
+        self, evaluator: ZSSLREvaluator, eval_steps: int, similarities: Sequence[str] = SIMILARITIES
+    ):
         self.evaluator = evaluator
         self.eval_steps = max(1, eval_steps)
         self.similarities = list(similarities)
@@ -194,5 +203,7 @@ class ZeroShotEvalCallback(TrainerCallback):
             self._log(state, model)
 
     def on_train_end(self, args, state, control, model=None, **kwargs):
-        if not any("val_zsl_top1" in entry and entry.get("step") == state.global_step for entry in state.log_history):
+        if not any(
+            "val_zsl_top1" in entry and entry.get("step") == state.global_step for entry in state.log_history
+        ):
             self._log(state, model)

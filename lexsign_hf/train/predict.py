@@ -31,7 +31,9 @@ def read_label_file(path: str | Path) -> tuple[list[str], list[str]]:
         except json.JSONDecodeError as error:
             raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
         if not isinstance(entry, dict):
-            raise ValueError(f"{path}:{number}: expected an object with 'gloss' and 'text', got {type(entry).__name__}")
+            raise ValueError(
+                f"{path}:{number}: expected an object with 'gloss' and 'text', got {type(entry).__name__}"
+            )
         for key in ("gloss", "text"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ValueError(f"{path}:{number}: field {key!r} must be a non-empty string")
@@ -67,12 +69,17 @@ def rank_glosses(
     probabilities = (scores * classifier.model.temperature_scale().cpu()).softmax(-1)
     top = probabilities.topk(min(top_k, len(names)), dim=-1)
     return [
-        [{"gloss": names[index], "score": round(float(value), 6)} for value, index in zip(values, indices, strict=True)]
+        [
+            {"gloss": names[index], "score": round(float(value), 6)}
+            for value, index in zip(values, indices, strict=True)
+        ]
         for values, indices in zip(top.values.tolist(), top.indices.tolist(), strict=True)
     ]
 
 
-def predict_pose(model_dir: str | Path, pose_path: str | Path, labels_path: str | Path, top_k: int = 5) -> dict:
+def predict_pose(
+    model_dir: str | Path, pose_path: str | Path, labels_path: str | Path, top_k: int = 5
+) -> dict:
     """``{"file", "layout", "predictions": [{"gloss", "score"}, ...]}`` for one pose file (any layout
     `lexsign_hf.pose.read_pose` supports)."""
     if top_k < 1:

@@ -27,8 +27,14 @@ from typing import Any
 import datasets
 import numpy as np
 import torch
-from tqdm.auto import tqdm
-from transformers import ProgressCallback, Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers import (
+    PrinterCallback,
+    ProgressCallback,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+    set_seed,
+)
 from transformers.trainer_utils import get_last_checkpoint
 
 from ..data.collator import HALIDataCollator
@@ -125,11 +131,14 @@ def load_zsslr_data(data_dir: str | Path, config_name: str) -> ZSSLRData:
             f"{data_dir} config {config_name!r}: needs a 'train' split with a 'pose' column (build it with poses)"
         )
     splits = {
-        name: split.with_format("numpy", columns=["pose"], output_all_columns=True) for name, split in splits.items()
+        name: split.with_format("numpy", columns=["pose"], output_all_columns=True)
+        for name, split in splits.items()
     }
     bank = None
     if (data_dir / "data" / DESCRIPTIONS_CONFIG).is_dir():
-        bank = DescriptionBank.from_rows(datasets.load_dataset(str(data_dir), DESCRIPTIONS_CONFIG, split="train"))
+        bank = DescriptionBank.from_rows(
+            datasets.load_dataset(str(data_dir), DESCRIPTIONS_CONFIG, split="train")
+        )
     return ZSSLRData(
         splits=splits,
         classes=classes,
@@ -154,19 +163,13 @@ def build_hali(
     loss_mode: str = "hali",
     max_frames: int = 64,
     seed: int = 0,
-    text_config: Mapping[str, Any] | None = None,
     **config_kwargs: Any,
 ) -> tuple[HALIModel, HALIProcessor]:
-    """A fresh HALI model (skeleton tower initialised from `seed`, text tower from the `text_model` BERT folder)
-    and its processor. `text_config` replaces the pretrained text tower by a randomly initialised BERT of that
-    shape (tests); other keyword arguments go to `HALIConfig`."""
+    """A fresh HALI model (skeleton tower initialised from `seed`, text tower from the `text_model` BERT folder or
+    Hub id) and its processor; keyword arguments go to `HALIConfig`."""
     set_seed(seed)
     processor = HALIProcessor.from_text_pretrained(text_model, max_frames=max_frames)
-    if text_config is not None:
-        config_kwargs["text_config"] = {"vocab_size": len(processor.tokenizer), **text_config}
     config = apply_loss_mode(HALIConfig(**config_kwargs), loss_mode)
-    if text_config is not None:
-        return HALIModel(config), processor
     return HALIModel.from_text_pretrained(text_model, config=config), processor
 
 
@@ -210,7 +213,9 @@ class QuietProgressCallback(ProgressCallback):
 
 
 def _collator(processor: HALIProcessor, data: ZSSLRData, seed: int) -> HALIDataCollator:
-    return HALIDataCollator(processor, description_bank=data.train_bank, max_frames=processor.max_frames, seed=seed)
+    return HALIDataCollator(
+        processor, description_bank=data.train_bank, max_frames=processor.max_frames, seed=seed
+    )
 
 
 def estimate_seconds_per_step(
@@ -232,7 +237,9 @@ def estimate_seconds_per_step(
     train = data.splits["train"]
     times = []
     for step in range(num_steps + 1):
-        rows = [train[int(i)] for i in rng.choice(len(train), size=min(batch_size, len(train)), replace=False)]
+        rows = [
+            train[int(i)] for i in rng.choice(len(train), size=min(batch_size, len(train)), replace=False)
+        ]
         started = time.perf_counter()
         loss = probe(**collator(rows), return_loss=True).loss
         loss.backward()
@@ -278,7 +285,9 @@ def train_zsslr(
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")
     if batch_size < 2:
-        raise ValueError(f"batch_size must be at least 2 (contrastive loss needs negatives), got {batch_size}")
+        raise ValueError(
+            f"batch_size must be at least 2 (contrastive loss needs negatives), got {batch_size}"
+        )
     rates = {**DEFAULT_LEARNING_RATES, **(learning_rates or {})}
     output_dir = Path(output_dir)
     args = TrainingArguments(
@@ -310,6 +319,8 @@ def train_zsslr(
     if progress:
         trainer.remove_callback(ProgressCallback)
         trainer.add_callback(QuietProgressCallback(description))
+    else:
+        trainer.remove_callback(PrinterCallback)
     checkpoint = get_last_checkpoint(str(output_dir)) if resume and output_dir.is_dir() else None
     trainer.train(resume_from_checkpoint=checkpoint)
     return trainer
@@ -320,9 +331,3 @@ def steps_for_budget(seconds: float, seconds_per_step: float, minimum: int = 10)
     if seconds <= 0 or not math.isfinite(seconds):
         raise ValueError(f"the training budget must be a positive number of seconds, got {seconds}")
     return max(minimum, int(seconds / max(seconds_per_step, 1e-6)))
-
-
-def iterate_batches(dataset: datasets.Dataset, batch_size: int, progress: bool = False, desc: str = ""):
-    """Rows of `dataset` in lists of `batch_size`."""
-    for start in tqdm(range(0, len(dataset), batch_size), desc=desc, disable=not progress, leave=False):
-        yield [dataset[index] for index in range(start, min(start + batch_size, len(dataset)))]

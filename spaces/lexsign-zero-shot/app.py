@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+import matplotlib
 import numpy as np
 import torch
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
 from lexsign_hf.data.phonology import HELD_OUT_TEMPLATES, describe
 from lexsign_hf.hub import load_zero_shot_pipeline
@@ -43,7 +47,9 @@ def make_samples(folder: Path, num: int, seed: int = 0) -> list[Sample]:
     rng = np.random.default_rng(seed)
     samples = []
     for index, record in enumerate(sample_records(num, rng, prefix="SIGN")):
-        path = write_pose_file(folder / f"{record.entry_id}.pose", synthesize(record, seed=index), LAYOUT, FPS)
+        path = write_pose_file(
+            folder / f"{record.entry_id}.pose", synthesize(record, seed=index), LAYOUT, FPS
+        )
         description = describe(record, template=HELD_OUT_TEMPLATES[0])
         samples.append(Sample(f"{record.entry_id} (synthetic)", record.entry_id, description, path))
     return samples
@@ -76,29 +82,26 @@ def fragment_labels(description: str, count: int) -> list[str]:
 @torch.no_grad()
 def alignment_heatmap(classifier, pose: np.ndarray, description: str, path: Path) -> Path:
     """Cosine similarity of each description fragment with each snippet and each subunit (the paper's Fig. 8)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     hali, processor = classifier.hali, classifier.processor
     device = next(hali.parameters()).device
     pose_features = hali.get_pose_features(**processor(poses=[pose]).to(device))
     text_features = hali.get_text_features(**processor(text=[description]).to(device))
     fragments = text_features.fragment_embeds[0][text_features.fragment_mask[0]]
-    panels = {
-        "snippets": (fragments @ pose_features.snippet_embeds[0].T).cpu().numpy(),
-        "subunits": (fragments @ pose_features.subunit_embeds[0].T).cpu().numpy(),
-    }
+    snippets = [str(t + 1) for t in range(pose_features.snippet_embeds.shape[1])]
+    parts = [part[0] for part in hali.config.pose_config.subunit_parts]  # b(ody), l/r (hand), m(outh), f(ace)
+    panels = [  # (axis label, fragments × columns similarity, column labels)
+        ("snippets", fragments @ pose_features.snippet_embeds[0].T, snippets),
+        ("subunits (snippet + part)", fragments @ pose_features.subunit_embeds[0].T,
+         [f"{t}{part}" for t in snippets for part in parts]),
+    ]  # fmt: skip
     labels = fragment_labels(description, len(fragments))
     figure, axes = plt.subplots(
         1, 2, figsize=(11, 1.2 + 0.45 * len(labels)), gridspec_kw={"width_ratios": [1, 2.4]}, squeeze=False
     )
-    for ax, (name, similarity) in zip(axes[0], panels.items(), strict=True):
-        image = ax.imshow(similarity, cmap="viridis", aspect="auto")
-        ax.set_yticks(range(len(labels)), labels if name == "snippets" else [""] * len(labels), fontsize=8)
-        ax.set_xticks(range(similarity.shape[1]))
-        ax.set_xticklabels(range(1, similarity.shape[1] + 1), fontsize=7)
+    for ax, (name, similarity, ticks) in zip(axes[0], panels, strict=True):
+        image = ax.imshow(similarity.cpu().numpy(), cmap="viridis", aspect="auto")
+        ax.set_yticks(range(len(labels)), labels if ax is axes[0][0] else [""] * len(labels), fontsize=8)
+        ax.set_xticks(range(len(ticks)), ticks, fontsize=7)
         ax.set_xlabel(name)
         figure.colorbar(image, ax=ax, fraction=0.04)
     figure.suptitle("fragment ↔ snippet / subunit cosine similarity", fontsize=9)
@@ -129,7 +132,9 @@ def build_app(classifier, samples: list[Sample], work_dir: Path) -> gr.Blocks:
         stem = f"{source.stem}-{abs(hash((str(source), candidates))) % 10**8}"
         animation = render_canonical_gif(pose, work_dir / f"{stem}.gif", fps=sequence.fps, max_frames=90)
         best = ranked[0]["label"]
-        heatmap = alignment_heatmap(classifier, pose, descriptions[labels.index(best)], work_dir / f"{stem}.png")
+        heatmap = alignment_heatmap(
+            classifier, pose, descriptions[labels.index(best)], work_dir / f"{stem}.png"
+        )
         status = (
             f"`{source.name}`: {sequence.num_frames} frames, layout `{sequence.layout}`. "
             f"Best match **{best}** ({ranked[0]['score']:.1%}); heatmap for its description."
@@ -156,12 +161,16 @@ def build_app(classifier, samples: list[Sample], work_dir: Path) -> gr.Blocks:
                 top_k = gr.Slider(1, 10, value=5, step=1, label="top k", elem_id="top-k")
                 button = gr.Button("Classify", variant="primary", elem_id="classify")
             with gr.Column():
-                animation = gr.Image(label="Skeleton", type="filepath", interactive=False, elem_id="animation")
+                animation = gr.Image(
+                    label="Skeleton", type="filepath", interactive=False, elem_id="animation"
+                )
                 ranking = gr.Label(label="Ranked glosses", elem_id="ranking")
         status = gr.Markdown(elem_id="status")
         heatmap = gr.Image(label="Alignment", type="filepath", interactive=False, elem_id="heatmap")
         button.click(
-            classify, inputs=[upload, sample, candidates, top_k], outputs=[animation, ranking, heatmap, status]
+            classify,
+            inputs=[upload, sample, candidates, top_k],
+            outputs=[animation, ranking, heatmap, status],
         )
     app.work_dir = work_dir
     return app

@@ -128,7 +128,11 @@ class HALIConfig(PreTrainedConfig):
     """
 
     model_type = "hali"
-    keys_to_ignore_at_inference = ["logits_per_text", "pose_features", "text_features"]
+    # Scalars and nested outputs that Trainer.predict should not gather next to the logits.
+    keys_to_ignore_at_inference = [
+        "loss_global", "loss_fg_snippet", "loss_fg_subunit", "loss_hc", "loss_ce", "loss_hali",
+        "logits_per_text", "pose_features", "text_features",
+    ]  # fmt: skip
     sub_configs_defaults = {"pose_config": SkeletonEncoderConfig, "text_config": BertConfig}
 
     pose_config: dict | SkeletonEncoderConfig | None = None

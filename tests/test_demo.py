@@ -1,0 +1,159 @@
+"""`lexsign demo` end to end on a tiny configuration, and `lexsign predict` on a real pose file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from huggingface_hub import ModelCard
+from transformers import AutoTokenizer, BertConfig, BertModel
+
+from lexsign_hf.cli import main
+from lexsign_hf.models.hali import HALIModel, HALIProcessor
+
+TINY_DEMO = [
+    "--steps", "2", "--num-seen", "6", "--num-validation", "3", "--num-test", "4", "--train-instances", "3",
+    "--eval-instances", "2", "--test-seen-instances", "1", "--batch-size", "4", "--max-frames", "16",
+    "--pose-hidden-size", "16", "--part-hidden-size", "8", "--projection-dim", "16", "--eval-every", "1",
+    "--no-progress",
+]  # fmt: skip
+LABELS = [
+    {"gloss": "ESSEN", "text": "Flat O hand, fingertips at the mouth, palm in; tap the lips twice."},
+    {"gloss": "KINDER", "text": "Flat hand, palm down, in front of the body; move down in steps."},
+    {"gloss": "KINDER", "text": "The palm faces down; the flat hand pats downward at waist height."},
+    {"gloss": "PIZZA", "text": "Bent V hand at the chin, palm in; move in a circle."},
+]
+
+
+def make_tiny_bert(folder: Path, tokenizer_path: str) -> Path:
+    """A randomly initialised 1-layer BERT with the MiniLM tokenizer, saved like a pretrained checkpoint."""
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+    )
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, minilm_path):
+    root = tmp_path_factory.mktemp("demo")
+    text_model = make_tiny_bert(root / "tiny-bert", minilm_path)
+    out = root / "out"
+    args = ["demo", "--out", str(out), "--text-model", str(text_model), "--cache-dir", str(root / "cache")]
+    assert main([*args, *TINY_DEMO]) == 0
+    return out, root, args
+
+
+def test_demo_writes_metrics_models_card_and_plots(demo_run):
+    out, root, _ = demo_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    for name in ("hali", "baseline"):
+        assert set(metrics[name]["zsl"]) >= {"top1", "top5"} and set(metrics[name]["gzsl"]) >= {"S", "U", "H"}
+        values = [*metrics[name]["zsl"].values(), *metrics[name]["gzsl"].values()]
+        assert all(0.0 <= value <= 100.0 for value in values)  # percentages, like chance_top1
+        assert metrics[name]["config"]["steps"] == 2  # same budget for both
+    assert metrics["chance_top1"] == pytest.approx(25.0)  # 4 unseen test classes, in percent
+    assert metrics["config"]["seed"] == 0 and metrics["config"]["steps"] == 2
+    assert (
+        metrics["hali"]["config"]["loss_mode"] == "hali"
+        and metrics["baseline"]["config"]["loss_mode"] == "global"
+    )
+
+    for folder, loss_weight in (("model", 1.0), ("baseline_model", 0.0)):
+        model = HALIModel.from_pretrained(out / folder)
+        assert model.config.w_hc == loss_weight
+        assert (
+            model.config.inference_similarity
+            == metrics["hali" if folder == "model" else "baseline"]["inference_similarity"]
+        )
+        HALIProcessor.from_pretrained(out / folder)
+        card = ModelCard.load(out / folder / "README.md")
+        top1 = [r.metric_value for r in card.data.eval_results if r.metric_name.startswith("ZSL top-1")]
+        assert top1 == [round(metrics["hali" if folder == "model" else "baseline"]["zsl"]["top1"], 2)]
+    for png in ("training_curves.png", "alignment_heatmap.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / ".work").exists()
+    assert len(list((root / "cache").glob("synth-*"))) == 1
+
+
+def test_predict_ranks_labels_for_a_real_pose_file(demo_run, shared_data, tmp_path, capsys):
+    pose = shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs" / "essen.pose"
+    if not pose.is_file():
+        pytest.skip(f"{pose} is not available")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(entry) + "\n" for entry in LABELS))
+    out, _, _ = demo_run
+    assert (
+        main(
+            [
+                "predict",
+                "--model",
+                str(out / "model"),
+                "--pose",
+                str(pose),
+                "--labels",
+                str(labels),
+                "--top-k",
+                "5",
+            ]
+        )
+        == 0
+    )
+    result = json.loads(capsys.readouterr().out)
+    assert result["file"] == str(pose)
+    glosses = [entry["gloss"] for entry in result["predictions"]]
+    assert sorted(glosses) == [
+        "ESSEN",
+        "KINDER",
+        "PIZZA",
+    ]  # one entry per gloss, several descriptions averaged
+    scores = [entry["score"] for entry in result["predictions"]]
+    assert scores == sorted(scores, reverse=True) and np.isclose(sum(scores), 1.0, atol=1e-4)
+
+
+def test_predict_rejects_unsupported_layout(demo_run, tmp_path, capsys):
+    from pose_format import Pose
+    from pose_format.numpy import NumPyPoseBody
+    from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
+
+    component = PoseHeaderComponent("FEET", [f"p{i}" for i in range(10)], [(0, 1)], [], "XYC")
+    header = PoseHeader(0.1, PoseHeaderDimensions(100, 100, 1), [component])
+    body = NumPyPoseBody(25, np.ones((3, 1, 10, 2), dtype=np.float32), np.ones((3, 1, 10), dtype=np.float32))
+    pose_path = tmp_path / "feet.pose"
+    with pose_path.open("wb") as handle:
+        Pose(header, body).write(handle)
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps(LABELS[0]) + "\n")
+    out, _, _ = demo_run
+    assert (
+        main(["predict", "--model", str(out / "model"), "--pose", str(pose_path), "--labels", str(labels)])
+        == 1
+    )
+    assert "unknown pose layout" in capsys.readouterr().err
+
+
+def test_demo_bad_input_fails_cleanly(demo_run, tmp_path, capsys):
+    _, root, args = demo_run
+    out = tmp_path / "bad"
+    assert main(["demo", "--out", str(out), "--minutes", "0"]) == 1
+    assert "--minutes must be a positive number" in capsys.readouterr().err
+    assert not (out / "metrics.json").exists()
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["demo", "--out", str(blocker / "out"), *TINY_DEMO]) == 1
+    assert "cannot write there" in capsys.readouterr().err
+
+    asl_lex = tmp_path / "asl_lex.csv"
+    asl_lex.write_text("EntryID,LemmaID\nhello,HELLO\n")
+    assert main([*args[:2], str(out), *args[3:], "--asl-lex", str(asl_lex), *TINY_DEMO]) == 1
+    assert "missing columns" in capsys.readouterr().err
+    assert not (out / "metrics.json").exists()
