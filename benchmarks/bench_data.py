@@ -11,13 +11,14 @@ step, fp32, same batch size); target: the loader delivers >= 5x that.
 
 from __future__ import annotations
 
+import common  # isort: skip  (first: sets OMP_WAIT_POLICY before torch loads)
+
 import json
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import common
 import datasets
 import torch
 from torch.utils.data import DataLoader

@@ -17,10 +17,11 @@ intermediate (HALI: chunk x B x T_u x L_f floats; x-clip: B x B x T_u x L_f).
 
 from __future__ import annotations
 
+import common  # isort: skip  (first: sets OMP_WAIT_POLICY before torch loads)
+
 import time
 from typing import Any
 
-import common
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -377,7 +378,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "loss",
         args.mode,
         {
-            **{k: v for k, v in settings.items()},
+            **settings,
             "device": args.device,
             "default_chunk_size": default_chunk,
             "num_snippets": NUM_SNIPPETS,

@@ -17,11 +17,12 @@ Frozen text tower, 40 epochs of the LexSign-ASL1000 train split (9,027 rows, bat
 
 from __future__ import annotations
 
+import common  # isort: skip  (first: sets OMP_WAIT_POLICY before torch loads)
+
 import time
 from pathlib import Path
 from typing import Any
 
-import common
 import numpy as np
 import torch
 from transformers import BertConfig

@@ -15,12 +15,13 @@ The headline is `hali / global_only` (target: the HALI terms add < 15 %). On CUD
 
 from __future__ import annotations
 
+import common  # isort: skip  (first: sets OMP_WAIT_POLICY before torch loads)
+
 import argparse
 import contextlib
 import time
 from typing import Any
 
-import common
 import torch
 
 from lexsign_hf.models.hali import HALIConfig, HALIModel, HALIProcessor

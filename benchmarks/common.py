@@ -30,6 +30,11 @@ DEFAULT_RESULTS_DIR = BENCHMARKS_DIR / "results"
 MODES = ("tiny", "quick", "full")
 PACKAGES = ("torch", "transformers", "datasets", "numpy", "pyarrow", "x-clip", "einops", "pose-format")
 
+# OpenMP threads that spin while waiting stall every parallel region whenever another process holds a core (a
+# shared machine): 2 threads then ran small ops ~100x slower than 1. Passive waiting removes the stall. It must be
+# set before torch loads libgomp, so every script imports this module before torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+_TORCH_LOADED_FIRST = "torch" in sys.modules
 # Python and the HF libraries must never reach the Hub from a benchmark.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -143,6 +148,7 @@ def machine_info() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "memory_total_bytes": _memory_total_bytes(),
         "load_average_1_5_15min": load_average(),
+        "omp_wait_policy": None if _TORCH_LOADED_FIRST else os.environ.get("OMP_WAIT_POLICY"),
         "cuda_available": torch.cuda.is_available(),
     }
     if torch.cuda.is_available():

@@ -1,7 +1,7 @@
 """Render the README's "Performance" tables from a results folder (so the quoted figures are the JSON's).
 
-    python benchmarks/report.py                       # benchmarks/results
-    python benchmarks/report.py benchmarks/results/full
+python benchmarks/report.py                       # benchmarks/results
+python benchmarks/report.py benchmarks/results/full
 """
 
 from __future__ import annotations
@@ -26,14 +26,16 @@ def ms(seconds: float) -> str:
     return common.fmt_ms(seconds)
 
 
-def machine_line(payload: dict) -> str:
+def machine_line(payload: dict, summary: dict) -> str:
+    """The machine of one benchmark, with the load average at the start and end of the whole run."""
     machine, versions = payload["machine"], payload["versions"]
+    load = summary["machine"]
     gpu = f", GPU {machine['gpu']}" if machine.get("gpu") else ", no GPU"
     return (
         f"{machine['cpu']}, {machine['cpu_count']} cores{gpu}, {machine['memory_total_bytes'] / 2**30:.0f} GiB; "
         f"torch {versions['torch']} with {machine['torch_threads']} thread(s); load average "
-        f"{machine['load_average_1_5_15min'][0]} at start, {machine['load_average_at_end'][0]} at end "
-        f"(`{payload['mode']}` mode, {payload['created'][:10]})"
+        f"{load['load_average_1_5_15min'][0]} at start, {load['load_average_at_end'][0]} at end "
+        f"(`{summary['mode']}` mode, {summary['created'][:10]}, {summary['wall_seconds'] / 60:.1f} min in all)"
     )
 
 
@@ -54,7 +56,9 @@ def loss_section(payload: dict) -> str:
                 if "literal_fg_subunit" in v
                 else "-",
                 common.fmt_mib(v["hali_fg_subunit"]["memory"]["peak_delta_bytes"]),
-                common.fmt_mib(v["xclip_fg_subunit"]["memory"]["peak_delta_bytes"]) if "xclip_fg_subunit" in v else "-",
+                common.fmt_mib(v["xclip_fg_subunit"]["memory"]["peak_delta_bytes"])
+                if "xclip_fg_subunit" in v
+                else "-",
             ]
         )
     main = table(
@@ -180,11 +184,14 @@ def render(folder: Path) -> str:
     sections = [
         ("Loss: forward + backward (minimum over repeats)", loss_section(load(folder, "loss"))),
         ("Training step (skeleton tower + MiniLM + loss + AdamW)", train_section(load(folder, "train_step"))),
-        ("Zero-shot: one 64-frame sequence against cached descriptions", zero_shot_section(load(folder, "zero_shot"))),
+        (
+            "Zero-shot: one 64-frame sequence against cached descriptions",
+            zero_shot_section(load(folder, "zero_shot")),
+        ),
         ("Data loading (LexSign-Synth parquet, batch 12)", data_section(load(folder, "data"))),
         ("Text side (no grad, batches of 64)", text_section(load(folder, "text"))),
     ]
-    machine = machine_line(load(folder, "summary"))
+    machine = machine_line(load(folder, "loss"), load(folder, "summary"))
     body = "\n\n".join(f"#### {title}\n\n{text}" for title, text in sections)
     return f"Machine: {machine}.\n\n{body}\n"
 

@@ -180,3 +180,10 @@ def test_config_rejects_bad_values():
         HALIConfig(pose_config={"subunit_parts": ["tail"]})
     with pytest.raises(ValueError, match="inference_similarity"):
         HALIConfig(inference_similarity="cosine")
+
+
+def test_zero_weight_terms_are_skipped(tiny_hali_config, batch):
+    tiny_hali_config.w_fg_snippet = tiny_hali_config.w_fg_subunit = tiny_hali_config.w_hc = 0.0
+    output = HALIModel(tiny_hali_config).eval()(**batch, return_loss=True)
+    assert output.loss_fg_snippet == output.loss_fg_subunit == output.loss_hc == 0
+    assert torch.equal(output.loss, output.loss_global)

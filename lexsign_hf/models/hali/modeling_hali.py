@@ -452,19 +452,42 @@ class HALIModel(HALIPreTrainedModel):
         fragments, fragment_mask = text_features.fragment_embeds, text_features.fragment_mask
         logits = scale * pose_features.video_embeds @ text_features.description_embeds.t()
         terms = {"loss_global": info_nce(logits, logits.t(), duplicates)}
-        terms["loss_fg_snippet"] = fine_grained_loss(
-            pose_features.snippet_embeds, fragments, fragment_mask, scale, duplicates, config.loss_chunk_size
+        zero = logits.new_zeros(())  # terms with weight 0 are skipped (reported as 0) so ablations cost less
+        terms["loss_fg_snippet"] = (
+            fine_grained_loss(
+                pose_features.snippet_embeds,
+                fragments,
+                fragment_mask,
+                scale,
+                duplicates,
+                config.loss_chunk_size,
+            )
+            if config.w_fg_snippet > 0
+            else zero
         )
-        terms["loss_fg_subunit"] = fine_grained_loss(
-            pose_features.subunit_embeds, fragments, fragment_mask, scale, duplicates, config.loss_chunk_size
+        terms["loss_fg_subunit"] = (
+            fine_grained_loss(
+                pose_features.subunit_embeds,
+                fragments,
+                fragment_mask,
+                scale,
+                duplicates,
+                config.loss_chunk_size,
+            )
+            if config.w_fg_subunit > 0
+            else zero
         )
-        terms["loss_hc"] = hierarchical_consistency_loss(
-            pose_features.snippet_embeds,
-            pose_features.subunit_embeds,
-            fragments,
-            fragment_mask,
-            scale,
-            len(config.pose_config.subunit_parts),
+        terms["loss_hc"] = (
+            hierarchical_consistency_loss(
+                pose_features.snippet_embeds,
+                pose_features.subunit_embeds,
+                fragments,
+                fragment_mask,
+                scale,
+                len(config.pose_config.subunit_parts),
+            )
+            if config.w_hc > 0
+            else zero
         )
         terms["loss"] = (
             terms["loss_global"]
