@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from huggingface_hub import ModelCard
 from transformers import AutoTokenizer, BertConfig, BertModel
 
@@ -25,6 +26,15 @@ LABELS = [
     {"gloss": "KINDER", "text": "The palm faces down; the flat hand pats downward at waist height."},
     {"gloss": "PIZZA", "text": "Bent V hand at the chin, palm in; move in a circle."},
 ]
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    """Tiny models gain nothing from more threads, and lose a lot to thread contention on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def make_tiny_bert(folder: Path, tokenizer_path: str) -> Path:

@@ -27,6 +27,15 @@ TINY_SYNTH = SynthConfig(
 TINY_POSE = {"hidden_size": 16, "part_hidden_size": 8, "num_temporal_layers": 1, "num_graph_layers": 1}
 
 
+@pytest.fixture(autouse=True)
+def single_thread():
+    """Tiny models gain nothing from more threads, and lose a lot to thread contention on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def make_tiny_bert(folder: Path, tokenizer_path: str) -> Path:
     """A randomly initialised 1-layer BERT with the MiniLM tokenizer, saved like a pretrained checkpoint."""
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
@@ -203,13 +212,22 @@ def test_train_and_evaluate_commands(tiny_bert, synth_dir, tmp_path, capsys):
     assert set(printed["zsl"]) == {"top1", "top5"} and printed["chance_top1"] == 25.0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["model"]["config"]["steps"] == 2 and not (out / "checkpoints").exists()
-    assert ModelCard.load(out / "README.md").data.eval_results
-    model = HALIModel.from_pretrained(out)
+    assert ModelCard.load(out / "model" / "README.md").data.eval_results
+    model = HALIModel.from_pretrained(out / "model")
     assert model.config.inference_similarity == metrics["model"]["inference_similarity"]
 
-    assert main(["evaluate", "--model", str(out), "--data", str(synth_dir), "--config", "synth"]) == 0
+    assert (
+        main(["evaluate", "--model", str(out / "model"), "--data", str(synth_dir), "--config", "synth"]) == 0
+    )
     evaluated = json.loads(capsys.readouterr().out)
     assert evaluated["zsl"] == pytest.approx(metrics["model"]["zsl"])
 
     assert main(["train", "--data", str(tmp_path), "--config", "synth", "--out", str(out)]) == 1
     assert "classes.json" in capsys.readouterr().err
+
+
+def test_cli_defaults_match_the_training_module():
+    from lexsign_hf.train import cli, zsslr
+
+    assert cli.DEFAULT_LEARNING_RATES == zsslr.DEFAULT_LEARNING_RATES
+    assert set(cli.LOSS_MODES) == set(zsslr.LOSS_MODES)

@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     size.add_argument(
         "--cache-dir", type=Path, help="where LexSign-Synth builds are cached (~/.cache/lexsign_hf)"
     )
+    size.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads for torch (default: all cores; 1 is faster on a busy machine)",
+    )
     size.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.set_defaults(func=run_demo_command)
 
@@ -116,6 +121,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
         projection_dim=args.projection_dim,
         eval_every=args.eval_every,
         cache_dir=args.cache_dir,
+        threads=args.threads,
         progress=not args.no_progress,
     )
     run_demo(settings)

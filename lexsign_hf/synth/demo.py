@@ -53,6 +53,8 @@ MODEL_FOLDERS = {"hali": "model", "baseline": "baseline_model"}
 SYNTH_CACHE_VERSION = 1
 # Safety stop: a model's training is cut at this multiple of the budget if the machine got slower than probed.
 BUDGET_SAFETY = 1.25
+METRICS_FILE = "metrics.json"
+PLOTS = ("training_curves.png", "alignment_heatmap.png")
 
 
 @dataclass
@@ -77,6 +79,7 @@ class DemoSettings:
     projection_dim: int = 256
     eval_every: int = 5
     cache_dir: Path | None = None
+    threads: int | None = None
     progress: bool = True
 
     def validate(self) -> None:
@@ -86,6 +89,8 @@ class DemoSettings:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 2:
             raise ValueError(f"--batch-size must be at least 2 (contrastive loss), got {self.batch_size}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"--threads must be at least 1, got {self.threads}")
         if self.eval_every < 1:
             raise ValueError(f"--eval-every must be at least 1, got {self.eval_every}")
         if self.asl_lex is not None and not Path(self.asl_lex).is_file():
@@ -242,7 +247,10 @@ def _train_one(
         warmup_ratio=settings.warmup_ratio,
         seed=settings.seed,
         save_steps=max(1, steps // 4),
-        max_seconds=BUDGET_SAFETY * 60 * settings.minutes if settings.steps is None else None,
+        # only HALI is cut by the safety stop; the baseline then stops at the step HALI reached
+        max_seconds=BUDGET_SAFETY * 60 * settings.minutes
+        if settings.steps is None and stop_step is None
+        else None,
         stop_step=stop_step,
         callbacks=[ZeroShotEvalCallback(evaluator, eval_steps, SIMILARITIES)],
         progress=settings.progress,
@@ -299,10 +307,13 @@ def _results_table(metrics: Mapping[str, Any]) -> str:
 def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     """Run the whole demo into `settings.out` and return the metrics written to ``metrics.json``."""
     settings.validate()
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
     started = time.monotonic()
     out = Path(settings.out)
     _check_writable(out)
-    (out / "metrics.json").unlink(missing_ok=True)  # never leave an older result next to new, partial output
+    for stale in (METRICS_FILE, *PLOTS):  # never leave an older result next to new, partial output
+        (out / stale).unlink(missing_ok=True)
 
     synth = dataclasses.replace(settings.synth, seed=settings.seed, asl_lex=settings.asl_lex)
     if settings.asl_lex is not None:
@@ -335,13 +346,13 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
 
     chance = 100.0 / len(data.unseen_test)
     plot_training_curves({MODELS[name]: entry["log_history"] for name, entry in entries.items()},
-                         out / "training_curves.png", chance=chance)  # fmt: skip
+                         out / PLOTS[0], chance=chance)  # fmt: skip
     pose, gloss, text = _alignment_example(data, evaluator)
     matrices = {}
     for name in MODELS:
         model = HALIModel.from_pretrained(work / name / "final")
         matrices[MODELS[name]] = alignment_matrices(model, evaluator.processor, pose, text)
-    plot_alignment(matrices, out / "alignment_heatmap.png", title=f"validation sign {gloss} (unseen): {text}")
+    plot_alignment(matrices, out / PLOTS[1], title=f"validation sign {gloss} (unseen): {text}")
 
     classes = synth_classes(synth)
     metrics: dict[str, Any] = {
@@ -382,7 +393,7 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
         card.save(work / name / "final" / "README.md")
         _move_into_place(work / name / "final", out / folder)
     metrics["config"]["runtime_seconds"] = round(time.monotonic() - started, 1)
-    write_json_atomic(out / "metrics.json", metrics)
+    write_json_atomic(out / METRICS_FILE, metrics)
     shutil.rmtree(work, ignore_errors=True)
     log(_results_table(metrics))
     log(f"wrote {out / 'metrics.json'}, {out / 'model'}, {out / 'baseline_model'} and plots "

@@ -40,19 +40,23 @@ def _save(figure: plt.Figure, path: str | Path) -> Path:
 def plot_training_curves(
     histories: Mapping[str, Sequence[Mapping[str, Any]]], path: str | Path, chance: float | None = None
 ) -> Path:
-    """Training loss and validation ZSL top-1 against steps, one line per model (Trainer `log_history`s)."""
+    """Training loss and validation ZSL top-1 (global and hali similarity) against steps, one colour per model
+    (Trainer `log_history`s with ``val_zsl_top1`` entries from `ZeroShotEvalCallback`)."""
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4))
-    for name, history in histories.items():
+    for index, (name, history) in enumerate(histories.items()):
+        color = f"C{index}"
         losses = [(entry["step"], entry["loss"]) for entry in history if "loss" in entry]
-        accuracy = [(entry["step"], entry["val_zsl_top1"]) for entry in history if "val_zsl_top1" in entry]
         if losses:
-            loss_axis.plot(*zip(*losses, strict=True), label=name)
-        if accuracy:
-            accuracy_axis.plot(*zip(*accuracy, strict=True), marker="o", label=name)
+            loss_axis.plot(*zip(*losses, strict=True), color=color, marker=".", label=name)
+        for key, style, similarity in (("val_zsl_top1", "-", "global"), ("val_zsl_top1_hali", "--", "hali")):
+            points = [(entry["step"], entry[key]) for entry in history if key in entry]
+            if points:
+                accuracy_axis.plot(*zip(*points, strict=True), style, color=color, marker="o",
+                                   label=f"{name}, {similarity} similarity")  # fmt: skip
     loss_axis.set(xlabel="step", ylabel="training loss (each model's own objective)", title="Training loss")
     accuracy_axis.set(xlabel="step", ylabel="top-1 (%)", title="ZSL top-1 on unseen validation classes")
     if chance is not None:
-        accuracy_axis.axhline(chance, color="grey", linestyle="--", label="chance")
+        accuracy_axis.axhline(chance, color="grey", linestyle=":", label="chance")
     loss_axis.legend()
     accuracy_axis.legend()
     figure.tight_layout()

@@ -9,7 +9,9 @@ import shutil
 import time
 from pathlib import Path
 
-from .zsslr import DEFAULT_LEARNING_RATES, LOSS_MODES
+# Mirrors `zsslr.DEFAULT_LEARNING_RATES` / `zsslr.LOSS_MODES` without importing torch at parser build time.
+DEFAULT_LEARNING_RATES = {"pose": 1e-3, "text": 2e-5, "other": 1e-3}
+LOSS_MODES = ("global", "hali")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,9 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train HALI for zero-shot sign recognition on a LexSign dataset folder",
         description=(
             "Train HALI (or the L_Global-only baseline) with transformers.Trainer on the 'train' split of a ZSSLR "
-            "config, evaluate it zero-shot (ZSL top-1/top-5 on 'test', GZSL S/U/H with 'test_seen') and save the "
-            "model, processor, metrics.json and a model card to OUT. Checkpoints go to OUT/checkpoints; re-running "
-            "the same command resumes from the last one."
+            "config, evaluate it zero-shot (ZSL top-1/top-5 on 'test', GZSL S/U/H with 'test_seen') and write the "
+            "model, processor and model card to OUT/model and the results to OUT/metrics.json. Checkpoints go to "
+            "OUT/checkpoints; re-running the same command resumes from the last one."
         ),
     )
     train.add_argument(
@@ -29,9 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
     train.add_argument("--text-model", help="BERT folder or Hub id (default: the packaged all-MiniLM-L6-v2)")
-    train.add_argument(
-        "--loss-mode", choices=sorted(LOSS_MODES), default="hali", help="hali or global (baseline)"
-    )
+    train.add_argument("--loss-mode", choices=LOSS_MODES, default="hali", help="hali or global (baseline)")
     budget = train.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="optimiser steps")
     budget.add_argument("--epochs", type=float, default=10.0, help="epochs over 'train' (default 10)")
@@ -136,8 +136,8 @@ def run_train_command(args: argparse.Namespace) -> int:
     train_seconds = time.monotonic() - started
     similarities = SIMILARITIES if "validation" in data.splits else None
     results = evaluate_zsslr(model, processor, data, similarities=similarities, progress=not args.no_progress)
-    model.save_pretrained(args.out)
-    processor.save_pretrained(args.out)
+    model.save_pretrained(args.out / "model")
+    processor.save_pretrained(args.out / "model")
     metrics = {
         "model": {**results, "config": {"loss_mode": args.loss_mode, "steps": trainer.state.global_step}},
         "chance_top1": 100.0 / len(data.unseen_test),
@@ -161,7 +161,7 @@ def run_train_command(args: argparse.Namespace) -> int:
     card = render_zsslr_card(
         metrics,
         "model",
-        model_name=args.out.name,
+        model_name=f"hali-{args.config}" if args.loss_mode == "hali" else f"hali-{args.config}-global",
         dataset_type=str(args.data.name),
         dataset_name=f"LexSign ({args.data.name})",
         dataset_config=args.config,
@@ -169,7 +169,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         synthetic=args.config == "synth",
         command="`lexsign train`",
     )
-    card.save(args.out / "README.md")
+    card.save(args.out / "model" / "README.md")
     write_json_atomic(args.out / "metrics.json", metrics)
     shutil.rmtree(checkpoints, ignore_errors=True)
     summary = {key: results[key] for key in ("zsl", "gzsl", "inference_similarity")}

@@ -173,8 +173,8 @@ def evaluate_zsslr(
 
 
 class ZeroShotEvalCallback(TrainerCallback):
-    """Log validation ZSL top-1 (``val_zsl_top1``, and ``val_zsl_top1_<similarity>`` for the others) every
-    `eval_steps` steps and at the end of training, into the Trainer's log history (kept in checkpoints)."""
+    """Log validation ZSL top-1 (``val_zsl_top1``, and ``val_zsl_top1_<similarity>`` for the others) before
+    training, every `eval_steps` steps and at the end, into the Trainer's log history (kept in checkpoints)."""
 
     def __init__(
         self, evaluator: ZSSLREvaluator, eval_steps: int, similarities: Sequence[str] = SIMILARITIES
@@ -196,14 +196,21 @@ class ZeroShotEvalCallback(TrainerCallback):
         state.log_history.append(entry)
         return entry
 
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
+        if state.global_step == 0:  # the untrained starting point of the curve
+            self._log(state, model)
+
+    @staticmethod
+    def _logged_now(state) -> bool:
+        return any(
+            "val_zsl_top1" in entry and entry.get("step") == state.global_step for entry in state.log_history
+        )
+
     def on_step_end(self, args, state, control, model=None, **kwargs):
-        last = state.log_history[-1] if state.log_history else {}
-        logged_here = "val_zsl_top1" in last and last.get("step") == state.global_step
-        if not logged_here and (state.global_step % self.eval_steps == 0 or control.should_training_stop):
+        due = state.global_step % self.eval_steps == 0 or control.should_training_stop
+        if due and not self._logged_now(state):
             self._log(state, model)
 
     def on_train_end(self, args, state, control, model=None, **kwargs):
-        if not any(
-            "val_zsl_top1" in entry and entry.get("step") == state.global_step for entry in state.log_history
-        ):
+        if not self._logged_now(state):
             self._log(state, model)
