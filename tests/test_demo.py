@@ -167,3 +167,31 @@ def test_demo_bad_input_fails_cleanly(demo_run, tmp_path, capsys):
     assert main([*args[:2], str(out), *args[3:], "--asl-lex", str(asl_lex), *TINY_DEMO]) == 1
     assert "missing columns" in capsys.readouterr().err
     assert not (out / "metrics.json").exists()
+
+
+def test_interrupted_demo_resumes_without_retraining(demo_run, tmp_path, monkeypatch, capsys):
+    from lexsign_hf.synth import demo
+
+    _, root, args = demo_run
+    out = tmp_path / "resumed"
+    run = ["demo", "--out", str(out), *args[3:], *TINY_DEMO]
+
+    def interrupted(*_, **__):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(demo, "plot_training_curves", interrupted)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        main(run)
+    assert not (out / "metrics.json").exists() and not (out / "model").exists()
+    assert (out / ".work" / "hali" / "result.json").is_file()
+    assert (out / ".work" / "baseline" / "result.json").is_file()
+
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(run) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "HALI (L_HALI): already trained" in printed and "baseline (L_Global only): already trained" in printed
+    )
+    assert json.loads((out / "metrics.json").read_text())["hali"]["config"]["steps"] == 2
+    assert not (out / ".work").exists()

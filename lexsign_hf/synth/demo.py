@@ -377,6 +377,12 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
         "eval_templates": list(HELD_OUT_TEMPLATES),
         "machine": _machine(),
     }
+    comparison = (
+        f"Both models had the same LexSign-Synth build, initialisation and description sampling (seed "
+        f"{settings.seed}), learning rates, cosine schedule and {entries['hali']['config']['steps']} optimiser steps of "
+        f"batch {settings.batch_size}; the baseline trains L_Global only. Each model's inference similarity was "
+        "picked on the unseen *validation* classes."
+    )
     for name, folder in MODEL_FOLDERS.items():
         card = render_zsslr_card(
             metrics,
@@ -389,6 +395,7 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
             license="cc-by-nc-4.0" if settings.asl_lex else "apache-2.0",
             synthetic=True,
             command="`lexsign demo`",
+            comparison=comparison,
         )
         card.save(work / name / "final" / "README.md")
         _move_into_place(work / name / "final", out / folder)
