@@ -11,7 +11,10 @@ os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="lexsign-hf-home-"))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+import copy  # noqa: E402
+
 import pytest  # noqa: E402
+from tiny import TINY_HALI  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -37,19 +40,4 @@ def tiny_hali_config():
     """A HALIConfig small enough for fast CPU tests (random text tower, MiniLM vocabulary size)."""
     from lexsign_hf import HALIConfig
 
-    return HALIConfig(
-        projection_dim=32,
-        pose_config={
-            "part_hidden_size": 16,
-            "hidden_size": 32,
-            "num_temporal_layers": 1,
-            "num_graph_layers": 1,
-        },
-        text_config={
-            "vocab_size": 30522,
-            "hidden_size": 32,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-            "intermediate_size": 64,
-        },
-    )
+    return HALIConfig(**copy.deepcopy(TINY_HALI))

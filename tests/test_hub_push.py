@@ -14,27 +14,12 @@ import numpy as np
 import pytest
 import torch
 from huggingface_hub import DatasetCard, HfApi, ModelCard
+from tiny import TINY_HALI
 
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 from lexsign_hf.cli import main
 from lexsign_hf.hub.push import push, stage_adapter, stage_dataset, stage_model, upload
 
-TINY = {
-    "projection_dim": 32,
-    "pose_config": {
-        "part_hidden_size": 16,
-        "hidden_size": 32,
-        "num_temporal_layers": 1,
-        "num_graph_layers": 1,
-    },
-    "text_config": {
-        "vocab_size": 30522,
-        "hidden_size": 32,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "intermediate_size": 64,
-    },
-}
 DEMO_METRICS = {
     "hali": {"zsl": {"top1": 31.25, "top5": 75.0}, "gzsl": {"S": 60.5, "U": 12.5, "H": 20.717}},
     "baseline": {"zsl": {"top1": 18.75, "top5": 62.5}, "gzsl": {"S": 58.0, "U": 6.25, "H": 11.284}},
@@ -66,7 +51,7 @@ def demo_out(tmp_path_factory, processor) -> Path:
     out = tmp_path_factory.mktemp("demo_out")
     for run, folder in (("hali", "model"), ("baseline", "baseline_model")):
         torch.manual_seed(0)
-        HALIModel(HALIConfig(**TINY)).save_pretrained(out / folder)
+        HALIModel(HALIConfig(**TINY_HALI)).save_pretrained(out / folder)
         processor.save_pretrained(out / folder)
         card = render_zsslr_card(
             DEMO_METRICS, run, model_name=f"hali-{run}", dataset_type="lexsign-synth", dataset_name="LexSign-Synth",
@@ -82,7 +67,7 @@ def islr_dir(tmp_path_factory, processor) -> Path:
     folder = tmp_path_factory.mktemp("islr")
     labels = ["HELLO", "THANKS", "MOTHER"]
     config = HALIConfig(
-        **TINY, id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)}
+        **TINY_HALI, id2label=dict(enumerate(labels)), label2id={v: k for k, v in enumerate(labels)}
     )
     torch.manual_seed(0)
     HALIForSignClassification(config).save_pretrained(folder)
@@ -254,7 +239,7 @@ def adapter_dir(tmp_path, minilm_path) -> Path:
     from peft import LoraConfig, get_peft_model
     from transformers import BertConfig, BertModel
 
-    base = BertModel(BertConfig(**TINY["text_config"]))
+    base = BertModel(BertConfig(**TINY_HALI["text_config"]))
     folder = tmp_path / "adapter"
     get_peft_model(base, LoraConfig(r=4, target_modules=["query", "value"])).save_pretrained(folder)
     metadata = {

@@ -11,27 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tiny import TINY_HALI
 
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor, HALIZeroShotClassifier
 from lexsign_hf.hub import TASK, load_zero_shot_pipeline, save_zero_shot_pipeline, zero_shot_pipeline
 from lexsign_hf.pose import read_pose, to_canonical
 
-TINY = {
-    "projection_dim": 32,
-    "pose_config": {
-        "part_hidden_size": 16,
-        "hidden_size": 32,
-        "num_temporal_layers": 1,
-        "num_graph_layers": 1,
-    },
-    "text_config": {
-        "vocab_size": 30522,
-        "hidden_size": 32,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "intermediate_size": 64,
-    },
-}
 LABELS = ["MOTHER", "HELP", "THANKS"]
 DESCRIPTIONS = [
     "5 hand, palm facing left, thumb touches the chin; tap twice.",
@@ -54,7 +39,7 @@ def processor(minilm_path):
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return HALIModel(HALIConfig(**TINY)).eval()
+    return HALIModel(HALIConfig(**TINY_HALI)).eval()
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +147,7 @@ def test_arrays_in_another_layout_and_npy_files(classifier, tmp_path):
 def test_islr_model_ranks_its_own_classes_without_candidates(processor):
     torch.manual_seed(0)
     config = HALIConfig(
-        **TINY, id2label=dict(enumerate(LABELS)), label2id={v: k for k, v in enumerate(LABELS)}
+        **TINY_HALI, id2label=dict(enumerate(LABELS)), label2id={v: k for k, v in enumerate(LABELS)}
     )
     classifier = zero_shot_pipeline(HALIForSignClassification(config), processor)
     own = classifier(random_pose(), top_k=2)

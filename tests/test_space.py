@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny import TINY_HALI
 
 from lexsign_hf import HALIConfig, HALIModel, HALIProcessor
 
@@ -26,22 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TINY = {
-    "projection_dim": 32,
-    "pose_config": {
-        "part_hidden_size": 16,
-        "hidden_size": 32,
-        "num_temporal_layers": 1,
-        "num_graph_layers": 1,
-    },
-    "text_config": {
-        "vocab_size": 30522,
-        "hidden_size": 32,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "intermediate_size": 64,
-    },
-}
 
 
 def _free_port() -> int:
@@ -54,7 +39,7 @@ def _free_port() -> int:
 def space(tmp_path, monkeypatch, minilm_path):
     """The app module, loaded like the Space runs it, with `LEXSIGN_MODEL` pointing at a tiny saved HALI."""
     torch.manual_seed(0)
-    HALIModel(HALIConfig(**TINY)).save_pretrained(tmp_path / "model")
+    HALIModel(HALIConfig(**TINY_HALI)).save_pretrained(tmp_path / "model")
     HALIProcessor.from_text_pretrained(minilm_path, max_frames=32).save_pretrained(tmp_path / "model")
     monkeypatch.setenv("LEXSIGN_MODEL", str(tmp_path / "model"))
     monkeypatch.setenv("LEXSIGN_WORK_DIR", str(tmp_path / "work"))
