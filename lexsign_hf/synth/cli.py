@@ -45,7 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     size.add_argument(
         "--train-instances", type=int, default=12, help="training sequences per seen class (12)"
     )
-    size.add_argument("--eval-instances", type=int, default=6, help="sequences per unseen class (default 6)")
+    size.add_argument(
+        "--eval-instances", type=int, default=10, help="sequences per unseen class (default 10)"
+    )
     size.add_argument(
         "--test-seen-instances", type=int, default=3, help="test_seen sequences per seen class (3)"
     )

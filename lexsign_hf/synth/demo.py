@@ -53,6 +53,7 @@ MODEL_FOLDERS = {"hali": "model", "baseline": "baseline_model"}
 SYNTH_CACHE_VERSION = 1
 # Safety stop: a model's training is cut at this multiple of the budget if the machine got slower than probed.
 BUDGET_SAFETY = 1.25
+DEMO_EVAL_INSTANCES = 10
 METRICS_FILE = "metrics.json"
 PLOTS = ("training_curves.png", "alignment_heatmap.png")
 
@@ -66,7 +67,8 @@ class DemoSettings:
     seed: int = 0
     asl_lex: str | None = None
     steps: int | None = None
-    synth: SynthConfig = field(default_factory=SynthConfig)
+    # 10 sequences per unseen class (SynthConfig: 6): a steadier test and validation-based choices, for seconds
+    synth: SynthConfig = field(default_factory=lambda: SynthConfig(eval_instances=DEMO_EVAL_INSTANCES))
     text_model: str | None = None
     batch_size: int = 32
     max_frames: int = 32

@@ -224,11 +224,12 @@ def estimate_seconds_per_step(
     data: ZSSLRData,
     batch_size: int,
     learning_rates: Mapping[str, float] | None = None,
-    num_steps: int = 4,
+    num_steps: int = 5,
+    warmup_steps: int = 2,
     seed: int = 0,
 ) -> float:
     """Median wall time of a training step (forward, backward, AdamW update) on a throwaway copy of `model`, after
-    one warm-up step; used to turn a time budget into a step count decided before training."""
+    `warmup_steps` unmeasured ones; used to turn a time budget into a step count decided before training."""
     rates = {**DEFAULT_LEARNING_RATES, **(learning_rates or {})}
     probe = copy.deepcopy(model).train()
     optimizer = build_optimizer(probe, rates["pose"], rates["text"], rates["other"])
@@ -236,16 +237,16 @@ def estimate_seconds_per_step(
     rng = np.random.default_rng(seed)
     train = data.splits["train"]
     times = []
-    for step in range(num_steps + 1):
+    for step in range(warmup_steps + num_steps):
+        started = time.perf_counter()
         rows = [
             train[int(i)] for i in rng.choice(len(train), size=min(batch_size, len(train)), replace=False)
         ]
-        started = time.perf_counter()
         loss = probe(**collator(rows), return_loss=True).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-        if step:
+        if step >= warmup_steps:
             times.append(time.perf_counter() - started)
     del probe, optimizer
     return float(np.median(times))

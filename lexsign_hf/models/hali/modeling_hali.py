@@ -287,6 +287,15 @@ class SkeletonEncoder(nn.Module):
         )
 
 
+class PoolerFreeBertModel(BertModel):
+    """`BertModel` without its pooler (HALI pools tokens itself); a checkpoint's pooler weights are dropped quietly."""
+
+    _keys_to_ignore_on_load_unexpected = [r"pooler\."]
+
+    def __init__(self, config):
+        super().__init__(config, add_pooling_layer=False)
+
+
 class HALIPreTrainedModel(PreTrainedModel):
     config: HALIConfig
     config_class = HALIConfig
@@ -349,7 +358,7 @@ class HALIModel(HALIPreTrainedModel):
         cls, text_model_name_or_path: str, config: HALIConfig | None = None, **kwargs
     ) -> HALIModel:
         """Build a HALI model whose text tower is a pretrained BERT checkpoint (local folder or Hub id)."""
-        text_model = BertModel.from_pretrained(text_model_name_or_path, add_pooling_layer=False)
+        text_model = PoolerFreeBertModel.from_pretrained(text_model_name_or_path)
         config = config or HALIConfig(**kwargs)
         config.text_config = text_model.config
         model = cls(config)
