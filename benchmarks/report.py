@@ -109,7 +109,16 @@ def train_section(payload: dict) -> str:
 def zero_shot_section(payload: dict) -> str:
     queries = payload["results"]["queries"]
     latency = table(
-        ["threads", "similarity", "descriptions", "p50 ms", "p95 ms", "of which score() ms"],
+        [
+            "threads",
+            "similarity",
+            "descriptions",
+            "p50 ms",
+            "p95 ms",
+            "of which score() ms",
+            "skeleton tower ms",
+            "video-only tower ms",
+        ],
         [
             [
                 e["threads"],
@@ -118,6 +127,8 @@ def zero_shot_section(payload: dict) -> str:
                 ms(e["latency"]["scores"]["p50_s"]),
                 ms(e["latency"]["scores"]["p95_s"]),
                 ms(e["latency"]["score_only"]["p50_s"]),
+                ms(e["latency"]["pose_full"]["p50_s"]) if "pose_full" in e["latency"] else "-",
+                ms(e["latency"]["pose_video_only"]["p50_s"]) if "pose_video_only" in e["latency"] else "-",
             ]
             for e in queries
         ],

@@ -120,6 +120,15 @@ def test_zero_shot_scoring_modes(model, batch):
     assert not torch.allclose(global_scores, hali_scores)
 
 
+def test_video_only_pose_features_match_the_full_pass(model, batch):
+    with torch.no_grad():
+        full = model.get_pose_features(batch["pose_values"], batch["pose_mask"])
+        video_only = model.get_pose_features(batch["pose_values"], batch["pose_mask"], include_subunits=False)
+    assert video_only.subunit_embeds is None
+    assert torch.allclose(video_only.video_embeds, full.video_embeds, atol=1e-6)
+    assert torch.allclose(video_only.snippet_embeds, full.snippet_embeds, atol=1e-6)
+
+
 def test_save_and_load_give_identical_outputs(model, processor, batch, tmp_path):
     model.save_pretrained(tmp_path)
     processor.save_pretrained(tmp_path)

@@ -303,7 +303,9 @@ class ZeroShotSignClassificationPipeline(Pipeline):
             logits = self.model(**model_inputs).logits[0]
             id2label = self.model.config.id2label
             return {"logits": logits, "labels": [id2label[index] for index in range(len(logits))]}
-        pose_features = self.hali.get_pose_features(**model_inputs)
+        pose_features = self.hali.get_pose_features(
+            **model_inputs, include_subunits=self.hali.config.inference_similarity == "hali"
+        )
         scores = self.hali.score(pose_features, self._encode_descriptions(descriptions))[0]
         return {"logits": scores * self.hali.temperature_scale(), "labels": labels}
 

@@ -250,7 +250,11 @@ class SkeletonEncoder(nn.Module):
             anchored[part] = torch.cat([xy * present, confidence], dim=-1)
         return anchored
 
-    def forward(self, pose_values: torch.Tensor, pose_mask: torch.Tensor) -> SkeletonEncoderOutput:
+    def forward(
+        self, pose_values: torch.Tensor, pose_mask: torch.Tensor, include_subunits: bool = True
+    ) -> SkeletonEncoderOutput:
+        """`include_subunits=False` skips the M per-part streams (their temporal stages are most of the cost);
+        the video outputs do not change, as every stream goes through the stages on its own."""
         batch = pose_values.shape[0]
         mask = pose_mask.bool()
         parts = self._part_inputs(pose_values)
@@ -259,9 +263,11 @@ class SkeletonEncoder(nn.Module):
             for part, joints in parts.items()
         }
         video_stream = self.video_input(torch.cat([part_features[part] for part in self.part_names], dim=-1))
-        subunit_streams = [
-            self.subunit_inputs[part](part_features[part]) for part in self.config.subunit_parts
-        ]
+        subunit_streams = (
+            [self.subunit_inputs[part](part_features[part]) for part in self.config.subunit_parts]
+            if include_subunits
+            else []
+        )
         streams = torch.cat([video_stream, *subunit_streams], dim=0)  # ((1 + M) B, T, H)
         stream_mask = mask.repeat(1 + len(subunit_streams), 1)
         half, half_mask = self.half_stage(streams, stream_mask)
@@ -271,15 +277,17 @@ class SkeletonEncoder(nn.Module):
             [pyramid_pool(half, half_mask, half_bins), pyramid_pool(quarter, quarter_mask, quarter_bins)],
             dim=1,
         )  # ((1 + M) B, T_s, H)
-        video_snippets, part_snippets = snippets[:batch], snippets[batch:]
-        num_parts = len(subunit_streams)
-        subunits = part_snippets.view(num_parts, batch, -1, snippets.shape[-1]).permute(1, 2, 0, 3)
+        subunits = None
+        if subunit_streams:
+            num_parts = len(subunit_streams)
+            subunits = snippets[batch:].view(num_parts, batch, -1, snippets.shape[-1]).permute(1, 2, 0, 3)
+            subunits = subunits.reshape(batch, -1, snippets.shape[-1])
         weights = quarter_mask[:batch, :, None].to(quarter.dtype)
         pooled = (quarter[:batch] * weights).sum(1) / weights.sum(1).clamp(min=1.0)
         return SkeletonEncoderOutput(
             pooled_output=pooled,
-            snippets=video_snippets,
-            subunits=subunits.reshape(batch, -1, snippets.shape[-1]),
+            snippets=snippets[:batch],
+            subunits=subunits,
             half_scale=half[:batch],
             quarter_scale=quarter[:batch],
             half_mask=half_mask[:batch],
@@ -371,17 +379,25 @@ class HALIModel(HALIPreTrainedModel):
         return logit_scale.exp().clamp(max=100.0)
 
     def get_pose_features(
-        self, pose_values: torch.Tensor, pose_mask: torch.Tensor | None = None
+        self,
+        pose_values: torch.Tensor,
+        pose_mask: torch.Tensor | None = None,
+        include_subunits: bool = True,
     ) -> HALIPoseFeatures:
-        """Projected, L2-normalised video, snippet and subunit features of canonical pose sequences."""
+        """Projected, L2-normalised video, snippet and subunit features of canonical pose sequences.
+
+        `include_subunits=False` leaves `subunit_embeds` None and skips the per-part temporal streams: enough for
+        `inference_similarity="global"`, and ~25 % less skeleton-tower time on a 2-core CPU (`benchmarks/`).
+        """
         _validate_pose_inputs(pose_values, pose_mask, self.config.pose_config.num_keypoints)
         if pose_mask is None:
             pose_mask = torch.ones(pose_values.shape[:2], dtype=torch.long, device=pose_values.device)
-        encoded = self.pose_model(pose_values[..., :3], pose_mask)
+        encoded = self.pose_model(pose_values[..., :3], pose_mask, include_subunits=include_subunits)
+        subunits = encoded.subunits
         return HALIPoseFeatures(
             video_embeds=F.normalize(self.pose_projection(encoded.pooled_output), dim=-1),
             snippet_embeds=F.normalize(self.pose_projection(encoded.snippets), dim=-1),
-            subunit_embeds=F.normalize(self.pose_projection(encoded.subunits), dim=-1),
+            subunit_embeds=None if subunits is None else F.normalize(self.pose_projection(subunits), dim=-1),
             pooled_output=encoded.pooled_output,
         )
 

@@ -57,10 +57,12 @@ class HALIZeroShotClassifier:
         if self.text_features is None:
             raise ValueError("call set_vocabulary(labels, texts) before scoring")
         device = next(self.model.parameters()).device
+        include_subunits = self.model.config.inference_similarity == "hali"
         rows = []
         for start in range(0, len(poses), self.batch_size):
             inputs = self.processor(poses=list(poses[start : start + self.batch_size])).to(device)
-            rows.append(self.model.score(self.model.get_pose_features(**inputs), self.text_features))
+            features = self.model.get_pose_features(**inputs, include_subunits=include_subunits)
+            rows.append(self.model.score(features, self.text_features))
         return torch.cat(rows)
 
     def classify(self, poses: Sequence[np.ndarray], top_k: int = 5) -> list[list[dict[str, float | str]]]:
