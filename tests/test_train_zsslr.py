@@ -14,9 +14,11 @@ from transformers import AutoTokenizer, BertConfig, BertModel
 from lexsign_hf.cli import main
 from lexsign_hf.data.phonology import HELD_OUT_TEMPLATES, TRAIN_TEMPLATES
 from lexsign_hf.models.hali import HALIConfig, HALIModel
+from lexsign_hf.pose import to_canonical
 from lexsign_hf.synth import SynthConfig, build_synth_dataset, class_descriptions, synth_classes
 from lexsign_hf.train.card import render_zsslr_card
 from lexsign_hf.train.evaluate import ZSSLREvaluator, evaluate_zsslr
+from lexsign_hf.train.optim import build_optimizer
 from lexsign_hf.train.predict import read_label_file
 from lexsign_hf.train.zsslr import apply_loss_mode, build_hali, load_zsslr_data, steps_for_budget, train_zsslr
 
@@ -110,6 +112,29 @@ def test_same_seed_gives_same_initialisation_for_both_losses(tiny_bert):
     baseline, _ = tiny_model(tiny_bert, "global")
     for (name, a), (_, b) in zip(hali.state_dict().items(), baseline.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
+
+
+def test_frozen_text_layers_stay_fixed_while_the_rest_trains(tiny_bert, data):
+    model, processor = build_hali(
+        tiny_bert, max_frames=16, pose_config=TINY_POSE, projection_dim=16, frozen_text_layers=1
+    )
+    frozen = {name: p.detach().clone() for name, p in model.text_model.named_parameters()}
+    pose_before = {name: p.detach().clone() for name, p in model.pose_model.named_parameters()}
+    optimizer = build_optimizer(model, 1e-2, 1e-2, 1e-2)
+    trained = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    assert not any(id(p) in trained for p in model.text_model.parameters())  # 1-layer tower: all of it frozen
+    rows = [data.splits["train"][index] for index in range(4)]
+    poses = [to_canonical(np.asarray(row["pose"], dtype=np.float32), row["layout"]) for row in rows]
+    batch = processor(
+        poses=poses, text=["Flat hand at the chin.", "Fist at the chest.", "V up.", "Index taps."]
+    )
+    model.train()
+    model(**batch, return_loss=True).loss.backward()
+    optimizer.step()
+    assert all(torch.equal(p, frozen[name]) for name, p in model.text_model.named_parameters())
+    assert any(not torch.equal(p, pose_before[name]) for name, p in model.pose_model.named_parameters())
+    with pytest.raises(ValueError, match="frozen text layers must be between 0 and 1"):
+        build_hali(tiny_bert, max_frames=16, pose_config=TINY_POSE, projection_dim=16, frozen_text_layers=2)
 
 
 def test_train_stops_at_budget_and_resumes_from_checkpoint(tiny_bert, data, tmp_path):

@@ -58,6 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     size.add_argument("--pose-hidden-size", type=int, default=256, help="skeleton tower width (default 256)")
     size.add_argument("--part-hidden-size", type=int, default=64, help="per-part graph width (default 64)")
     size.add_argument("--projection-dim", type=int, default=256, help="joint embedding size (default 256)")
+    size.add_argument(
+        "--frozen-text-layers",
+        type=int,
+        default=0,
+        help="freeze the text tower's embeddings and this many lowest layers (default 0: train all)",
+    )
     size.add_argument("--eval-every", type=int, default=5, help="validation evaluations per training run (5)")
     size.add_argument(
         "--text-model", help="BERT folder for the text tower (default: the packaged all-MiniLM-L6-v2)"
@@ -121,6 +127,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
             "part_hidden_size": args.part_hidden_size,
         },
         projection_dim=args.projection_dim,
+        frozen_text_layers=args.frozen_text_layers,
         eval_every=args.eval_every,
         cache_dir=args.cache_dir,
         threads=args.threads,

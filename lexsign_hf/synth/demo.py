@@ -73,6 +73,7 @@ class DemoSettings:
     batch_size: int = 32
     max_frames: int = 32
     learning_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LEARNING_RATES))
+    frozen_text_layers: int = 0
     warmup_ratio: float = 0.05
     temperature: float = 0.03
     pose_config: dict[str, Any] = field(
@@ -93,6 +94,8 @@ class DemoSettings:
             raise ValueError(f"--batch-size must be at least 2 (contrastive loss), got {self.batch_size}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
+        if self.frozen_text_layers < 0:
+            raise ValueError(f"--frozen-text-layers must be 0 or more, got {self.frozen_text_layers}")
         if self.eval_every < 1:
             raise ValueError(f"--eval-every must be at least 1, got {self.eval_every}")
         if self.asl_lex is not None and not Path(self.asl_lex).is_file():
@@ -109,6 +112,7 @@ class DemoSettings:
             "batch_size": self.batch_size,
             "max_frames": self.max_frames,
             "learning_rates": self.learning_rates,
+            "frozen_text_layers": self.frozen_text_layers,
             "warmup_ratio": self.warmup_ratio,
             "temperature": self.temperature,
             "pose_config": self.pose_config,
@@ -184,6 +188,7 @@ def _build(settings: DemoSettings, text_model: str, name: str) -> tuple[HALIMode
         loss_mode=LOSS_MODE[name],
         max_frames=settings.max_frames,
         seed=settings.seed,
+        frozen_text_layers=settings.frozen_text_layers,
         pose_config=dict(settings.pose_config),
         projection_dim=settings.projection_dim,
         temperature=settings.temperature,

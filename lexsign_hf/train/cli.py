@@ -43,6 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--other-lr", type=float, default=DEFAULT_LEARNING_RATES["other"], help="projections lr"
     )
+    train.add_argument(
+        "--frozen-text-layers",
+        type=int,
+        default=0,
+        help="freeze the text tower's embeddings and this many lowest layers (default 0: train all)",
+    )
     train.add_argument("--warmup-ratio", type=float, default=0.05, help="linear warm-up share of the steps")
     train.add_argument("--temperature", type=float, default=0.03, help="softmax temperature τ (default 0.03)")
     train.add_argument("--learnable-temperature", action="store_true", help="train τ")
@@ -103,6 +109,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         loss_mode=args.loss_mode,
         max_frames=args.max_frames,
         seed=args.seed,
+        frozen_text_layers=args.frozen_text_layers,
         pose_config={"hidden_size": args.pose_hidden_size},
         projection_dim=args.projection_dim,
         temperature=args.temperature,
@@ -148,6 +155,7 @@ def run_train_command(args: argparse.Namespace) -> int:
             "text_model": args.text_model or MINILM_HUB_ID,
             "batch_size": args.batch_size,
             "learning_rates": rates,
+            "frozen_text_layers": args.frozen_text_layers,
             "warmup_ratio": args.warmup_ratio,
             "temperature": args.temperature,
             "learnable_temperature": args.learnable_temperature,

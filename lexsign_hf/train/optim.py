@@ -37,3 +37,22 @@ def build_optimizer(
 ) -> torch.optim.AdamW:
     """AdamW over `hali_parameter_groups`; pass as `Trainer(optimizers=(optimizer, None))`."""
     return torch.optim.AdamW(hali_parameter_groups(model, pose_lr, text_lr, other_lr, weight_decay))
+
+
+def freeze_text_layers(model: nn.Module, num_layers: int) -> None:
+    """Freeze the text tower's embeddings and its lowest `num_layers` transformer layers (0: freeze nothing).
+
+    Frozen parameters get no gradient and no optimiser state, so a step costs less (on a CPU the BERT backward is
+    most of a HALI step) while the upper layers still adapt; unseen words keep their pretrained embeddings.
+    """
+    text_model = model.text_model
+    layers = text_model.encoder.layer
+    if not 0 <= num_layers <= len(layers):
+        raise ValueError(
+            f"frozen text layers must be between 0 and {len(layers)} (the text tower's layers), got {num_layers}"
+        )
+    if num_layers == 0:
+        return
+    text_model.embeddings.requires_grad_(False)
+    for layer in layers[:num_layers]:
+        layer.requires_grad_(False)

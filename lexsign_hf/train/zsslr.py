@@ -40,7 +40,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from ..data.collator import HALIDataCollator
 from ..data.descriptions import DescriptionBank
 from ..models.hali import HALIConfig, HALIModel, HALIProcessor
-from .optim import build_optimizer
+from .optim import build_optimizer, freeze_text_layers
 
 __all__ = [
     "DEFAULT_LEARNING_RATES",
@@ -163,14 +163,18 @@ def build_hali(
     loss_mode: str = "hali",
     max_frames: int = 64,
     seed: int = 0,
+    frozen_text_layers: int = 0,
     **config_kwargs: Any,
 ) -> tuple[HALIModel, HALIProcessor]:
     """A fresh HALI model (skeleton tower initialised from `seed`, text tower from the `text_model` BERT folder or
-    Hub id) and its processor; keyword arguments go to `HALIConfig`."""
+    Hub id, its embeddings and lowest `frozen_text_layers` layers frozen when that is > 0) and its processor;
+    keyword arguments go to `HALIConfig`."""
     set_seed(seed)
     processor = HALIProcessor.from_text_pretrained(text_model, max_frames=max_frames)
     config = apply_loss_mode(HALIConfig(**config_kwargs), loss_mode)
-    return HALIModel.from_text_pretrained(text_model, config=config), processor
+    model = HALIModel.from_text_pretrained(text_model, config=config)
+    freeze_text_layers(model, frozen_text_layers)
+    return model, processor
 
 
 class TrainingBudgetCallback(TrainerCallback):
