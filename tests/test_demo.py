@@ -18,7 +18,7 @@ TINY_DEMO = [
     "--steps", "2", "--num-seen", "6", "--num-validation", "3", "--num-test", "4", "--train-instances", "3",
     "--eval-instances", "2", "--test-seen-instances", "1", "--batch-size", "4", "--max-frames", "16",
     "--pose-hidden-size", "16", "--part-hidden-size", "8", "--projection-dim", "16", "--eval-every", "1",
-    "--no-progress",
+    "--frozen-text-layers", "1", "--no-progress",
 ]  # fmt: skip
 LABELS = [
     {"gloss": "ESSEN", "text": "Flat O hand, fingertips at the mouth, palm in; tap the lips twice."},

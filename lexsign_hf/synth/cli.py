@@ -61,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     size.add_argument(
         "--frozen-text-layers",
         type=int,
-        default=0,
-        help="freeze the text tower's embeddings and this many lowest layers (default 0: train all)",
+        default=3,
+        help="freeze the text tower's embeddings and this many lowest layers (default 3; 0 trains all)",
     )
     size.add_argument("--eval-every", type=int, default=5, help="validation evaluations per training run (5)")
     size.add_argument(
