@@ -72,6 +72,7 @@ def test_demo_writes_metrics_models_card_and_plots(demo_run):
         assert metrics[name]["config"]["steps"] == 2  # same budget for both
     assert metrics["chance_top1"] == pytest.approx(25.0)  # 4 unseen test classes, in percent
     assert metrics["config"]["seed"] == 0 and metrics["config"]["steps"] == 2
+    assert metrics["config"]["frozen_text_layers"] == 1
     assert (
         metrics["hali"]["config"]["loss_mode"] == "hali"
         and metrics["baseline"]["config"]["loss_mode"] == "global"
@@ -88,6 +89,7 @@ def test_demo_writes_metrics_models_card_and_plots(demo_run):
         card = ModelCard.load(out / folder / "README.md")
         top1 = [r.metric_value for r in card.data.eval_results if r.metric_name.startswith("ZSL top-1")]
         assert top1 == [round(metrics["hali" if folder == "model" else "baseline"]["zsl"]["top1"], 2)]
+        assert "| frozen_text_layers | 1 |" in card.content
     for png in ("training_curves.png", "alignment_heatmap.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not (out / ".work").exists()

@@ -32,6 +32,7 @@ TRAINING_KEYS = (
     "steps",
     "batch_size",
     "learning_rates",
+    "frozen_text_layers",
     "warmup_ratio",
     "temperature",
     "learnable_temperature",
