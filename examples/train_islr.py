@@ -41,6 +41,8 @@ DEMO_MODEL = {
         "intermediate_size": 128,
     },
 }
+
+
 # Outputs that are not predictions (kept out of `compute_metrics`).
 class PoseCollator:
     """Rows with `pose`, `layout` and `label` → `pose_values`, `pose_mask`, `labels` (no text: the CE baseline)."""
