@@ -41,3 +41,19 @@ def tiny_hali_config():
     from lexsign_hf import HALIConfig
 
     return HALIConfig(**copy.deepcopy(TINY_HALI))
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory, minilm_path) -> str:
+    """A randomly initialised 1-layer BERT (TINY_HALI's text tower) with the MiniLM tokenizer, saved like a
+    pretrained checkpoint; returns its folder."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(minilm_path)
+    torch.manual_seed(0)
+    config = BertConfig(**{**TINY_HALI["text_config"], "vocab_size": len(tokenizer)})
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)

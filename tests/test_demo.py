@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from huggingface_hub import ModelCard
-from transformers import AutoTokenizer, BertConfig, BertModel
 
 from lexsign_hf.cli import main
 from lexsign_hf.models.hali import HALIModel, HALIProcessor
@@ -37,27 +35,11 @@ def single_thread():
     torch.set_num_threads(threads)
 
 
-def make_tiny_bert(folder: Path, tokenizer_path: str) -> Path:
-    """A randomly initialised 1-layer BERT with the MiniLM tokenizer, saved like a pretrained checkpoint."""
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-    )
-    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, minilm_path):
+def demo_run(tmp_path_factory, tiny_bert):
     root = tmp_path_factory.mktemp("demo")
-    text_model = make_tiny_bert(root / "tiny-bert", minilm_path)
     out = root / "out"
-    args = ["demo", "--out", str(out), "--text-model", str(text_model), "--cache-dir", str(root / "cache")]
+    args = ["demo", "--out", str(out), "--text-model", tiny_bert, "--cache-dir", str(root / "cache")]
     assert main([*args, *TINY_DEMO]) == 0
     return out, root, args
 

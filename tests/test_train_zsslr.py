@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 from huggingface_hub import ModelCard
-from transformers import AutoTokenizer, BertConfig, BertModel
 
 from lexsign_hf.cli import main
 from lexsign_hf.data.phonology import HELD_OUT_TEMPLATES, TRAIN_TEMPLATES
@@ -36,27 +35,6 @@ def single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-def make_tiny_bert(folder: Path, tokenizer_path: str) -> Path:
-    """A randomly initialised 1-layer BERT with the MiniLM tokenizer, saved like a pretrained checkpoint."""
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-    )
-    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory, minilm_path) -> str:
-    return str(make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), minilm_path))
 
 
 @pytest.fixture(scope="module")

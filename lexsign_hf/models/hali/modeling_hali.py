@@ -253,8 +253,8 @@ class SkeletonEncoder(nn.Module):
     def forward(
         self, pose_values: torch.Tensor, pose_mask: torch.Tensor, include_subunits: bool = True
     ) -> SkeletonEncoderOutput:
-        """`include_subunits=False` skips the M per-part streams (their temporal stages are most of the cost);
-        the video outputs do not change, as every stream goes through the stages on its own."""
+        """`include_subunits=False` skips the M per-part streams' temporal stages; the video outputs do not change,
+        as every stream goes through the stages on its own."""
         batch = pose_values.shape[0]
         mask = pose_mask.bool()
         parts = self._part_inputs(pose_values)
