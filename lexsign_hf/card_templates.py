@@ -1,20 +1,19 @@
-"""Location of the Jinja card templates of `model_cards/` in a checkout or an installed wheel."""
+"""The Jinja card templates shipped inside the package (`lexsign_hf/model_cards/`, package data).
+
+The top-level `model_cards/` of a checkout is a link to that folder, so there is one copy of each template.
+"""
 
 from __future__ import annotations
 
-import sys
+from importlib import resources
 from pathlib import Path
 
-_SEARCH_PATHS = (
-    Path(__file__).resolve().parents[1] / "model_cards",  # source checkout / editable install
-    Path(sys.prefix) / "share" / "lexsign_hf" / "model_cards",  # wheel install (pyproject data-files)
-)
+TEMPLATE_PACKAGE = "lexsign_hf.model_cards"
 
 
 def card_template_path(name: str) -> Path:
-    """Path of the card template `name` (e.g. ``"lexsign_dataset.md.jinja"``)."""
-    for folder in _SEARCH_PATHS:
-        if (folder / name).is_file():
-            return folder / name
-    searched = ", ".join(str(folder) for folder in _SEARCH_PATHS)
-    raise FileNotFoundError(f"card template {name!r} not found (searched {searched}); pass a template path")
+    """Path of the card template `name` (e.g. ``"lexsign_dataset.md.jinja"``) inside the installed package."""
+    path = Path(str(resources.files(TEMPLATE_PACKAGE).joinpath(name)))
+    if not path.is_file():
+        raise FileNotFoundError(f"card template {name!r} not found in {TEMPLATE_PACKAGE} ({path.parent})")
+    return path

@@ -366,7 +366,7 @@ def build_model_card(
 def _zsslr_card(
     results, model_name, dataset_id, dataset_name, dataset_config, license, template_path
 ) -> ModelCard:
-    from ..train.card import CARD_TEMPLATE, render_zsslr_card
+    from ..train.card import render_zsslr_card
 
     metrics = results.raw if results.run else {"model": results.raw, "config": results.training}
     return render_zsslr_card(
@@ -377,7 +377,7 @@ def _zsslr_card(
         dataset_name=dataset_name,
         dataset_config=dataset_config or "default",
         license=license,
-        template_path=template_path or CARD_TEMPLATE,
+        template_path=template_path,
     )
 
 

