@@ -13,12 +13,20 @@ def register(subparsers) -> None:
     )
     commands = group.add_subparsers(dest="mcp_command", metavar="COMMAND", required=True)
 
-    ingest = commands.add_parser("ingest", help="read a dictionary's OCR text (.txt or a PDF's text layer)")
+    ingest = commands.add_parser(
+        "ingest", help="OCR a scanned dictionary (PDF, page images) or read its text (text layer, .txt)"
+    )
     ingest.add_argument(
-        "source", type=Path, help="OCR text file (pages split by form feeds or '--- page N ---') or PDF"
+        "source",
+        type=Path,
+        help="PDF, image (PNG/JPEG/TIFF), folder of page images, or OCR text (pages split by form feeds)",
     )
     ingest.add_argument("--out", type=Path, required=True, help="book JSONL (one positioned line per row)")
     ingest.add_argument("--book", help="book name recorded as provenance (default: the file name)")
+    ingest.add_argument(
+        "--languages", default="eng", help="Tesseract languages, e.g. eng, chi_sim, eng+chi_sim (default eng)"
+    )
+    ingest.add_argument("--dpi", type=int, default=300, help="resolution scanned PDF pages are OCR-ed at")
     ingest.set_defaults(func=run_ingest)
 
     correct = commands.add_parser("correct", help="fix OCR errors page by page with an LLM (positions kept)")
@@ -62,11 +70,17 @@ def register(subparsers) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from .ocr import ingest, pages, write_lines
+    from .ocr import ingest, pages
 
-    lines = ingest(args.source, args.book)
-    write_lines(lines, args.out)
-    print(f"{args.out}: {len(lines)} lines on {len(pages(lines))} pages of '{lines[0].book}'")
+    lines = ingest(args.source, args.out, args.book, languages=args.languages, dpi=args.dpi)
+    by_page = pages(lines)
+    printed = sum(page[0].page_source == "printed" for page in by_page.values())
+    read = [line.confidence for line in lines if line.confidence is not None]
+    ocr = f", OCR confidence {sum(read) / len(read):.1f} on average" if read else ""
+    print(
+        f"{args.out}: {len(lines)} lines on {len(by_page)} pages of '{lines[0].book}' "
+        f"({printed} with a printed page number{ocr})"
+    )
     return 0
 
 

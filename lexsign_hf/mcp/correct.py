@@ -178,7 +178,7 @@ def _read_partial(path: Path) -> dict[int, list[OcrLine]]:
         for raw in handle:
             try:
                 record = json.loads(raw)
-                done[int(record["page"])] = [OcrLine(**line) for line in record["lines"]]
+                done[int(record["page"])] = [OcrLine.from_dict(line) for line in record["lines"]]
             except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 continue
     return done

@@ -42,7 +42,8 @@ def headword_keys(headword: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", normalize(text))
+    """BM25 tokens: runs of Latin letters/digits, and every CJK character on its own."""
+    return re.findall(r"[a-z0-9']+|[\u3400-\u9fff]", normalize(text))
 
 
 class BM25:
