@@ -11,7 +11,7 @@ from lexsign_hf.data.descriptions import DescriptionBank, read_description_file
 from lexsign_hf.mcp.annotations import save_choice
 from lexsign_hf.mcp.correct import correct_book, merge_correction
 from lexsign_hf.mcp.entries import parse_entries
-from lexsign_hf.mcp.ocr import ingest, read_lines, write_lines
+from lexsign_hf.mcp.ocr import ingest, ingest_text, read_lines
 from lexsign_hf.mcp.retrieve import CandidateIndex
 from lexsign_hf.mllm import OpenAIBackend, TransformersTextBackend
 from lexsign_hf.mllm.testing import ChatCompletionsStub, build_tiny_causal_lm
@@ -40,7 +40,8 @@ BOOK = "Test Handbook of Signs"
 def book(tmp_path):
     source = tmp_path / "handbook.txt"
     source.write_text(OCR_TEXT, encoding="utf-8")
-    return write_lines(ingest(source, book=BOOK), tmp_path / "book.jsonl")
+    ingest(source, tmp_path / "book.jsonl", book=BOOK)
+    return tmp_path / "book.jsonl"
 
 
 def test_ingest_keeps_page_and_line_positions(book, tmp_path):
@@ -54,10 +55,10 @@ def test_ingest_keeps_page_and_line_positions(book, tmp_path):
     assert all(line.book == BOOK for line in lines)
     # Form feeds separate pages too.
     (tmp_path / "ff.txt").write_text("BOOK Both hands.\n\nmore\fDRINK C hand.", encoding="utf-8")
-    assert [(x.page, x.line) for x in ingest(tmp_path / "ff.txt")] == [(1, 1), (1, 3), (2, 1)]
+    assert [(x.page, x.line) for x in ingest_text(tmp_path / "ff.txt")] == [(1, 1), (1, 3), (2, 1)]
     with pytest.raises(ValueError, match="no text found"):
         (tmp_path / "empty.txt").write_text("\n \n", encoding="utf-8")
-        ingest(tmp_path / "empty.txt")
+        ingest_text(tmp_path / "empty.txt")
 
 
 def test_ingest_pdf_text_layer(tmp_path):

@@ -1,6 +1,7 @@
 """MCP: manually curated descriptions from dictionaries (`lexsign mcp ingest|correct|retrieve|app`).
 
-A dictionary's OCR text is ingested with page/line positions (`ocr`), optionally corrected page-wise by an LLM
+A dictionary is OCR-ed (scanned PDFs, page images) or read (text layer, text dump) into lines with their printed
+page, line, box and OCR confidence (`ocr`), optionally corrected page-wise by an LLM
 (`correct`), split into entries (`entries`), searched per gloss (`retrieve`), and an annotator picks the entry
 that matches the sign in a Gradio app (`app`); choices are saved as `mcp` description records (`annotations`).
 """
@@ -12,7 +13,9 @@ import importlib
 _EXPORTS = {
     "OcrLine": "ocr",
     "ingest": "ocr",
-    "ingest_pdf": "ocr",
+    "TesseractEngine": "ocr",
+    "character_error_rate": "ocr",
+    "detect_page_number": "ocr",
     "ingest_text": "ocr",
     "read_lines": "ocr",
     "write_lines": "ocr",

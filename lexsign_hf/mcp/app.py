@@ -8,8 +8,10 @@ app.launch(server_name="127.0.0.1", server_port=7860)
 ```
 
 For each gloss the annotator sees the sign (the pose file drawn as an animated skeleton, or the video)
-beside the candidates retrieved from the book; choosing one fills an editable text box, and *Save* writes an
-`mcp` description record with the entry's book, page and line (`lexsign_hf.mcp.annotations.save_choice`).
+beside the candidates retrieved from the book; choosing one fills an editable text box and, for an OCR-ed entry,
+shows the crop of the scanned page it was read from, so the text can be checked against the print (candidates
+with a low-confidence line are flagged). *Save* writes an `mcp` description record with the entry's book, page
+and line (`lexsign_hf.mcp.annotations.save_choice`).
 A gloss without candidates says so and cannot be saved (there is no dictionary position to cite).
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .annotations import annotated_glosses, save_choice
+from .ocr import LOW_CONFIDENCE
 
 POSE_SUFFIXES = (".pose", ".npy", ".npz")
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".mov", ".avi")
@@ -110,8 +113,41 @@ class SignMedia:
 
 def candidate_label(candidate: Mapping[str, Any], width: int = 140) -> str:
     text = candidate["text"] if len(candidate["text"]) <= width else candidate["text"][: width - 1] + "…"
-    where = f"p. {candidate['page']}, l. {candidate['line']}"
-    return f"{candidate['headword']} ({candidate.get('method', '?')}, {where}): {text}"
+    index = " (page index, no printed number)" if candidate.get("page_source") == "index" else ""
+    where = f"p. {candidate['page']}{index}, l. {candidate['line']}"
+    confidence = candidate.get("min_confidence")
+    flag = (
+        f" ⚠ low OCR confidence ({confidence:.0f})"
+        if confidence is not None and confidence < LOW_CONFIDENCE
+        else ""
+    )
+    return f"{candidate['headword']} ({candidate.get('method', '?')}, {where}){flag}: {text}"
+
+
+def candidate_crop(candidate: Mapping[str, Any], cache_dir: str | Path, margin: int = 12) -> Path | None:
+    """The candidate's lines cut from its scanned page image (PNG in `cache_dir`), or None without a scan."""
+    from PIL import Image, UnidentifiedImageError
+
+    image, bbox = candidate.get("image"), candidate.get("bbox")
+    if not image or not bbox or not Path(image).is_file():
+        return None
+    left, top, right, bottom = (int(value) for value in bbox)
+    name = f"{Path(image).stem}_{left}_{top}_{right}_{bottom}.png"
+    target = Path(cache_dir) / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    if not target.is_file():
+        try:
+            with Image.open(image) as page:
+                box = (
+                    max(left - margin, 0),
+                    max(top - margin, 0),
+                    min(right + margin, page.width),
+                    min(bottom + margin, page.height),
+                )
+                target.parent.mkdir(parents=True, exist_ok=True)
+                page.crop(box).save(target)
+        except (UnidentifiedImageError, OSError):
+            return None
+    return target
 
 
 def build_app(
@@ -153,14 +189,17 @@ def build_app(
             outcome,
             gr.update(choices=choices, value=None, interactive=bool(choices)),
             gr.update(value="", interactive=bool(choices)),
+            gr.update(value=None, visible=False),
             "",
             progress_text(),
         )
 
     def choose(gloss: str, choice: str | None):
         if choice is None:
-            return gr.update()
-        return by_gloss[gloss]["candidates"][int(choice)]["text"]
+            return gr.update(), gr.update(value=None, visible=False)
+        candidate = by_gloss[gloss]["candidates"][int(choice)]
+        crop = candidate_crop(candidate, media.cache_dir)
+        return candidate["text"], gr.update(value=str(crop) if crop else None, visible=crop is not None)
 
     def save(gloss: str, choice: str | None, text: str):
         if choice is None:
@@ -203,13 +242,24 @@ def build_app(
             with gr.Column(scale=3):
                 outcome = gr.Markdown(elem_id="outcome")
                 candidates = gr.Radio(label="Candidates", choices=[], elem_id="candidates")
-                description = gr.Textbox(label="Description (edit if needed)", lines=4, elem_id="description")
+                with gr.Row():
+                    description = gr.Textbox(
+                        label="Description (edit if needed)", lines=4, elem_id="description", scale=3
+                    )
+                    scan = gr.Image(
+                        label="Scanned page (the entry's lines)",
+                        type="filepath",
+                        interactive=False,
+                        visible=False,
+                        elem_id="scan-crop",
+                        scale=2,
+                    )
                 save_button = gr.Button("Save", variant="primary", elem_id="save")
                 status = gr.Markdown(elem_id="status")
-        outputs = [animation, video, media_note, outcome, candidates, description, status, progress]
+        outputs = [animation, video, media_note, outcome, candidates, description, scan, status, progress]
         app.load(show, inputs=gloss, outputs=outputs)
         gloss.change(show, inputs=gloss, outputs=outputs)
-        candidates.change(choose, inputs=[gloss, candidates], outputs=description)
+        candidates.change(choose, inputs=[gloss, candidates], outputs=[description, scan])
         save_button.click(save, inputs=[gloss, candidates, description], outputs=[status, progress])
         previous.click(lambda g: step(g, -1), inputs=gloss, outputs=gloss)
         following.click(lambda g: step(g, 1), inputs=gloss, outputs=gloss)

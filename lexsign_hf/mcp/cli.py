@@ -37,6 +37,12 @@ def register(subparsers) -> None:
     correct.add_argument(
         "--max-new-tokens", type=int, help="answer budget per request (default: from the text)"
     )
+    correct.add_argument(
+        "--low-confidence",
+        type=float,
+        default=70.0,
+        help="OCR confidence (0-100) below which a line is marked",
+    )
     correct.add_argument("--batch-size", type=int, help="requests per local batch")
     correct.add_argument("--device", help="device for a local model")
     correct.set_defaults(func=run_correct)
@@ -94,7 +100,14 @@ def run_correct(args: argparse.Namespace) -> int:
             f"--model must be a text backend (text:PATH or openai:MODEL[@URL]), got {args.model!r}"
         )
     with build_backend(args.model, batch_size=args.batch_size, device=args.device) as backend:
-        report = correct_book(args.book, args.out, backend, args.max_lines, args.max_new_tokens)
+        report = correct_book(
+            args.book,
+            args.out,
+            backend,
+            args.max_lines,
+            args.max_new_tokens,
+            low_confidence=args.low_confidence,
+        )
     print(report.summary())
     if report.warnings:
         print(f"{len(report.warnings)} warning(s), e.g.: " + "; ".join(report.warnings[:3]))

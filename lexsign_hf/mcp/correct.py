@@ -1,7 +1,9 @@
 """LLM correction of OCR errors, page by page, keeping every line's page/line position.
 
 Each page (in chunks of at most `max_lines` lines) is sent to a text backend with its lines numbered by their
-position; the answer must give the same numbers back. A line the answer drops, leaves empty or rewrites beyond
+position; the answer must give the same numbers back. Lines the OCR engine read with a confidence below
+`low_confidence` are marked with a ``?`` after their number and the prompt asks for extra care with them; the
+report counts how many of them the correction changed. A line the answer drops, leaves empty or rewrites beyond
 recognition keeps its OCR text (counted and warned about), so correction never loses or moves text. Pages
 are appended to `<out>.partial` as they finish, so an interrupted run resumes where it stopped; a page whose
 request failed (endpoint down after the backend's retries) is not recorded and is retried on the next run.
@@ -9,6 +11,7 @@ request failed (endpoint down after the backend's retries) is not recorded and i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -22,7 +25,7 @@ from tqdm.auto import tqdm
 
 from lexsign_hf.mllm import ChatRequest, MLLMBackend
 
-from .ocr import OcrLine, pages, read_lines, write_lines
+from .ocr import LOW_CONFIDENCE, OcrLine, pages, read_lines, write_lines
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +33,11 @@ CORRECTION_PROMPT = """\
 You are proofreading the OCR text of page {page} of a sign language dictionary ("{book}").
 Fix OCR errors only: misread letters or digits, words broken by hyphenation or stray spaces, stray symbols.
 Do not rephrase, translate, add or remove content, and do not merge or split lines.
-Return every line, in the same order, as "<number>: <corrected text>", one per line, and nothing else.
+{low_confidence_note}Return every line, in the same order, as "<number>: <corrected text>", one per line, and nothing else.
 
 {lines}"""
 
-_ANSWER_LINE = re.compile(r"^\s*(?:L|line\s*)?(\d+)\s*[:.)|\]]\s?(.*)$", re.IGNORECASE)
+_ANSWER_LINE = re.compile(r"^\s*(?:L|line\s*)?(\d+)\s*\??\s*[:.)|\]]\s?(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -65,10 +68,17 @@ def parse_numbered_answer(answer: str) -> dict[int, str]:
     return numbered
 
 
+def is_low_confidence(line: OcrLine, threshold: float = LOW_CONFIDENCE) -> bool:
+    """Whether the OCR engine read `line` with a confidence below `threshold` (never for text-layer lines)."""
+    return line.confidence is not None and line.confidence < threshold
+
+
 def merge_correction(
-    chunk: list[OcrLine], answer: str, min_similarity: float = 60.0
+    chunk: list[OcrLine], answer: str, min_similarity: float = 60.0, low_confidence: float = LOW_CONFIDENCE
 ) -> tuple[list[OcrLine], Counter, list[str]]:
-    """Apply one answer to its lines: corrected where the answer has a plausible line, OCR text otherwise."""
+    """Apply one answer to its lines: corrected where the answer has a plausible line, OCR text otherwise.
+
+    The counts include ``low_confidence`` (lines below the threshold) and ``low_confidence_corrected``."""
     numbered = parse_numbered_answer(answer)
     counts: Counter = Counter()
     warnings = []
@@ -89,9 +99,11 @@ def merge_correction(
             merged.append(line)
         else:
             counts["corrected"] += 1
-            merged.append(
-                OcrLine(line.book, line.page, line.line, corrected, ocr_text=line.ocr_text or line.text)
-            )
+            if is_low_confidence(line, low_confidence):
+                counts["low_confidence_corrected"] += 1
+            merged.append(dataclasses.replace(line, text=corrected, ocr_text=line.ocr_text or line.text))
+        if is_low_confidence(line, low_confidence):
+            counts["low_confidence"] += 1
     extra = sorted(set(numbered) - {line.line for line in chunk})
     if extra:
         warnings.append(
@@ -108,8 +120,11 @@ def correct_book(
     max_new_tokens: int | None = None,
     batch_pages: int = 8,
     progress: bool = True,
+    low_confidence: float = LOW_CONFIDENCE,
 ) -> CorrectionReport:
-    """Correct every page of the book JSONL at `book_path` with `backend`; write the corrected book to `out_path`."""
+    """Correct every page of the book JSONL at `book_path` with `backend`; write the corrected book to `out_path`.
+
+    Lines with an OCR confidence below `low_confidence` are marked in the prompt (see the module docstring)."""
     out_path = Path(out_path)
     partial = out_path.with_name(out_path.name + ".partial")
     by_page = pages(read_lines(book_path))
@@ -125,7 +140,7 @@ def correct_book(
         for page in batch:
             for chunk_start in range(0, len(by_page[page]), max_lines):
                 chunk = by_page[page][chunk_start : chunk_start + max_lines]
-                requests.append(_request(chunk, max_new_tokens))
+                requests.append(_request(chunk, max_new_tokens, low_confidence))
                 owners.append((page, chunk))
         generations = backend.generate(requests)
         results: dict[int, list[OcrLine]] = {page: [] for page in batch}
@@ -135,7 +150,7 @@ def correct_book(
                 failed.add(page)
                 report.warnings.append(f"page {page}: correction request failed ({generation.error})")
                 continue
-            merged, counts, warnings = merge_correction(chunk, generation.text)
+            merged, counts, warnings = merge_correction(chunk, generation.text, low_confidence=low_confidence)
             results[page].extend(merged)
             report.lines.update(counts)
             report.warnings.extend(warnings)
@@ -160,10 +175,16 @@ def correct_book(
     return report
 
 
-def _request(chunk: list[OcrLine], max_new_tokens: int | None) -> ChatRequest:
-    numbered = "\n".join(f"{line.line}: {line.text}" for line in chunk)
+def _request(chunk: list[OcrLine], max_new_tokens: int | None, low_confidence: float) -> ChatRequest:
+    numbered = "\n".join(
+        f"{line.line}{'?' if is_low_confidence(line, low_confidence) else ''}: {line.text}" for line in chunk
+    )
     budget = max_new_tokens or max(64, 2 * sum(len(line.text) + 6 for line in chunk) // 3)
-    prompt = CORRECTION_PROMPT.format(page=chunk[0].page, book=chunk[0].book, lines=numbered)
+    marked = any(is_low_confidence(line, low_confidence) for line in chunk)
+    note = 'Lines numbered "<number>?:" were read with low OCR confidence: check them most carefully.\n'
+    prompt = CORRECTION_PROMPT.format(
+        page=chunk[0].page, book=chunk[0].book, lines=numbered, low_confidence_note=note if marked else ""
+    )
     return ChatRequest(
         prompt=prompt, max_new_tokens=budget, request_id=f"{chunk[0].book}:p{chunk[0].page}:l{chunk[0].line}"
     )

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from PIL import Image
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+# OCR confidence (0-100) below which a line is marked for the correction step and flagged in the app.
+LOW_CONFIDENCE = 70.0
 
 # "--- page 12 ---", "=== Page 12 ===", "[page 12]", "<page 12>" on a line of their own.
 PAGE_MARKER = re.compile(
@@ -125,6 +127,7 @@ class TesseractEngine:
                 f"install e.g. tesseract-ocr-{missing[0].replace('_', '-')}"
             )
         self.pytesseract = pytesseract
+        self.version = str(pytesseract.get_tesseract_version())
         self.languages = languages
         self.config = f"--psm {page_segmentation}"
 
