@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from lexsign_hf.data.descriptions import read_description_file
 from lexsign_hf.mcp.app import SignMedia, build_app, launch
@@ -81,12 +84,26 @@ def media_folder(tmp_path) -> Path:
     return tmp_path / "media"
 
 
+def _scanned_retrievals(tmp_path: Path) -> list[dict]:
+    """RETRIEVALS with the PIZZA entry OCR-ed from a page image: a black block where its lines are printed."""
+    from PIL import Image
+
+    page = Image.new("L", (600, 800), 255)
+    page.paste(0, (100, 300, 500, 360))
+    page.save(tmp_path / "page2.png")
+    retrievals = json.loads(json.dumps(RETRIEVALS))
+    pizza = retrievals[0]["candidates"][0]
+    pizza.update(image=str(tmp_path / "page2.png"), bbox=[100, 300, 500, 360], min_confidence=55.0)
+    return retrievals
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="needs the system chromium (apt-get install chromium)")
 def test_annotator_chooses_edits_and_saves_a_candidate(tmp_path, media_folder):
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     out = tmp_path / "mcp.jsonl"
     media = SignMedia([media_folder], cache_dir=tmp_path / "cache", max_frames=24)
-    app, url = launch(build_app(RETRIEVALS, out, media, annotator="tester"), port=_free_port(), block=False)
+    retrievals = _scanned_retrievals(tmp_path)
+    app, url = launch(build_app(retrievals, out, media, annotator="tester"), port=_free_port(), block=False)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -97,13 +114,24 @@ def test_annotator_chooses_edits_and_saves_a_candidate(tmp_path, media_folder):
             if media_folder.name != "media":  # the skeleton animation rendered from the real pose file
                 assert page.locator("#sign-animation img").get_attribute("src").endswith(".gif")
 
-            page.locator("#candidates").get_by_text("PIZZA (exact, p. 2, l. 4)").click()
+            assert not page.locator("#scan-crop").is_visible()  # no candidate chosen yet
+            page.locator("#candidates").get_by_text(
+                "PIZZA (exact, p. 2, l. 4) ⚠ low OCR confidence (55)"
+            ).click()
             description = page.locator("#description textarea")
             page.wait_for_function(
                 "el => el.value.startsWith('P hand in front')",
                 arg=description.element_handle(),
                 timeout=30_000,
             )
+            # The scan of the chosen entry's lines is shown beside its text, as served by the app.
+            crop = page.locator("#scan-crop img")
+            crop.wait_for(timeout=30_000)
+            served = page.request.get(crop.get_attribute("src"))
+            assert served.ok
+            pixels = np.asarray(Image.open(io.BytesIO(served.body())).convert("L"))
+            assert pixels.shape == (60 + 2 * 12, 400 + 2 * 12)  # the box and the crop margin
+            assert pixels[12:-12, 12:-12].max() < 20 and pixels[:6].min() > 235  # print inside, paper around
             description.fill("P hand in front of the mouth; draw a Z in the air, then move forward.")
             page.locator("#save").click()
             page.locator("#status").get_by_text(
@@ -114,6 +142,7 @@ def test_annotator_chooses_edits_and_saves_a_candidate(tmp_path, media_folder):
 
             page.locator("#next").click()
             page.get_by_text("No candidates").wait_for()
+            page.locator("#scan-crop").wait_for(state="hidden")
             page.locator("#save").click()
             page.locator("#status").get_by_text("Not saved: choose a candidate first").wait_for()
             browser.close()
