@@ -6,7 +6,7 @@ OUT ?= demo_out
 # torch/torchvision pinned here (not in pyproject) to the builds these machines carry on disk; override freely.
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup demo test browsers lint clean
+.PHONY: setup demo test browsers ocr lint clean
 
 setup: $(VENV)/.installed
 
@@ -25,7 +25,14 @@ browsers:
 	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
 		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will skip"; }
 
-test: setup browsers
+# Tesseract (English + simplified Chinese) and a CJK font for the MCP OCR tests; skipped quietly where apt is unavailable.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 && [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || \
+		{ command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq \
+		tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim fonts-noto-cjk >/dev/null) || \
+		echo "tesseract-ocr not installed: OCR tests will skip"; }
+
+test: setup browsers ocr
 	HF_HUB_OFFLINE=1 HF_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q
 
 lint: setup
