@@ -309,3 +309,38 @@ def test_detect_page_number():
     )
     assert detect_page_number(mid, height=1000) is None
     assert character_error_rate("kitten", "sitting") == pytest.approx(3 / 6)
+
+
+def test_pdf_keeps_its_text_layer_and_ocrs_only_image_pages(tmp_path):
+    import matplotlib
+    import matplotlib.font_manager
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pypdf import PdfWriter
+
+    figure = plt.figure(figsize=(6, 4))
+    for row, text in enumerate(["Page 7", "BREAD The side of the hand slices the other."]):
+        figure.text(0.05, 0.9 - 0.1 * row, text)
+    figure.savefig(tmp_path / "text.pdf")
+    plt.close(figure)
+    font = ImageFont.truetype(matplotlib.font_manager.findfont("DejaVu Serif"), 30)
+    scan(render_page(UNNUMBERED, font)[0]).save(tmp_path / "scan.pdf", resolution=300)
+    writer = PdfWriter()
+    for part in ("text.pdf", "scan.pdf"):
+        writer.append(str(tmp_path / part))
+    writer.write(tmp_path / "mixed.pdf")
+
+    engine = _engine("eng")
+    lines = ingest(tmp_path / "mixed.pdf", tmp_path / "book.jsonl", engine=engine, progress=False)
+    text_layer = [line for line in lines if line.source_page == 1]
+    assert [(line.page, line.page_source, line.role, line.text) for line in text_layer] == [
+        (7, "printed", "header", "Page 7"),
+        (7, "printed", None, "BREAD The side of the hand slices the other."),
+    ]
+    assert all(line.confidence is None and line.image is None for line in text_layer)
+    scanned = [line for line in lines if line.source_page == 2]
+    reference = "\n".join(UNNUMBERED["lines"])
+    assert character_error_rate(reference, "\n".join(line.text for line in scanned)) < 0.05
+    assert all(line.confidence is not None and Path(line.image).name == "p0002.png" for line in scanned)
+    assert {(line.page, line.page_source) for line in scanned} == {(2, "index")}

@@ -85,6 +85,8 @@ def test_ingest_pdf_text_layer(tmp_path):
         ("dict", 1, 2, "open them sideways."),
         ("dict", 2, 1, "DRINK C hand at the mouth."),
     ]
+    # No page number printed: the PDF page index, flagged as such; a text layer has no OCR confidence.
+    assert all(line.page_source == "index" and line.confidence is None for line in lines)
 
 
 def test_parse_entries_and_retrieve_candidates(book):
