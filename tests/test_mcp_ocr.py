@@ -344,3 +344,26 @@ def test_pdf_keeps_its_text_layer_and_ocrs_only_image_pages(tmp_path):
     assert character_error_rate(reference, "\n".join(line.text for line in scanned)) < 0.05
     assert all(line.confidence is not None and Path(line.image).name == "p0002.png" for line in scanned)
     assert {(line.page, line.page_source) for line in scanned} == {(2, "index")}
+
+
+def test_multipage_tiff_and_unreadable_image(tmp_path):
+    frames = [Image.new("L", (100 + index, 200), 255) for index in range(2)]
+    frames[0].save(tmp_path / "book.tiff", save_all=True, append_images=frames[1:])
+    pages = {
+        (100, 200): [RecognizedLine("p. 3", (40, 185, 60, 195), 90.0), RecognizedLine("CAT F hands.", (5, 40, 95, 50), 80.0)],
+        (101, 200): [RecognizedLine("EAT Flat O.", (5, 40, 95, 50), 80.0)],
+    }  # fmt: skip
+    lines = ingest(
+        tmp_path / "book.tiff", tmp_path / "out" / "book.jsonl", engine=_ScriptedEngine(pages), progress=False
+    )
+    assert [(line.page, line.page_source, line.source_page, line.text) for line in lines] == [
+        (3, "printed", 1, "p. 3"),
+        (3, "printed", 1, "CAT F hands."),
+        (2, "index", 2, "EAT Flat O."),
+    ]
+    assert [Path(line.image).relative_to(tmp_path).as_posix() for line in lines] == [
+        "out/book.pages/p0001.png", "out/book.pages/p0001.png", "out/book.pages/p0002.png"
+    ]  # fmt: skip
+    (tmp_path / "broken.png").write_bytes(b"not a picture")
+    with pytest.raises(ValueError, match="broken.png: not a readable page image"):
+        ingest(tmp_path / "broken.png", tmp_path / "broken.jsonl", progress=False)

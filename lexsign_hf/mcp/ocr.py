@@ -331,10 +331,13 @@ def _source_pages(source: Path, pages_dir: Path, dpi: int) -> Iterator[tuple[int
     elif source.suffix.lower() == ".pdf":
         yield from _pdf_pages(source, pages_dir, dpi)
     else:
-        from PIL import Image, ImageSequence
+        from PIL import Image, ImageSequence, UnidentifiedImageError
 
-        with Image.open(source) as image:
-            frames = getattr(image, "n_frames", 1)
+        try:
+            with Image.open(source) as image:
+                frames = getattr(image, "n_frames", 1)
+        except (UnidentifiedImageError, OSError) as error:
+            raise ValueError(f"{source}: not a readable page image ({error})") from None
         if frames == 1:
             yield 1, lambda: (None, _open_image(source), source)
             return
