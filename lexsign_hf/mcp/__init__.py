@@ -13,6 +13,8 @@ import importlib
 _EXPORTS = {
     "OcrLine": "ocr",
     "ingest": "ocr",
+    "OcrEngine": "ocr",
+    "RecognizedLine": "ocr",
     "TesseractEngine": "ocr",
     "character_error_rate": "ocr",
     "detect_page_number": "ocr",

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tqdm.auto import tqdm
 
@@ -98,6 +98,12 @@ class RecognizedLine:
     text: str
     bbox: tuple[int, int, int, int]
     confidence: float
+
+
+class OcrEngine(Protocol):
+    """What `ingest` needs of an OCR engine: a page image in, its text lines in reading order out."""
+
+    def recognize(self, image: Image.Image) -> list[RecognizedLine]: ...
 
 
 class TesseractEngine:
@@ -243,7 +249,7 @@ def ingest(
     book: str | None = None,
     languages: str = "eng",
     dpi: int = 300,
-    engine: TesseractEngine | None = None,
+    engine: OcrEngine | None = None,
     progress: bool = True,
 ) -> list[OcrLine]:
     """Ingest a dictionary into the book JSONL `out` and return its lines.
@@ -252,7 +258,7 @@ def ingest(
     image-only page is rendered at `dpi` and OCR-ed), an image (PNG/JPEG/TIFF, every frame of a TIFF a page) or
     a folder of page images (in natural order of their names). Pages are OCR-ed with `engine` (default:
     `TesseractEngine(languages)`) and appended to `<out>.partial` as they finish, so an interrupted run resumes
-    at the first unfinished page. Rendered PDF pages and TIFF frames are saved under `<out stem>.pages/`.
+    at the first unfinished page (of the same source). Rendered PDF pages and TIFF frames are saved under `<out stem>.pages/`.
     """
     source, out = Path(source), Path(out)
     if not source.exists():
@@ -264,7 +270,7 @@ def ingest(
         return lines
     pages_dir = out.with_name(f"{out.stem}.pages")
     partial = out.with_name(out.name + ".partial")
-    done = _read_partial(partial)
+    done = _read_partial(partial, source)
     page_list = list(_source_pages(source, pages_dir, dpi))
     bar = tqdm(total=len(page_list), desc=f"Ingesting {source.name}", unit="page", disable=not progress)
     bar.update(sum(index in done for index, _ in page_list))
@@ -290,7 +296,11 @@ def ingest(
         _number_page(lines, index, height)
         out.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("a", encoding="utf-8") as handle:
-            record = {"index": index, "lines": [line.to_dict() for line in lines]}
+            record = {
+                "source": str(source.resolve()),
+                "index": index,
+                "lines": [line.to_dict() for line in lines],
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -393,8 +403,8 @@ def _open_image(path: Path) -> Image.Image:
         raise ValueError(f"{path}: not a readable page image ({error})") from None
 
 
-def _read_partial(path: Path) -> dict[int, list[OcrLine]]:
-    """Pages finished by an interrupted run (a truncated last record is ignored and redone)."""
+def _read_partial(path: Path, source: Path) -> dict[int, list[OcrLine]]:
+    """Pages of `source` finished by an interrupted run (a truncated last record is ignored and redone)."""
     done: dict[int, list[OcrLine]] = {}
     if not path.is_file():
         return done
@@ -402,7 +412,8 @@ def _read_partial(path: Path) -> dict[int, list[OcrLine]]:
         for raw in handle:
             try:
                 record = json.loads(raw)
-                done[int(record["index"])] = [OcrLine.from_dict(line) for line in record["lines"]]
+                if record["source"] == str(source.resolve()):
+                    done[int(record["index"])] = [OcrLine.from_dict(line) for line in record["lines"]]
             except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 continue
     return done
