@@ -110,8 +110,8 @@ def _overlap(box: tuple, other: tuple) -> float:
     height = min(box[3], other[3]) - max(box[1], other[1])
     if width <= 0 or height <= 0:
         return 0.0
-    area = lambda b: (b[2] - b[0]) * (b[3] - b[1])  # noqa: E731
-    return width * height / (area(box) + area(other) - width * height)
+    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in (box, other)]
+    return width * height / (sum(areas) - width * height)
 
 
 def _union(*boxes: tuple) -> tuple:
