@@ -46,10 +46,31 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         result = args.func(args)
+    except KeyboardInterrupt:
+        print(f"lexsign {args.command}: interrupted", file=sys.stderr)
+        return 130
     except (ValueError, FileNotFoundError, PermissionError) as error:
         print(f"lexsign {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except Exception as error:
+        if not _network_error(error):
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"lexsign {args.command}: network error: {message}", file=sys.stderr)
+        return 1
     return int(result or 0)
+
+
+def _network_error(error: BaseException) -> bool:
+    """An error of the network, the Hub client or the OS (connection refused, DNS, timeout, HTTP status)."""
+    module = type(error).__module__.split(".")[0]
+    return isinstance(error, OSError) or module in (
+        "httpx",
+        "httpcore",
+        "requests",
+        "urllib3",
+        "huggingface_hub",
+    )
 
 
 if __name__ == "__main__":
