@@ -460,7 +460,8 @@ def check_card_results(card: ModelCard, results: CardResults, tolerance: float =
     `model-index` (no Hub dataset id) must show each result in its text."""
     reread = ModelCard(str(card)).data.eval_results or []
     if not reread:
-        missing = [row.name for row in results.rows if f"{row.value:.1f}" not in card.text]
+        shown = _numbers(card.text)
+        missing = [row.name for row in results.rows if not {f"{row.value:.1f}", f"{row.value:.2f}"} & shown]
         if missing or not results.rows:
             raise ValueError(
                 f"the model card has no model-index results and does not show {missing or 'any result'} of "
@@ -475,6 +476,10 @@ def check_card_results(card: ModelCard, results: CardResults, tolerance: float =
                 f"model card result {result.metric_name or result.metric_type} = {value!r} is not in the results "
                 f"file {results.source} (model results: {values}); re-render the card from it"
             )
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+\.\d+", text))
 
 
 HUB_USAGE = """

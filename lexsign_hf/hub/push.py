@@ -403,7 +403,8 @@ if tag:  # the card's pipeline_tag must load the tree, as the Hub widget and "Us
     try:
         transformers.pipeline(tag, model=folder, trust_remote_code=True)
     except Exception as error:
-        sys.exit(f"the card's pipeline_tag {tag!r} does not load this model: {type(error).__name__}: {error}")
+        reason = " ".join(str(error).split())[:200]
+        sys.exit(f"the card's pipeline_tag {tag!r} does not load this model (remove it from the card): {reason}")
 model = getattr(transformers, auto_class).from_pretrained(folder, trust_remote_code=True)
 classifier = transformers.pipeline("zero-shot-sign-classification", model=folder, trust_remote_code=True)
 sys.path.insert(0, folder)

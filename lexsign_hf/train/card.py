@@ -7,6 +7,7 @@ card's YAML carries the chosen model's results as ``model-index`` (`EvalResult`s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,8 @@ def results_of(metrics: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 def zsslr_eval_results(
     results: Mapping[str, Any], dataset_type: str, dataset_name: str, dataset_config: str
 ) -> list[EvalResult]:
-    """`EvalResult`s (model-index entries) of one model's ZSL / GZSL results, in percent."""
+    """`EvalResult`s (model-index entries) of one model's ZSL / GZSL results, in percent (an undefined GZSL value,
+    NaN when a side has no sample, has none)."""
     return [
         EvalResult(
             task_type=TASK[0],
@@ -73,6 +75,7 @@ def zsslr_eval_results(
             metric_value=round(float(results[section][key]), 2),
         )
         for section, key, name, split in MODEL_INDEX_METRICS
+        if math.isfinite(float(results[section][key]))
     ]
 
 
