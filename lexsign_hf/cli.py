@@ -63,13 +63,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _network_error(error: BaseException) -> bool:
     """An error of the network, the Hub client or the OS (connection refused, DNS, timeout, HTTP status)."""
-    module = type(error).__module__.split(".")[0]
-    return isinstance(error, OSError) or module in (
-        "httpx",
-        "httpcore",
-        "requests",
-        "urllib3",
-        "huggingface_hub",
+    modules = {cls.__module__.split(".")[0] for cls in type(error).__mro__}
+    return isinstance(error, OSError) or any(
+        name.startswith(("httpx", "httpcore", "requests", "urllib3", "huggingface_hub")) for name in modules
     )
 
 

@@ -689,3 +689,51 @@ def test_pose_layout_table_is_shipped_with_the_model(staged_demo):
 
     for name, layout in LAYOUTS.items():
         np.testing.assert_array_equal(canonical_index(table[name]), layout.canonical_index)
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [
+        (KeyboardInterrupt(), 130, "lexsign push: interrupted"),
+        (ConnectionRefusedError(111, "Connection refused"), 1, "lexsign push: network error: [Errno 111]"),
+        ("httpx", 1, "lexsign push: network error: [Errno -3] Temporary failure in name resolution"),
+    ],
+)
+def test_ctrl_c_and_network_failures_are_one_line(monkeypatch, capsys, islr_dir, raised, code, message):
+    import httpx
+
+    import lexsign_hf.hub.push as push_module
+
+    if raised == "httpx":
+        raised = httpx.ConnectError("[Errno -3] Temporary failure in name resolution\nwhile connecting")
+
+    def fail(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(push_module, "push", fail)
+    assert main(["push", "model", str(islr_dir), "--repo-id", "me/x"]) == code
+    error = capsys.readouterr().err
+    assert error.startswith(message) and error.count("\n") == 1 and "Traceback" not in error
+
+
+def test_other_errors_still_raise(monkeypatch, islr_dir):
+    import lexsign_hf.hub.push as push_module
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug, not bad input")
+
+    monkeypatch.setattr(push_module, "push", bug)
+    with pytest.raises(KeyError):
+        main(["push", "model", str(islr_dir), "--repo-id", "me/x"])
+
+
+def test_an_unreachable_hub_is_a_one_line_error(monkeypatch, capsys, islr_dir):
+    """A real connection failure of the Hub client (nothing listens on port 9)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    assert main(["push", "model", str(islr_dir), "--repo-id", "me/x"]) == 1
+    error = capsys.readouterr().err.splitlines()[-1]  # after the loading progress bars of the verification
+    assert error == "lexsign push: network error: [Errno 111] Connection refused"
