@@ -238,6 +238,12 @@ def test_dataset_dry_run_loads_with_load_dataset(dataset_dir, tmp_path):
     assert code == 0
     card = DatasetCard.load(out / "README.md")
     assert {"sign-language", "zero-shot", "pose"} <= set(card.data.tags)
+    rows = sum(
+        len(split)
+        for name in ("synth", "descriptions")
+        for split in datasets.load_dataset(str(out), name).values()
+    )
+    assert rows < 1000 and card.data.size_categories == ["n<1K"]  # from the real row count
     source = DatasetCard.load(dataset_dir / "README.md")
     assert card.data.to_dict()["configs"] == source.data.to_dict()["configs"]
     for name in ("synth", "descriptions"):

@@ -38,6 +38,7 @@ from .cards import (
     parse_results,
     read_results,
     set_card_dataset,
+    size_category,
     update_card_metadata,
     zsslr_runs,
 )
@@ -312,6 +313,21 @@ def _data_file_patterns(data_files: Any) -> list[str]:
     return patterns
 
 
+def _parquet_rows(paths: list[Path]) -> int:
+    """Rows in the parquet files `paths` (from their footers; nothing else is read)."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for path in paths:
+        try:
+            rows += pq.ParquetFile(path).metadata.num_rows
+        except Exception as error:  # pyarrow reports a corrupt footer as ArrowInvalid / OSError
+            raise ValueError(
+                f"{path}: not a readable parquet file ({type(error).__name__}: {error})"
+            ) from None
+    return rows
+
+
 def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, repo_id: str) -> StagedRepo:
     """Copy a Hub-layout dataset folder (README YAML `configs:` + parquet shards) to `out_dir`, checking that every
     config's data files exist and adding the Hub tags to its card."""
@@ -322,6 +338,7 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
     if not dataset_dir.is_dir():
         raise FileNotFoundError(f"dataset folder not found: {dataset_dir}")
     metadata, text = _dataset_card(dataset_dir)
+    data_files: set[Path] = set()
     for config in metadata["configs"]:
         patterns = _data_file_patterns(config.get("data_files"))
         if not patterns or not all(list(dataset_dir.glob(pattern)) for pattern in patterns):
@@ -329,8 +346,10 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
             raise FileNotFoundError(
                 f"{dataset_dir}: config {name!r} lists data files {patterns} that do not exist"
             )
+        data_files.update(path for pattern in patterns for path in dataset_dir.glob(pattern))
     card = DatasetCard(text)
     card.data.tags = sorted(set(card.data.tags or []) | set(DATASET_TAGS))
+    card.data.size_categories = [size_category(_parquet_rows(sorted(data_files)))]
     out_dir = _new_output_folder(out_dir)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
