@@ -15,7 +15,10 @@ Results files understood:
   without an ``eval_`` / ``test_`` prefix), optionally under ``"islr"``.
 
 Either may carry ``"dataset"`` (a Hub id, or ``{"id", "config"}``) and ``"config"`` / ``"training"`` (the training
-settings shown in the card).
+settings shown in the card). Each model's results carry the ``weights_fingerprint`` of the weights they were
+measured on (`lexsign_hf.fingerprint`); `check_results_weights` refuses results of other weights. A card names a
+dataset (``datasets:``, ``model-index``) only by its Hub id, and has no ``pipeline_tag`` (no standard Hub task loads
+HALI; the usage section shows the custom ``zero-shot-sign-classification`` pipeline).
 """
 
 from __future__ import annotations
