@@ -93,6 +93,7 @@ def test_dry_run_push_loads_in_a_fresh_process(demo_out, tmp_path, capsys):
         assert tag in loaded["loaded"]
     assert "weights_fingerprint" in (tree / "metrics.json").read_text()
     assert weights_fingerprint(tree) == weights_fingerprint(demo_out / "model")
+    assert f"`model.safetensors` sha256 `{weights_fingerprint(tree)['sha256']}`" in card.text
 
 
 def test_pushing_the_baseline_with_hali_results_is_refused(demo_out, tmp_path, capsys):

@@ -404,6 +404,7 @@ def test_no_results_needs_saying_so_and_the_card_says_not_evaluated(demo_out, tm
     assert not card.data.eval_results and card.data.license == "mit" and card.data.pipeline_tag is None
     assert 'pipeline("zero-shot-sign-classification", model="me/hali", trust_remote_code=True)' in card.text
     assert "metrics.json" not in staged.files and "Not evaluated" in staged.commit_description
+    assert f"sha256 `{weights_fingerprint(folder)['sha256']}`. No results were published" in card.text
     for wrong in ("None", "nan"):
         assert wrong not in card.text
 

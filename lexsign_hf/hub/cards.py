@@ -82,6 +82,7 @@ METRICS: dict[str, tuple[tuple[tuple[str, ...], str, str, str, str], ...]] = {
 
 __all__ = [
     "ISLR_TEMPLATE",
+    "add_weights_note",
     "build_unevaluated_card",
     "check_results_weights",
     "hub_dataset_id",
@@ -538,6 +539,20 @@ def add_adapter_results(
         "| metric | value |\n| --- | ---: |\n"
         + "".join(f"| ZSL {key.replace('top', 'top-')} | {value:.2f} |\n" for key, value in values.items())
     )
+    return card
+
+
+def add_weights_note(card: ModelCard, weights: Mapping[str, str], results_file: str | None) -> ModelCard:
+    """State which weights the card describes (and, with results, that they were measured on exactly these)."""
+    note = f"`{weights['file']}` sha256 `{weights['sha256']}`"
+    if results_file:
+        note = (
+            f"The results above were measured on exactly these weights: {note} (`{WEIGHTS_KEY}` in "
+            f"`{results_file}`; `lexsign push` refuses results of other weights)."
+        )
+    else:
+        note = f"Weights: {note}. No results were published with them."
+    card.text = card.text.rstrip("\n") + f"\n\n## Weights\n\n{note}\n"
     return card
 
 

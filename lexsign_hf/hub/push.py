@@ -30,6 +30,7 @@ from ..fingerprint import WEIGHTS_KEY, weights_fingerprint
 from .cards import (
     add_adapter_results,
     add_hub_usage,
+    add_weights_note,
     build_model_card,
     build_unevaluated_card,
     check_card_results,
@@ -243,6 +244,7 @@ def stage_model(
                 template_path=card_template,
             )
         check_card_results(card, card_results)
+    card = add_weights_note(card, weights, results_path.name if results_path else None)
     out_dir = _new_output_folder(out_dir)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
