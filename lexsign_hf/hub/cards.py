@@ -542,13 +542,14 @@ def add_adapter_results(
     return card
 
 
-def add_weights_note(card: ModelCard, weights: Mapping[str, str], results_file: str | None) -> ModelCard:
+def add_weights_note(card: ModelCard, weights: Mapping[str, str], results: CardResults | None) -> ModelCard:
     """State which weights the card describes (and, with results, that they were measured on exactly these)."""
     note = f"`{weights['file']}` sha256 `{weights['sha256']}`"
-    if results_file:
+    if results is not None:
+        which = f"The `{results.run}` results" if results.run else "The results"
         note = (
-            f"The results above were measured on exactly these weights: {note} (`{WEIGHTS_KEY}` in "
-            f"`{results_file}`; `lexsign push` refuses results of other weights)."
+            f"{which} above were measured on exactly these weights: {note} (`{WEIGHTS_KEY}` in "
+            f"`{results.source.name}`; `lexsign push` refuses results of other weights)."
         )
     else:
         note = f"Weights: {note}. No results were published with them."

@@ -244,7 +244,7 @@ def stage_model(
                 template_path=card_template,
             )
         check_card_results(card, card_results)
-    card = add_weights_note(card, weights, results_path.name if results_path else None)
+    card = add_weights_note(card, weights, card_results)
     out_dir = _new_output_folder(out_dir)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
