@@ -124,3 +124,9 @@ def test_lexsign_evaluate_results_can_be_pushed(demo_out, tmp_path, capsys):
         assert wrong not in card.text, wrong
     with pytest.raises(ValueError, match="measured on other weights"):
         stage_model(demo_out / "baseline_model", tmp_path / "repo2", "me/b", results=results)
+    other = {"global": "hali", "hali": "global"}[written["inference_similarity"]]
+    results.write_text(json.dumps({**written, "inference_similarity": other}))
+    with pytest.raises(
+        ValueError, match=f"scored with inference_similarity '{other}', but .*config.json scores"
+    ):
+        stage_model(demo_out / "model", tmp_path / "repo3", "me/h", results=results)

@@ -225,6 +225,7 @@ def stage_model(
             results_key = _run_with_weights(raw, weights)
         card_results = parse_results(raw, results_path, results_key)
         check_results_weights(card_results, weights, model_dir)
+        _check_similarity(card_results, model_dir)
         dataset_id = dataset or hub_dataset_id(card_results.dataset_id)
         dataset_config = dataset_config or card_results.dataset_config
         own_card = model_dir / "README.md"  # the card `lexsign demo` / `lexsign train` wrote with the model
@@ -270,6 +271,20 @@ def stage_model(
         f"Upload {model_class.__name__} with lexsign_hf {__version__}",
         f"{description} Weights sha256 {weights['sha256']}.",
     )
+
+
+def _check_similarity(results, model_dir: Path) -> None:
+    """ZSSLR results name the similarity they were scored with; the published config must score the same way."""
+    entry = results.raw.get(results.run) if results.run else results.raw
+    measured = entry.get("inference_similarity") if results.task == "zsslr" else None
+    configured = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get(
+        "inference_similarity"
+    )
+    if measured is not None and configured is not None and measured != configured:
+        raise ValueError(
+            f"{results.source}: the results were scored with inference_similarity {measured!r}, but "
+            f"{model_dir / 'config.json'} scores with {configured!r}; set it there or re-evaluate"
+        )
 
 
 def _run_with_weights(raw: dict[str, Any], weights: dict[str, str]) -> str | None:
