@@ -130,3 +130,25 @@ def test_lexsign_evaluate_results_can_be_pushed(demo_out, tmp_path, capsys):
         ValueError, match=f"scored with inference_similarity '{other}', but .*config.json scores"
     ):
         stage_model(demo_out / "model", tmp_path / "repo3", "me/h", results=results)
+
+
+def test_lexsign_train_results_push_without_the_folder_name(demo_out, tiny_bert, tmp_path):
+    """`lexsign train` on a dataset folder named synth-<hash>: its metrics.json binds the `model` run to the
+    weights; the pushed card names no local folder."""
+    data = json.loads((demo_out / "metrics.json").read_text())["config"]["dataset"]
+    out = tmp_path / "trained"
+    code = main(
+        ["train", "--data", data, "--config", "synth", "--out", str(out), "--steps", "1", "--batch-size", "4",
+         "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16", "--text-model", tiny_bert,
+         "--no-progress"]
+    )  # fmt: skip
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"][WEIGHTS_KEY] == weights_fingerprint(out / "model")
+    assert metrics[DATA_KEY] == data_fingerprint(data, "synth")
+    folder_name = data.rstrip("/").split("/")[-1]
+    assert folder_name.startswith("synth-")
+    staged = stage_model(out / "model", tmp_path / "repo", "me/h")  # finds OUT/metrics.json, run "model"
+    card = ModelCard.load(staged.folder / "README.md")
+    assert folder_name not in (staged.folder / "README.md").read_text().split("---")[1]  # not in the metadata
+    assert card.data.datasets is None and not card.data.eval_results
