@@ -25,6 +25,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 from lexsign_hf.data.collator import HALIDataCollator
 from lexsign_hf.data.descriptions import DescriptionBank
+from lexsign_hf.fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
 from lexsign_hf.metrics import islr_compute_metrics
 from lexsign_hf.pose import to_canonical
 from lexsign_hf.train import build_optimizer
@@ -160,6 +161,8 @@ def main() -> None:
                 "eval_split": args.eval_split,
                 "seed": args.seed,
             },
+            WEIGHTS_KEY: weights_fingerprint(args.out / "model"),  # binds the results to these weights
+            DATA_KEY: data_fingerprint(args.data, args.config),
         }
         (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({key: value for key, value in results.items() if "top" in key}, indent=2))

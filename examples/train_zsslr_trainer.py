@@ -23,6 +23,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from lexsign_hf import HALIConfig, HALIModel, HALIProcessor
 from lexsign_hf.data.collator import HALIDataCollator
+from lexsign_hf.fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
 from lexsign_hf.train import build_optimizer
 from lexsign_hf.train.evaluate import evaluate_zsslr
 from lexsign_hf.train.optim import ZSSLR_LEARNING_RATES
@@ -142,7 +143,9 @@ def main() -> None:
                 "seed": args.seed,
                 "num_unseen_test": len(data.unseen_test),
             },
+            DATA_KEY: data_fingerprint(args.data, args.config),
         }
+        metrics["model"][WEIGHTS_KEY] = weights_fingerprint(args.out / "model")  # binds results to weights
         (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         print(json.dumps({key: results[key] for key in ("zsl", "gzsl")}, indent=2))
 

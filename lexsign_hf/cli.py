@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import socket
 import sys
 
 # (module, registration function) for each command group, in the order `lexsign --help` lists them.
@@ -46,10 +47,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         result = args.func(args)
+    except KeyboardInterrupt:
+        print(f"lexsign {args.command}: interrupted", file=sys.stderr)
+        return 130
     except (ValueError, FileNotFoundError, PermissionError) as error:
         print(f"lexsign {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except Exception as error:
+        network = _network_error(error)
+        if not (network or isinstance(error, OSError)):
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(
+            f"lexsign {args.command}: {'network error' if network else 'error'}: {message}", file=sys.stderr
+        )
+        return 1
     return int(result or 0)
+
+
+def _network_error(error: BaseException) -> bool:
+    """An error of the network or of an HTTP / Hub client (connection refused, DNS, timeout, HTTP status)."""
+    modules = {cls.__module__.split(".")[0] for cls in type(error).__mro__}
+    return isinstance(error, (ConnectionError, TimeoutError, socket.gaierror)) or any(
+        name.startswith(("httpx", "httpcore", "requests", "urllib3", "huggingface_hub")) for name in modules
+    )
 
 
 if __name__ == "__main__":

@@ -68,7 +68,9 @@ def test_train_islr_with_alignment_then_push(monkeypatch, tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["training"]["objective"] == "CE + L_HALI"
     assert {"test_per_instance_top1", "test_per_class_top5"} <= set(metrics["islr"])
-    staged = stage_model(out / "model", tmp_path / "repo", "someone/hali-islr-synth")
+    staged = stage_model(
+        out / "model", tmp_path / "repo", "someone/hali-islr-synth", dataset="someone/lexsign-synth"
+    )
     card = ModelCard.load(staged.folder / "README.md")
     values = {result.metric_type: result.metric_value for result in card.data.eval_results}
     assert values["per_instance_top1"] == metrics["islr"]["test_per_instance_top1"]

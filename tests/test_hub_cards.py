@@ -18,6 +18,8 @@ from lexsign_hf.hub.cards import (
     read_results,
     results_from_file,
     results_of_card,
+    set_card_dataset,
+    size_category,
     update_card_metadata,
     zsslr_runs,
 )
@@ -167,8 +169,13 @@ def test_card_checks_and_metadata():
         check_card_results(card, parse_results(raw, "metrics.json", "hali"))
     with pytest.raises(ValueError, match="the model card has no model-index results"):
         check_card_results(ModelCard("---\nlicense: mit\n---\n# x\n"), parse_results(raw, "m.json"))
+    assert card.data.license == "apache-2.0" and card.data.pipeline_tag is None
+    assert update_card_metadata(card, None, None).data.license == "apache-2.0"  # no --license: the card's
+    assert card.data.datasets is None  # "lexsign-synth" names no Hub dataset
     card = update_card_metadata(card, "me/lexsign-synth", "cc-by-nc-4.0")
-    assert card.data.datasets == ["me/lexsign-synth"] and card.data.license == "apache-2.0"
+    assert (
+        card.data.datasets == ["me/lexsign-synth"] and card.data.license == "cc-by-nc-4.0"
+    )  # --license wins
     assert card.data.tags[:3] == ["sign-language", "zero-shot", "skeleton"] and "pose" in card.data.tags
     card = add_hub_usage(card, "me/hali")
     assert card.text.count("zero-shot-sign-classification") == 1
@@ -187,3 +194,66 @@ def test_template_variables_must_exist(islr_model_dir, tmp_path):
         build_model_card(
             folder, parse_results(TRAINER_ISLR, "e.json"), "me/x", "d/d", template_path=tmp_path / "no"
         )
+
+
+def test_one_run_results_render_no_none_or_nan(islr_model_dir):
+    """`lexsign evaluate`'s one-run file: chance from the file, no "(None)", no "nan%"; an undefined H is "n/a"
+    in the table and not in model-index."""
+    folder, _ = islr_model_dir
+    raw = {"zsl": HALI["zsl"], "gzsl": {"S": 40.0, "U": math.nan, "H": math.nan}, "chance_top1": 25.0}
+    results = parse_results(raw, "eval.json")
+    assert [row.metric_type for row in results.rows] == ["zsl_top1", "zsl_top5", "gzsl_seen"]
+    card = build_model_card(folder, results, "me/hali-x", "lexsign/lexsign", "asl300")
+    assert "(chance top-1 25.00%)" in card.text and "| model | 27.6 | 55.1 | 40.0 | n/a | n/a |" in card.text
+    for wrong in ("None", "nan"):
+        assert wrong not in card.text, wrong
+    assert [r.metric_value for r in ModelCard(str(card)).data.eval_results] == [27.6, 55.12, 40.0]
+    no_chance = build_model_card(folder, parse_results(HALI, "e.json"), "me/hali-x", None)
+    assert "chance" not in no_chance.text and "None" not in no_chance.text and "nan" not in no_chance.text
+
+
+def test_no_hub_dataset_means_no_datasets_nor_model_index(islr_model_dir):
+    folder, _ = islr_model_dir
+    for raw in (HALI, TRAINER_ISLR):
+        card = ModelCard(str(build_model_card(folder, parse_results(raw, "e.json"), "me/hali-x", None)))
+        assert card.data.datasets is None and not card.data.eval_results
+        assert "None" not in card.text and card.data.pipeline_tag is None
+    from lexsign_hf.train.card import render_zsslr_card
+
+    card = render_zsslr_card({"model": HALI}, "model", model_name="m", dataset_type="synth-4856d424e015acdb",
+                             dataset_name="LexSign", dataset_config="synth")  # fmt: skip
+    card = update_card_metadata(set_card_dataset(card, None, None), None, None)
+    reread = ModelCard(str(card))
+    assert "synth-4856d424e015acdb" not in str(reread.data.to_dict()) and not reread.data.eval_results
+    card = render_zsslr_card({"model": HALI}, "model", model_name="m", dataset_type="synth-4856d424e015acdb",
+                             dataset_name="LexSign", dataset_config="synth")  # fmt: skip
+    card = update_card_metadata(set_card_dataset(card, "me/lexsign", "asl300"), "me/lexsign", None)
+    reread = ModelCard(str(card))
+    assert reread.data.datasets == ["me/lexsign"]
+    assert {(r.dataset_type, r.dataset_config) for r in reread.data.eval_results} == {
+        ("me/lexsign", "asl300")
+    }
+
+
+@pytest.mark.parametrize(
+    ("rows", "category"),
+    [(0, "n<1K"), (194, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (9999, "1K<n<10K"), (10_000, "10K<n<100K"),
+     (2_000_000, "1M<n<10M")],
+)  # fmt: skip
+def test_size_category(rows, category):
+    assert size_category(rows) == category
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "not a UTF-8 text file"),
+        (b'{"hali": {"zsl": {"top1": 3', "not valid JSON, truncated or corrupt"),
+    ],
+)
+def test_binary_or_truncated_results_file(tmp_path, content, message):
+    path = tmp_path / "results.json"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as error:
+        read_results(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)

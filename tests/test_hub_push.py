@@ -18,6 +18,7 @@ from tiny import TINY_HALI
 
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 from lexsign_hf.cli import main
+from lexsign_hf.fingerprint import WEIGHTS_KEY, weights_fingerprint
 from lexsign_hf.hub.push import push, stage_adapter, stage_dataset, stage_model, upload
 
 DEMO_METRICS = {
@@ -49,8 +50,9 @@ def demo_out(tmp_path_factory, processor) -> Path:
     from lexsign_hf.train.card import render_zsslr_card
 
     out = tmp_path_factory.mktemp("demo_out")
-    for run, folder in (("hali", "model"), ("baseline", "baseline_model")):
-        torch.manual_seed(0)
+    metrics = json.loads(json.dumps(DEMO_METRICS))
+    for seed, (run, folder) in enumerate((("hali", "model"), ("baseline", "baseline_model"))):
+        torch.manual_seed(seed)  # two different models, as the demo trains them
         HALIModel(HALIConfig(**TINY_HALI)).save_pretrained(out / folder)
         processor.save_pretrained(out / folder)
         card = render_zsslr_card(
@@ -58,7 +60,8 @@ def demo_out(tmp_path_factory, processor) -> Path:
             dataset_config="synth", license="apache-2.0", synthetic=True,
         )  # fmt: skip
         card.save(out / folder / "README.md")
-    (out / "metrics.json").write_text(json.dumps(DEMO_METRICS))
+        metrics[run][WEIGHTS_KEY] = weights_fingerprint(out / folder)
+    (out / "metrics.json").write_text(json.dumps(metrics))
     return out
 
 
@@ -72,7 +75,9 @@ def islr_dir(tmp_path_factory, processor) -> Path:
     torch.manual_seed(0)
     HALIForSignClassification(config).save_pretrained(folder)
     processor.save_pretrained(folder)
-    (folder / "eval_results.json").write_text(json.dumps(ISLR_METRICS))
+    (folder / "eval_results.json").write_text(
+        json.dumps({**ISLR_METRICS, WEIGHTS_KEY: weights_fingerprint(folder)})
+    )
     return folder
 
 
@@ -92,8 +97,12 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
     assert files == {
         "README.md", "config.json", "model.safetensors", "configuration_hali.py", "modeling_hali.py", "losses.py",
         "processing_hali.py", "processor_config.json", "tokenizer.json", "tokenizer_config.json", "pipeline.py",
-        "pose_layouts.json", "handler.py", "metrics.json",
+        "pose_layouts.json", "handler.py", "requirements.txt", "metrics.json",
     }  # fmt: skip
+    requirements = (staged_demo / "requirements.txt").read_text().splitlines()
+    assert [line.split(">=")[0] for line in requirements] == [
+        "transformers", "torch", "numpy", "safetensors", "pose-format",
+    ]  # fmt: skip
     config = json.loads((staged_demo / "config.json").read_text())
     assert config["auto_map"]["AutoModel"] == "modeling_hali.HALIModel"
     assert "zero-shot-sign-classification" in config["custom_pipelines"]
@@ -104,16 +113,18 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
         card.data.tags
     )
     assert card.data.license == "apache-2.0" and card.data.library_name == "transformers"
-    assert card.data.datasets == ["lexsign-synth"]  # no Hub id given: the demo's own dataset name stays
+    assert card.data.pipeline_tag is None  # no standard Hub task loads HALI
+    # No Hub dataset id known: no datasets:, no model-index (the demo's local name is no Hub id), the table stays.
+    assert card.data.datasets is None and not card.data.eval_results
+    assert "| hali | 31.2 | 75.0 | 60.5 | 12.5 | 20.7 |" in card.text
     assert 'HALIModel.from_pretrained("someone/hali-demo")' in card.text  # placeholders point at the repo
     assert (
         'pipeline("zero-shot-sign-classification", model="someone/hali-demo", trust_remote_code=True)'
         in card.text
     )
-    hali = DEMO_METRICS["hali"]
-    expected = [hali["zsl"]["top1"], hali["zsl"]["top5"], *hali["gzsl"].values()]
-    assert [result.metric_value for result in card.data.eval_results] == pytest.approx(expected, abs=0.005)
-    assert json.loads((staged_demo / "metrics.json").read_text()) == DEMO_METRICS
+    assert (staged_demo / "metrics.json").read_bytes() == (demo_out / "metrics.json").read_bytes()
+    recorded = json.loads((staged_demo / "metrics.json").read_text())["hali"][WEIGHTS_KEY]
+    assert weights_fingerprint(staged_demo) == recorded  # the published bytes are the evaluated ones
     reloaded = HALIModel.from_pretrained(staged_demo)
     original = HALIModel.from_pretrained(demo_out / "model")
     for (name, tensor), (_, expected) in zip(
@@ -131,26 +142,32 @@ def test_the_card_picks_its_model_of_the_results_file(demo_out, tmp_path):
     )
     card = ModelCard.load(staged.folder / "README.md")
     assert card.data.datasets == ["someone/lexsign-synth"]
+    assert {r.dataset_type for r in card.data.eval_results} == {"someone/lexsign-synth"}
+    baseline = DEMO_METRICS["baseline"]
+    expected = [baseline["zsl"]["top1"], baseline["zsl"]["top5"], *baseline["gzsl"].values()]
+    assert [result.metric_value for result in card.data.eval_results] == pytest.approx(expected, abs=0.005)
     assert staged.commit_description.startswith("Results from metrics.json: ZSL top-1 (per class) 18.75")
-    with pytest.raises(ValueError, match="result ZSL top-1 accuracy .* = 18.75 is not in the results file"):
+    with pytest.raises(ValueError, match="the 'hali' results were measured on other weights"):
         stage_model(demo_out / "baseline_model", tmp_path / "repo2", "someone/x", results_key="hali")
+    assert not (tmp_path / "repo2").exists()
 
 
 def test_a_stale_card_is_refused(demo_out, tmp_path, capsys):
     import shutil
 
     shutil.copytree(demo_out / "model", tmp_path / "model")
-    stale = {
-        **DEMO_METRICS,
-        "hali": {"zsl": {"top1": 40.0, "top5": 80.0}, "gzsl": DEMO_METRICS["hali"]["gzsl"]},
-    }
+    stale = json.loads((demo_out / "metrics.json").read_text())
+    stale["hali"]["zsl"] = {"top1": 40.0, "top5": 80.0}  # the same weights re-evaluated: the card is stale
     (tmp_path / "metrics.json").write_text(json.dumps(stale))
     out = tmp_path / "never"
     assert (
         main(["push", "model", str(tmp_path / "model"), "--repo-id", "me/hali", "--dry-run", str(out)]) == 1
     )
     error = capsys.readouterr().err
-    assert "are not those of any model in the results file" in error and "(hali, baseline)" in error
+    assert (
+        "model card result ZSL top-1 accuracy (per class, unseen classes) = 31.25 is not in the results"
+        in error
+    )
     assert not out.exists()
 
 
@@ -178,13 +195,13 @@ def test_zsslr_card_rendered_from_the_results(demo_out, tmp_path):
 
 
 def test_islr_model_card_and_remote_classes(islr_dir, tmp_path):
-    staged = stage_model(islr_dir, tmp_path / "repo", "someone/hali-islr")
+    staged = stage_model(islr_dir, tmp_path / "repo", "someone/hali-islr", license="mit")
     config = json.loads((staged.folder / "config.json").read_text())
     assert config["custom_pipelines"]["zero-shot-sign-classification"]["pt"] == [
         "AutoModelForSequenceClassification"
     ]
     card = ModelCard.load(staged.folder / "README.md")
-    assert card.data.datasets == ["lexsign/lexsign"]
+    assert card.data.datasets == ["lexsign/lexsign"] and card.data.license == "mit"
     results = {(r.metric_type, r.dataset_config): r.metric_value for r in card.data.eval_results}
     assert results == {
         (key[len("test_") :], "wlasl100"): value
@@ -221,6 +238,12 @@ def test_dataset_dry_run_loads_with_load_dataset(dataset_dir, tmp_path):
     assert code == 0
     card = DatasetCard.load(out / "README.md")
     assert {"sign-language", "zero-shot", "pose"} <= set(card.data.tags)
+    rows = sum(
+        len(split)
+        for name in ("synth", "descriptions")
+        for split in datasets.load_dataset(str(out), name).values()
+    )
+    assert rows < 1000 and card.data.size_categories == ["n<1K"]  # from the real row count
     source = DatasetCard.load(dataset_dir / "README.md")
     assert card.data.to_dict()["configs"] == source.data.to_dict()["configs"]
     for name in ("synth", "descriptions"):
@@ -341,6 +364,90 @@ def test_missing_or_broken_results_file(demo_out, tmp_path, capsys):
     assert main(["push", "model", str(folder), "--repo-id", "me/hali", "--dry-run", str(out)]) == 1
     assert "missing field 'hali.zsl.top5'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_results_must_be_bound_to_the_weights(demo_out, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(demo_out / "model", folder)
+    out = tmp_path / "never"
+    args = ["push", "model", str(folder), "--repo-id", "me/hali", "--dry-run", str(out)]
+    (tmp_path / "metrics.json").write_text(json.dumps(DEMO_METRICS))  # no fingerprints: nothing binds them
+    assert main(args) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "record no weights_fingerprint" in error and "--no-results" in error
+    metrics = json.loads((demo_out / "metrics.json").read_text())
+    (tmp_path / "metrics.json").write_text(
+        json.dumps({"hali": metrics["baseline"]})
+    )  # another model's results
+    assert main(args) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "measured on other weights" in error and "refusing" in error
+    assert not out.exists()
+
+
+def test_no_results_needs_saying_so_and_the_card_says_not_evaluated(demo_out, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "model"
+    shutil.copytree(demo_out / "model", folder)
+    out = tmp_path / "repo"
+    args = ["push", "model", str(folder), "--repo-id", "me/hali", "--dry-run", str(out)]
+    assert main(args) == 1
+    assert "or --no-results to publish it as not evaluated" in capsys.readouterr().err
+    assert main([*args, "--no-results", "--results", str(demo_out / "metrics.json")]) == 1
+    assert "--no-results: do not also give --results" in capsys.readouterr().err
+    staged = stage_model(folder, out, "me/hali", no_results=True, license="mit")
+    card = ModelCard.load(out / "README.md")
+    assert "**This model has not been evaluated.**" in card.text
+    assert not card.data.eval_results and card.data.license == "mit" and card.data.pipeline_tag is None
+    assert 'pipeline("zero-shot-sign-classification", model="me/hali", trust_remote_code=True)' in card.text
+    assert "metrics.json" not in staged.files and "Not evaluated" in staged.commit_description
+    assert f"sha256 `{weights_fingerprint(folder)['sha256']}`. No results were published" in card.text
+    for wrong in ("None", "nan"):
+        assert wrong not in card.text
+
+
+def test_a_pipeline_tag_must_load_the_tree(demo_out, tmp_path):
+    """The card's `pipeline_tag` is what the Hub widget and "Use this model" load: `zero-shot-classification`, a
+    text task, does not load HALI, so a card that claims it is refused (in the fresh process)."""
+    import shutil
+
+    from lexsign_hf.hub.push import verify_staged
+
+    folder = tmp_path / "model"
+    shutil.copytree(demo_out / "model", folder)
+    shutil.copy(demo_out / "metrics.json", tmp_path / "metrics.json")
+    card = ModelCard.load(folder / "README.md")
+    card.data.pipeline_tag = "zero-shot-classification"
+    card.save(folder / "README.md")
+    staged = stage_model(folder, tmp_path / "repo", "me/hali")
+    with pytest.raises(ValueError, match="the card's pipeline_tag 'zero-shot-classification' does not load"):
+        verify_staged(staged)
+
+
+@pytest.mark.parametrize("flag", ["--results", "--labels"])
+def test_binary_file_arguments_are_one_line_errors(demo_out, tmp_path, capsys, flag):
+    binary = tmp_path / "weights.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    if flag == "--results":
+        args = [
+            "push",
+            "model",
+            str(demo_out / "model"),
+            "--repo-id",
+            "me/h",
+            "--dry-run",
+            str(tmp_path / "o"),
+        ]
+    else:
+        pose = tmp_path / "sign.npy"
+        np.save(pose, np.zeros((4, 77, 3), np.float32))
+        args = ["predict", "--model", str(demo_out / "model"), "--pose", str(pose)]
+    assert main([*args, flag, str(binary)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and str(binary) in error and "not a UTF-8 text file" in error
 
 
 def test_dry_run_folder_must_be_new(demo_out, tmp_path, capsys):
@@ -589,3 +696,51 @@ def test_pose_layout_table_is_shipped_with_the_model(staged_demo):
 
     for name, layout in LAYOUTS.items():
         np.testing.assert_array_equal(canonical_index(table[name]), layout.canonical_index)
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "message"),
+    [
+        (KeyboardInterrupt(), 130, "lexsign push: interrupted"),
+        (ConnectionRefusedError(111, "Connection refused"), 1, "lexsign push: network error: [Errno 111]"),
+        ("httpx", 1, "lexsign push: network error: [Errno -3] Temporary failure in name resolution"),
+    ],
+)
+def test_ctrl_c_and_network_failures_are_one_line(monkeypatch, capsys, islr_dir, raised, code, message):
+    import httpx
+
+    import lexsign_hf.hub.push as push_module
+
+    if raised == "httpx":
+        raised = httpx.ConnectError("[Errno -3] Temporary failure in name resolution\nwhile connecting")
+
+    def fail(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(push_module, "push", fail)
+    assert main(["push", "model", str(islr_dir), "--repo-id", "me/x"]) == code
+    error = capsys.readouterr().err
+    assert error.startswith(message) and error.count("\n") == 1 and "Traceback" not in error
+
+
+def test_other_errors_still_raise(monkeypatch, islr_dir):
+    import lexsign_hf.hub.push as push_module
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug, not bad input")
+
+    monkeypatch.setattr(push_module, "push", bug)
+    with pytest.raises(KeyError):
+        main(["push", "model", str(islr_dir), "--repo-id", "me/x"])
+
+
+def test_an_unreachable_hub_is_a_one_line_error(monkeypatch, capsys, islr_dir):
+    """A real connection failure of the Hub client (nothing listens on port 9)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    assert main(["push", "model", str(islr_dir), "--repo-id", "me/x"]) == 1
+    error = capsys.readouterr().err.splitlines()[-1]  # after the loading progress bars of the verification
+    assert error == "lexsign push: network error: [Errno 111] Connection refused"

@@ -16,6 +16,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from lexsign_hf.card_templates import card_template_path
 from lexsign_hf.data.hub_layout import write_dataset_folder
 from lexsign_hf.data.phonology import PhonRecord, best_match, describe, load_asl_lex
+from lexsign_hf.hub.cards import size_category
 
 from .distractors import DistractorMiner, load_confusion
 
@@ -241,7 +242,7 @@ def render_card(
         pretty_name="LexSign-Bench",
         task_categories=["video-text-to-text"],
         tags=["sign-language", "asl", "multiple-choice", "benchmark", "lexsign"],
-        size_categories=["1K<n<10K"] if summary.num_questions < 10_000 else ["10K<n<100K"],
+        size_categories=[size_category(summary.num_questions)],
     )
     return DatasetCard.from_template(
         card_data,

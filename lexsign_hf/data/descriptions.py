@@ -138,11 +138,16 @@ def read_description_file(
             f"{path}: unsupported description file type {suffix!r} (expected .jsonl, .csv or .tsv)."
         )
     records = []
-    for line, data in raw:
-        try:
-            records.append(_record_from_raw(data, source=source, language=language))
-        except ValueError as error:
-            raise ValueError(f"{path}:{line}: {error}") from None
+    try:
+        for line, data in raw:
+            try:
+                records.append(_record_from_raw(data, source=source, language=language))
+            except ValueError as error:
+                raise ValueError(f"{path}:{line}: {error}") from None
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{path}: not a UTF-8 text file (binary?); expected {suffix} description lines."
+        ) from None
     return records
 
 

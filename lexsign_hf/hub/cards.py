@@ -15,7 +15,10 @@ Results files understood:
   without an ``eval_`` / ``test_`` prefix), optionally under ``"islr"``.
 
 Either may carry ``"dataset"`` (a Hub id, or ``{"id", "config"}``) and ``"config"`` / ``"training"`` (the training
-settings shown in the card).
+settings shown in the card). Each model's results carry the ``weights_fingerprint`` of the weights they were
+measured on (`lexsign_hf.fingerprint`); `check_results_weights` refuses results of other weights. A card names a
+dataset (``datasets:``, ``model-index``) only by its Hub id, and has no ``pipeline_tag`` (no standard Hub task loads
+HALI; the usage section shows the custom ``zero-shot-sign-classification`` pipeline).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +36,14 @@ import jinja2
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from ..card_templates import card_template_path
+from ..fingerprint import WEIGHTS_KEY
 
 ISLR_TEMPLATE = "hali_islr.md.jinja"  # in model_cards/; ZSSLR cards: lexsign_hf.train.card
 TAGS = ["sign-language", "zero-shot", "pose", "lexsign", "hali", "custom_code"]
 ISLR_TASK = "sign-classification"
+UNEVALUATED_TEMPLATE = "hali_unevaluated.md.jinja"
+HUB_DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 
 # (path inside one run's results, metric type, display name, split, task name) per task.
 METRICS: dict[str, tuple[tuple[tuple[str, ...], str, str, str, str], ...]] = {
@@ -74,6 +82,12 @@ METRICS: dict[str, tuple[tuple[tuple[str, ...], str, str, str, str], ...]] = {
 
 __all__ = [
     "ISLR_TEMPLATE",
+    "add_weights_note",
+    "build_unevaluated_card",
+    "check_results_weights",
+    "hub_dataset_id",
+    "set_card_dataset",
+    "size_category",
     "TAGS",
     "CardResults",
     "ResultRow",
@@ -144,26 +158,34 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
         raise FileNotFoundError(f"results file not found: {path} (the card's results come from it)")
     try:
         content = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{path}: not a UTF-8 text file (binary?); expected a JSON object of results"
+        ) from None
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not valid JSON ({error})") from None
+        raise ValueError(f"{path}: not valid JSON, truncated or corrupt? ({error})") from None
     if not isinstance(content, dict):
         raise ValueError(f"{path}: expected a JSON object of results, got {type(content).__name__}")
     return content
 
 
-def _number(source: Path, where: str, value: Any) -> float:
+def _number(source: Path, where: str, value: Any, allow_nan: bool = False) -> float:
+    if allow_nan and isinstance(value, float) and math.isnan(value):
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{source}: field {where!r} must be a finite number, got {value!r}")
     return float(value)
 
 
-def _lookup(source: Path, run: Mapping[str, Any], prefix: str, path: tuple[str, ...]) -> float:
+def _lookup(
+    source: Path, run: Mapping[str, Any], prefix: str, path: tuple[str, ...], allow_nan: bool = False
+) -> float:
     value: Any = run
     for key in path:
         if not isinstance(value, Mapping) or key not in value:
             raise ValueError(f"{source}: missing field {'.'.join((prefix, *path)).lstrip('.')!r}")
         value = value[key]
-    return _number(source, ".".join((prefix, *path)).lstrip("."), value)
+    return _number(source, ".".join((prefix, *path)).lstrip("."), value, allow_nan)
 
 
 def _dataset(raw: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -199,10 +221,11 @@ def zsslr_results(
     if run not in runs:
         raise ValueError(f"{source}: no ZSSLR results for {run!r} (found {runs})")
     model_run = raw[run] if run else raw
-    rows = [
-        ResultRow(metric_type, name, split, task_name, _lookup(source, model_run, run, path))
-        for path, metric_type, name, split, task_name in METRICS["zsslr"]
-    ]
+    rows = []
+    for path, metric_type, name, split, task_name in METRICS["zsslr"]:
+        value = _lookup(source, model_run, run, path, allow_nan=path[0] == "gzsl")
+        if not math.isnan(value):  # S, U or H of a side without samples: not a result
+            rows.append(ResultRow(metric_type, name, split, task_name, value))
     dataset_id, dataset_config = _dataset(raw)
     return CardResults("zsslr", rows, source, dict(raw), dataset_id, dataset_config, _training(raw), run)
 
@@ -316,12 +339,13 @@ def build_model_card(
     model_dir: str | os.PathLike,
     results: CardResults,
     repo_id: str,
-    dataset_id: str,
+    dataset_id: str | None,
     dataset_config: str | None = None,
     license: str = "cc-by-nc-4.0",
     template_path: str | os.PathLike | None = None,
 ) -> ModelCard:
-    """The model card of the HALI model in `model_dir`, with `results` as a table and as `model-index`.
+    """The model card of the HALI model in `model_dir`, with `results` as a table and, when the evaluation dataset
+    has a Hub id (`dataset_id`), as `model-index` too.
 
     ZSSLR cards are rendered by `lexsign_hf.train.card.render_zsslr_card` (the card `lexsign train` / `lexsign
     demo` write, `model_cards/hali_zsslr.md.jinja`), ISLR cards from `model_cards/hali_islr.md.jinja`; both get
@@ -329,7 +353,7 @@ def build_model_card(
     """
     model_dir = Path(model_dir)
     model_name = repo_id.split("/")[-1]
-    dataset_name = dataset_id.split("/")[-1]
+    dataset_name = dataset_id.split("/")[-1] if dataset_id else "the evaluation data"
     if results.task == "zsslr":
         card = _zsslr_card(
             results, model_name, dataset_id, dataset_name, dataset_config, license, template_path
@@ -340,10 +364,12 @@ def build_model_card(
             license=license,
             library_name="transformers",
             tags=list(TAGS),
-            datasets=[dataset_id],
+            datasets=[dataset_id] if dataset_id else None,
             eval_results=results.eval_results(
                 dataset_id, dataset_name + (f" ({dataset_config})" if dataset_config else ""), dataset_config
-            ),
+            )
+            if dataset_id
+            else None,
         )
         card = render_card(
             ModelCard,
@@ -369,6 +395,8 @@ def _zsslr_card(
     from ..train.card import render_zsslr_card
 
     metrics = results.raw if results.run else {"model": results.raw, "config": results.training}
+    if not results.run and "chance_top1" in results.raw:
+        metrics["chance_top1"] = results.raw["chance_top1"]
     return render_zsslr_card(
         metrics,
         results.run or "model",
@@ -381,12 +409,69 @@ def _zsslr_card(
     )
 
 
+def build_unevaluated_card(
+    model_dir: str | os.PathLike,
+    repo_id: str,
+    license: str,
+    template_path: str | os.PathLike | None = None,
+) -> ModelCard:
+    """The card of a model published without results (`lexsign push model --no-results`): says plainly that it
+    has not been evaluated, and has no `model-index`."""
+    model_name = repo_id.split("/")[-1]
+    card_data = ModelCardData(
+        model_name=model_name, license=license, library_name="transformers", tags=list(TAGS)
+    )
+    card = render_card(
+        ModelCard,
+        card_data,
+        template_path or card_template_path(UNEVALUATED_TEMPLATE),
+        repo_id=repo_id,
+        model_name=model_name,
+        model=_model_summary(Path(model_dir)),
+    )
+    return add_hub_usage(card, repo_id)
+
+
+def results_weights(results: CardResults) -> Mapping[str, Any] | None:
+    """The weights fingerprint recorded with the results of `results.run` (``None`` when there is none)."""
+    entry = results.raw.get(results.run) if results.run else results.raw
+    fingerprint = entry.get(WEIGHTS_KEY) if isinstance(entry, Mapping) else None
+    return fingerprint if isinstance(fingerprint, Mapping) else None
+
+
+def check_results_weights(
+    results: CardResults, weights: Mapping[str, str], model_dir: str | os.PathLike
+) -> None:
+    """Refuse results that were not measured on the weights in `model_dir` (`weights`: its `weights_fingerprint`)."""
+    which = f"the {results.run!r} results" if results.run else "the results"
+    recorded = results_weights(results)
+    if recorded is None:
+        raise ValueError(
+            f"{results.source}: {which} record no {WEIGHTS_KEY}, so nothing binds them to the weights in {model_dir}; "
+            "evaluate this folder (`lexsign evaluate --model DIR --data ... --out results.json`) or pass --no-results"
+        )
+    if recorded.get("sha256") != weights["sha256"]:
+        raise ValueError(
+            f"{results.source}: {which} were measured on other weights (sha256 {str(recorded.get('sha256'))[:12]}...) "
+            f"than {Path(model_dir) / weights['file']} (sha256 {weights['sha256'][:12]}...); refusing to publish "
+            "another model's results"
+        )
+
+
 def check_card_results(card: ModelCard, results: CardResults, tolerance: float = 0.005 + 1e-9) -> None:
     """Every number in the card's `model-index` (re-read from its YAML) must be one of the published model's
-    results in `results` (up to `tolerance`, the rounding of a card that shows two decimals)."""
+    results in `results` (up to `tolerance`, the rounding of a card that shows two decimals); a card without
+    `model-index` (no Hub dataset id) must show each result in its text."""
     reread = ModelCard(str(card)).data.eval_results or []
     if not reread:
-        raise ValueError(f"the model card has no model-index results (they must come from {results.source})")
+        shown = _numbers(card.text)
+        missing = [row.name for row in results.rows if not {f"{row.value:.1f}", f"{row.value:.2f}"} & shown]
+        if missing or not results.rows:
+            raise ValueError(
+                f"the model card has no model-index results and does not show {missing or 'any result'} of "
+                f"{results.source}; re-render the card from it"
+            )
+        return
     values = [row.value for row in results.rows]
     for result in reread:
         value = result.metric_value
@@ -395,6 +480,10 @@ def check_card_results(card: ModelCard, results: CardResults, tolerance: float =
                 f"model card result {result.metric_name or result.metric_type} = {value!r} is not in the results "
                 f"file {results.source} (model results: {values}); re-render the card from it"
             )
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+\.\d+", text))
 
 
 HUB_USAGE = """
@@ -453,6 +542,21 @@ def add_adapter_results(
     return card
 
 
+def add_weights_note(card: ModelCard, weights: Mapping[str, str], results: CardResults | None) -> ModelCard:
+    """State which weights the card describes (and, with results, that they were measured on exactly these)."""
+    note = f"`{weights['file']}` sha256 `{weights['sha256']}`"
+    if results is not None:
+        which = f"The `{results.run}` results" if results.run else "The results"
+        note = (
+            f"{which} above were measured on exactly these weights: {note} (`{WEIGHTS_KEY}` in "
+            f"`{results.source.name}`; `lexsign push` refuses results of other weights)."
+        )
+    else:
+        note = f"Weights: {note}. No results were published with them."
+    card.text = card.text.rstrip("\n") + f"\n\n## Weights\n\n{note}\n"
+    return card
+
+
 def add_hub_usage(card: ModelCard, repo_id: str) -> ModelCard:
     """Point the card's placeholders at `repo_id` and add how to use the pipeline and handler the push ships."""
     text = card.text.replace("MODEL_FOLDER_OR_REPO", repo_id)
@@ -462,13 +566,38 @@ def add_hub_usage(card: ModelCard, repo_id: str) -> ModelCard:
     return card
 
 
-def update_card_metadata(card: ModelCard, dataset_id: str | None, license: str) -> ModelCard:
-    """Add the Hub tags, `library_name` and (if the card has none) the licence; with `dataset_id`, link the
-    dataset (replacing local dataset names, which are not Hub ids)."""
+def hub_dataset_id(name: str | None) -> str | None:
+    """`name` if it has the shape of a Hub dataset id (``namespace/name``), else None (a local folder name such as
+    ``synth-4856d424e015acdb`` or ``lexsign-synth`` names no Hub dataset)."""
+    return name if isinstance(name, str) and HUB_DATASET_ID.fullmatch(name) else None
+
+
+def update_card_metadata(card: ModelCard, dataset_id: str | None, license: str | None) -> ModelCard:
+    """Add the Hub tags and `library_name`; `license`, when given, replaces the card's; link `dataset_id` (a Hub
+    id) or, without one, drop dataset names that are not Hub ids (see `set_card_dataset` for `model-index`)."""
     card.data.tags = [*(card.data.tags or []), *(tag for tag in TAGS if tag not in (card.data.tags or []))]
     card.data.library_name = card.data.library_name or "transformers"
-    card.data.license = card.data.license or license
-    if dataset_id:
-        hub_ids = [name for name in card.data.datasets or [] if "/" in name and name != dataset_id]
-        card.data.datasets = [dataset_id, *hub_ids]
+    card.data.license = license or card.data.license or "cc-by-nc-4.0"
+    hub_ids = [name for name in card.data.datasets or [] if hub_dataset_id(name) and name != dataset_id]
+    card.data.datasets = [dataset_id, *hub_ids] if dataset_id else hub_ids or None
     return card
+
+
+def set_card_dataset(card: ModelCard, dataset_id: str | None, dataset_config: str | None) -> ModelCard:
+    """Point the card's `model-index` at the Hub dataset `dataset_id` (and its config, when given); without a Hub
+    id the card keeps its results table but has no `model-index` (whose dataset must be a Hub id)."""
+    if not dataset_id:
+        card.data.eval_results = None
+        return card
+    for result in card.data.eval_results or []:
+        result.dataset_type = dataset_id
+        result.dataset_config = dataset_config or result.dataset_config
+    return card
+
+
+def size_category(rows: int) -> str:
+    """The Hub `size_categories` value of a dataset with `rows` rows (e.g. 194 -> ``"n<1K"``)."""
+    for bound, name in SIZE_CATEGORIES:
+        if rows < bound:
+            return name
+    return "1M<n<10M"

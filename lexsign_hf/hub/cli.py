@@ -44,17 +44,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             )
             parser.add_argument(
                 "--results-key",
-                help="which model of a results file with several (e.g. hali, baseline, model)",
+                help="which model of a results file with several (e.g. hali, baseline, model; default: the one "
+                "whose weights fingerprint is DIR's)",
+            )
+            parser.add_argument(
+                "--no-results",
+                action="store_true",
+                help="publish without results: the card says the model has not been evaluated",
             )
             parser.add_argument(
                 "--dataset",
-                help="Hub id of the evaluation dataset (default: from the results file, else NAMESPACE/lexsign)",
+                help="Hub id (namespace/name) of the evaluation dataset (default: from the results file; without "
+                "one the card has no datasets: nor model-index)",
             )
             parser.add_argument(
                 "--dataset-config", help="its config, e.g. asl1000 (default: from the results file)"
             )
             parser.add_argument(
-                "--license", default="cc-by-nc-4.0", help="licence of the weights (default: %(default)s)"
+                "--license",
+                help="licence of the weights; replaces the card's (default: the card's, else cc-by-nc-4.0)",
             )
             parser.add_argument(
                 "--card-template",
@@ -76,6 +84,7 @@ def run_push(args: argparse.Namespace) -> int:
             "dataset_config": args.dataset_config,
             "license": args.license,
             "card_template": args.card_template,
+            "no_results": args.no_results,
         }
     staged, commit = push(
         args.kind,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,18 @@ from .pipeline import POSE_LAYOUTS_FILE, TASK, ZeroShotSignClassificationPipelin
 
 HANDLER_TEMPLATE = Path(__file__).with_name("handler.py")
 HANDLER_FILE = "handler.py"
+REQUIREMENTS_FILE = "requirements.txt"
+# What the remote code, `pipeline.py` and `handler.py` import (Inference Endpoints installs `requirements.txt`).
+REQUIREMENTS = ("transformers", "torch", "numpy", "safetensors", "pose-format")
 
 __all__ = [
     "HANDLER_FILE",
+    "REQUIREMENTS_FILE",
     "hali_model_class",
     "load_zero_shot_pipeline",
     "pose_layout_table",
     "register_zero_shot_pipeline",
+    "requirements",
     "save_zero_shot_pipeline",
     "zero_shot_pipeline",
 ]
@@ -89,7 +95,7 @@ def save_zero_shot_pipeline(
 ) -> Path:
     """Write `model` + `processor` to `save_directory` so that, in a process without `lexsign_hf`,
     `pipeline("zero-shot-sign-classification", model=save_directory, trust_remote_code=True)` works and
-    `handler.py` serves it on Inference Endpoints."""
+    `handler.py` (with `requirements.txt`) serves it on Inference Endpoints."""
     save_directory = Path(save_directory)
     register_zero_shot_pipeline(model)
     zero_shot_pipeline(model, processor).save_pretrained(save_directory)  # weights, code, custom_pipelines
@@ -97,4 +103,15 @@ def save_zero_shot_pipeline(
     table = json.dumps(pose_layout_table(), separators=(",", ":"))
     (save_directory / POSE_LAYOUTS_FILE).write_text(table + "\n", encoding="utf-8")
     shutil.copyfile(HANDLER_TEMPLATE, save_directory / HANDLER_FILE)
+    (save_directory / REQUIREMENTS_FILE).write_text(requirements(), encoding="utf-8")
     return save_directory
+
+
+def requirements() -> str:
+    """`requirements.txt` of a published model: the packages its code needs, at least the installed major.minor
+    (the versions it was saved and checked with)."""
+    lines = []
+    for name in REQUIREMENTS:
+        major_minor = ".".join(metadata.version(name).split(".")[:2])
+        lines.append(f"{name}>={major_minor}")
+    return "\n".join(lines) + "\n"

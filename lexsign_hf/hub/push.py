@@ -26,15 +26,22 @@ import yaml
 from huggingface_hub import ModelCard
 
 from .. import __version__
+from ..fingerprint import WEIGHTS_KEY, weights_fingerprint
 from .cards import (
     add_adapter_results,
     add_hub_usage,
+    add_weights_note,
     build_model_card,
+    build_unevaluated_card,
     check_card_results,
+    check_results_weights,
+    hub_dataset_id,
     parse_results,
     read_results,
-    results_of_card,
+    set_card_dataset,
+    size_category,
     update_card_metadata,
+    zsslr_runs,
 )
 
 KINDS = ("model", "dataset", "adapter")
@@ -117,7 +124,8 @@ def find_results_file(model_dir: Path, results: str | os.PathLike | None = None)
     looked = ", ".join(str(model_dir / name) for name in RESULTS_CANDIDATES)
     raise FileNotFoundError(
         f"no results file for the model card of {model_dir} (looked for {looked}); pass --results PATH with the "
-        "evaluation JSON (`lexsign demo`'s metrics.json, an evaluate_zsslr result or the Trainer's ISLR metrics)"
+        "evaluation JSON (`lexsign demo`'s metrics.json, `lexsign evaluate --out`, the ISLR example's metrics.json), "
+        "or --no-results to publish it as not evaluated"
     )
 
 
@@ -169,21 +177,29 @@ def stage_model(
     results: str | os.PathLike | None = None,
     dataset: str | None = None,
     dataset_config: str | None = None,
-    license: str = "cc-by-nc-4.0",
+    license: str | None = None,
     card_template: str | os.PathLike | None = None,
     results_key: str | None = None,
+    no_results: bool = False,
 ) -> StagedRepo:
     """Write the repo tree of the HALI model in `model_dir` to `out_dir`: weights, config (with `auto_map` and
-    `custom_pipelines`), remote code, processor, `pipeline.py`, `pose_layouts.json`, `handler.py`, the results
-    file and the card (`README.md`).
+    `custom_pipelines`), remote code, processor, `pipeline.py`, `pose_layouts.json`, `handler.py`,
+    `requirements.txt`, the results file and the card (`README.md`).
 
-    The card is the folder's own `README.md` when it has one (checked: its `model-index` must be the results of
-    one model in the results file), else rendered from the results file (`results_key` picks the model of a file
-    with several); `card_template` forces a new rendering."""
+    The results must carry the `weights_fingerprint` of `model_dir`'s weights (`results_key` picks the model of a
+    file with several; by default the one whose fingerprint matches). The card is the folder's own `README.md`
+    when it has one (checked against those results), else rendered from the results file; `card_template` forces a
+    new rendering. `dataset` (a Hub id, or the results' ``dataset`` id) links the card to the evaluation data and
+    gives it a `model-index`; without one the card has no `datasets:` nor `model-index`. With `no_results` there
+    is no results file and the card says the model has not been evaluated. `license`, when given, always wins."""
     from ..models.hali import HALIProcessor
     from .export import save_zero_shot_pipeline
 
     check_repo_id(repo_id)
+    if dataset is not None and not hub_dataset_id(dataset):
+        raise ValueError(
+            f"--dataset {dataset!r}: expected a Hub dataset id 'namespace/name', not a local name"
+        )
     model_dir = Path(model_dir)
     _require_files(
         model_dir,
@@ -195,47 +211,92 @@ def stage_model(
         },
     )
     model_class, _ = _model_classes(model_dir)
-    results_path = find_results_file(model_dir, results)
-    raw = read_results(results_path)
-    own_card = model_dir / "README.md"  # the card `lexsign demo` / `lexsign train` wrote with the model
-    if own_card.is_file() and card_template is None:
-        card = ModelCard.load(own_card)
-        if results_key is None:
-            card_results = results_of_card(card, raw, results_path)
-        else:
-            card_results = parse_results(raw, results_path, results_key)
-            check_card_results(card, card_results)
-        card = update_card_metadata(card, dataset or card_results.dataset_id, license)
-        card = add_hub_usage(card, repo_id)
+    weights = weights_fingerprint(model_dir)
+    if no_results:
+        if results is not None or results_key is not None:
+            raise ValueError("--no-results: do not also give --results / --results-key")
+        results_path, card_results = None, None
+        card = build_unevaluated_card(model_dir, repo_id, license or "cc-by-nc-4.0", card_template)
+        card = update_card_metadata(card, dataset, license)
     else:
+        results_path = find_results_file(model_dir, results)
+        raw = read_results(results_path)
+        if results_key is None:
+            results_key = _run_with_weights(raw, weights)
         card_results = parse_results(raw, results_path, results_key)
-        card = build_model_card(
-            model_dir,
-            card_results,
-            repo_id,
-            dataset or card_results.dataset_id or f"{repo_id.split('/')[0]}/lexsign",
-            dataset_config or card_results.dataset_config,
-            license=license,
-            template_path=card_template,
-        )
+        check_results_weights(card_results, weights, model_dir)
+        _check_similarity(card_results, model_dir)
+        dataset_id = dataset or hub_dataset_id(card_results.dataset_id)
+        dataset_config = dataset_config or card_results.dataset_config
+        own_card = model_dir / "README.md"  # the card `lexsign demo` / `lexsign train` wrote with the model
+        if own_card.is_file() and card_template is None:
+            card = ModelCard.load(own_card)
+            check_card_results(card, card_results)
+            card = update_card_metadata(card, dataset_id, license)
+            card = add_hub_usage(set_card_dataset(card, dataset_id, dataset_config), repo_id)
+        else:
+            card = build_model_card(
+                model_dir,
+                card_results,
+                repo_id,
+                dataset_id,
+                dataset_config,
+                license=license or "cc-by-nc-4.0",
+                template_path=card_template,
+            )
+        check_card_results(card, card_results)
+    card = add_weights_note(card, weights, card_results)
     out_dir = _new_output_folder(out_dir)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         model = model_class.from_pretrained(model_dir).eval()
         save_zero_shot_pipeline(model, HALIProcessor.from_pretrained(model_dir), temporary)
-        shutil.copyfile(results_path, temporary / results_path.name)
+        if weights_fingerprint(temporary) != weights:  # the published bytes are the evaluated ones
+            shutil.copyfile(model_dir / weights["file"], temporary / weights["file"])
+        if results_path is not None:
+            shutil.copyfile(results_path, temporary / results_path.name)
         card.save(temporary / "README.md")
         _publish(temporary, out_dir)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
-    summary = ", ".join(f"{row.name} {row.value:.2f}" for row in card_results.rows)
+    if card_results is None:
+        description = "Not evaluated (pushed with --no-results)."
+    else:
+        summary = ", ".join(f"{row.name} {row.value:.2f}" for row in card_results.rows)
+        description = f"Results from {results_path.name}: {summary}."
     return StagedRepo(
         "model",
         repo_id,
         out_dir,
         f"Upload {model_class.__name__} with lexsign_hf {__version__}",
-        f"Results from {results_path.name}: {summary}.",
+        f"{description} Weights sha256 {weights['sha256']}.",
     )
+
+
+def _check_similarity(results, model_dir: Path) -> None:
+    """ZSSLR results name the similarity they were scored with; the published config must score the same way."""
+    entry = results.raw.get(results.run) if results.run else results.raw
+    measured = entry.get("inference_similarity") if results.task == "zsslr" else None
+    configured = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get(
+        "inference_similarity"
+    )
+    if measured is not None and configured is not None and measured != configured:
+        raise ValueError(
+            f"{results.source}: the results were scored with inference_similarity {measured!r}, but "
+            f"{model_dir / 'config.json'} scores with {configured!r}; set it there or re-evaluate"
+        )
+
+
+def _run_with_weights(raw: dict[str, Any], weights: dict[str, str]) -> str | None:
+    """The run of a several-model results file whose recorded weights fingerprint is `weights` (None otherwise)."""
+    matching = [
+        run
+        for run in zsslr_runs(raw)
+        if run
+        and isinstance(raw[run].get(WEIGHTS_KEY), dict)
+        and raw[run][WEIGHTS_KEY].get("sha256") == weights["sha256"]
+    ]
+    return matching[0] if len(matching) == 1 else None
 
 
 def _dataset_card(folder: Path) -> tuple[dict[str, Any], str]:
@@ -269,6 +330,21 @@ def _data_file_patterns(data_files: Any) -> list[str]:
     return patterns
 
 
+def _parquet_rows(paths: list[Path]) -> int:
+    """Rows in the parquet files `paths` (from their footers; nothing else is read)."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for path in paths:
+        try:
+            rows += pq.ParquetFile(path).metadata.num_rows
+        except Exception as error:  # pyarrow reports a corrupt footer as ArrowInvalid / OSError
+            raise ValueError(
+                f"{path}: not a readable parquet file ({type(error).__name__}: {error})"
+            ) from None
+    return rows
+
+
 def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, repo_id: str) -> StagedRepo:
     """Copy a Hub-layout dataset folder (README YAML `configs:` + parquet shards) to `out_dir`, checking that every
     config's data files exist and adding the Hub tags to its card."""
@@ -279,6 +355,7 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
     if not dataset_dir.is_dir():
         raise FileNotFoundError(f"dataset folder not found: {dataset_dir}")
     metadata, text = _dataset_card(dataset_dir)
+    data_files: set[Path] = set()
     for config in metadata["configs"]:
         patterns = _data_file_patterns(config.get("data_files"))
         if not patterns or not all(list(dataset_dir.glob(pattern)) for pattern in patterns):
@@ -286,8 +363,10 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
             raise FileNotFoundError(
                 f"{dataset_dir}: config {name!r} lists data files {patterns} that do not exist"
             )
+        data_files.update(path for pattern in patterns for path in dataset_dir.glob(pattern))
     card = DatasetCard(text)
     card.data.tags = sorted(set(card.data.tags or []) | set(DATASET_TAGS))
+    card.data.size_categories = [size_category(_parquet_rows(sorted(data_files)))]
     out_dir = _new_output_folder(out_dir)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
@@ -355,6 +434,13 @@ _REMOTE_CHECK = """
 import base64, json, sys
 import transformers
 folder, auto_class, pose_file, parameters = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+tag = sys.argv[5]
+if tag:  # the card's pipeline_tag must load the tree, as the Hub widget and "Use this model" will
+    try:
+        transformers.pipeline(tag, model=folder, trust_remote_code=True)
+    except Exception as error:
+        reason = " ".join(str(error).split())[:200]
+        sys.exit(f"the card's pipeline_tag {tag!r} does not load this model (remove it from the card): {reason}")
 model = getattr(transformers, auto_class).from_pretrained(folder, trust_remote_code=True)
 classifier = transformers.pipeline("zero-shot-sign-classification", model=folder, trust_remote_code=True)
 sys.path.insert(0, folder)
@@ -384,7 +470,7 @@ def _verify_model(staged: StagedRepo) -> list[str]:
     from .export import zero_shot_pipeline
 
     folder = staged.folder
-    ModelCard.load(folder / "README.md")
+    card = ModelCard.load(folder / "README.md")
     model_class, auto_class = _model_classes(folder)
     model = model_class.from_pretrained(folder).eval()
     parameters = {"candidate_labels": ["A", "B"], "descriptions": list(VERIFY_DESCRIPTIONS)}
@@ -397,21 +483,25 @@ def _verify_model(staged: StagedRepo) -> list[str]:
         )
         result = subprocess.run(
             [sys.executable, "-c", _REMOTE_CHECK, str(folder.resolve()), auto_class, str(pose_file),
-             json.dumps(parameters)],
+             json.dumps(parameters), card.data.pipeline_tag or ""],
             capture_output=True, text=True, cwd=scratch, timeout=600,
         )  # fmt: skip
     if result.returncode != 0:
-        raise ValueError(
-            f"{folder}: loading with trust_remote_code in a fresh process failed:\n{result.stderr[-3000:]}"
-        )
+        lines = result.stderr.strip().splitlines() or ["(no error output)"]
+        raise ValueError(f"{folder}: loading with trust_remote_code in a fresh process failed: {lines[-1]}")
     remote = json.loads(result.stdout.strip().splitlines()[-1])
     if remote["leaked"]:
         raise ValueError(f"{folder}: the remote code imported {remote['leaked']} (it must be self-contained)")
     for name in ("pipeline", "handler"):
         if not _same_ranking(remote[name], expected):
             raise ValueError(f"{folder}: the remote {name} ranks {remote[name]}, the package {expected}")
+    tag = card.data.pipeline_tag
     return [
         f"{model_class.__name__}.from_pretrained loads the folder",
+        f"pipeline({tag!r}, trust_remote_code=True) loads it (the card's pipeline_tag)"
+        if tag
+        else "the card has no pipeline_tag (no standard Hub task loads HALI); its usage shows "
+        "pipeline('zero-shot-sign-classification')",
         f"fresh process without lexsign_hf: {auto_class}.from_pretrained(trust_remote_code=True) gives "
         f"{remote['model']}; pipeline('zero-shot-sign-classification') and handler.py rank a .pose file as the "
         f"package does: {remote['pipeline']}",

@@ -1,14 +1,20 @@
-"""ZSL / GZSL / ISLR metrics (numpy only), plus local `evaluate` modules loadable by path:
+"""ZSL / GZSL / ISLR metrics (numpy only), plus local `evaluate` modules loadable by path. A tie with the true
+class counts against it in every top-k metric (a constant scorer is at 0 top-1, never at 100 %).
 
+```python
 import evaluate
 from lexsign_hf.metrics import evaluate_module_path
+
 metric = evaluate.load(evaluate_module_path("zsl_accuracy"))
+metric.compute(predictions=scores, references=labels, unseen_classes=unseen)  # unseen_classes is required
+```
 """
 
 from pathlib import Path
 
 from .functional import (
     gzsl_accuracy,
+    harmonic_mean,
     islr_accuracy,
     islr_compute_metrics,
     per_class_mean,
@@ -31,6 +37,7 @@ def evaluate_module_path(name: str) -> str:
 __all__ = [
     "evaluate_module_path",
     "gzsl_accuracy",
+    "harmonic_mean",
     "islr_accuracy",
     "islr_compute_metrics",
     "per_class_mean",

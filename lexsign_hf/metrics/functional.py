@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,14 +27,32 @@ def _check(scores: np.ndarray, labels: np.ndarray) -> None:
         )
 
 
+def _class_set(name: str, classes: Sequence[int] | None, num_classes: int) -> np.ndarray:
+    """Sorted unique class indices; a missing or empty set, or an index outside the score columns, is an error."""
+    if classes is None or isinstance(classes, (str, bytes)):
+        raise ValueError(f"{name} is required: the class indices (columns of the scores) it searches")
+    values = np.asarray(sorted({int(c) for c in classes}), dtype=np.int64)
+    if values.size == 0:
+        raise ValueError(f"{name} is empty: give the class indices (columns of the scores) it searches")
+    if values[0] < 0 or values[-1] >= num_classes:
+        raise ValueError(
+            f"{name} must be class indices in [0, {num_classes}), got range [{values[0]}, {values[-1]}]"
+        )
+    return values
+
+
 def topk_hits(scores, labels, k: int) -> np.ndarray:
-    """Boolean (samples,) array: is the true class among the k best-scored classes? Ties count against."""
+    """Boolean (samples,) array: is the true class among the k best-scored classes?
+
+    Ties count against the true class: a sample is a hit only if fewer than `k` *other* classes score at least as
+    high as it, so a constant scorer hits nothing at top-1 (never 100 %)."""
     scores, labels = _as_numpy(scores), _as_numpy(labels).astype(np.int64)
     _check(scores, labels)
-    k = min(k, scores.shape[1])
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
     true_scores = scores[np.arange(len(labels)), labels]
-    better = (scores > true_scores[:, None]).sum(1)
-    return better < k
+    rivals = (scores >= true_scores[:, None]).sum(1) - 1  # other classes scoring >= the true class
+    return rivals < k
 
 
 def per_class_mean(hits: np.ndarray, labels, classes: Sequence[int] | None = None) -> float:
@@ -65,13 +84,14 @@ def zsl_accuracy(
     `scores` has one column per class of the full label space; `labels` index that space.
     """
     scores, labels = _as_numpy(scores), _as_numpy(labels).astype(np.int64)
-    unseen = np.asarray(sorted(set(int(c) for c in unseen_classes)))
+    _check(scores, labels)
+    unseen = _class_set("unseen_classes", unseen_classes, scores.shape[1])
     position = {int(c): i for i, c in enumerate(unseen)}
     keep = np.isin(labels, unseen)
     if not keep.any():
         raise ValueError("zsl_accuracy: no sample belongs to an unseen class")
     restricted = scores[keep][:, unseen]
-    local = np.array([position[int(label)] for label in labels[keep]])
+    local = np.array([position[int(label)] for label in labels[keep]], dtype=np.int64)
     return {f"top{k}": 100.0 * per_class_mean(topk_hits(restricted, local, k), local) for k in topk}
 
 
@@ -81,20 +101,28 @@ def gzsl_accuracy(
     """Generalised zero-shot accuracy: search over all seen + unseen classes; S and U are the per-class top-1 on
     samples of seen and of unseen classes, H = 2SU / (S + U). In percent."""
     scores, labels = _as_numpy(scores), _as_numpy(labels).astype(np.int64)
-    seen, unseen = np.asarray(sorted(set(seen_classes))), np.asarray(sorted(set(unseen_classes)))
+    _check(scores, labels)
+    seen = _class_set("seen_classes", seen_classes, scores.shape[1])
+    unseen = _class_set("unseen_classes", unseen_classes, scores.shape[1])
     if np.intersect1d(seen, unseen).size:
         raise ValueError("gzsl_accuracy: seen and unseen class sets overlap")
     candidates = np.concatenate([seen, unseen])
     position = {int(c): i for i, c in enumerate(candidates)}
     keep = np.isin(labels, candidates)
     restricted = scores[keep][:, candidates]
-    local = np.array([position[int(label)] for label in labels[keep]])
+    local = np.array([position[int(label)] for label in labels[keep]], dtype=np.int64)
     hits = topk_hits(restricted, local, 1)
     seen_score = 100.0 * per_class_mean(hits, local, classes=range(len(seen)))
     unseen_score = 100.0 * per_class_mean(hits, local, classes=range(len(seen), len(candidates)))
-    total = seen_score + unseen_score
-    harmonic = 2 * seen_score * unseen_score / total if total > 0 else 0.0
-    return {"S": seen_score, "U": unseen_score, "H": harmonic}
+    return {"S": seen_score, "U": unseen_score, "H": harmonic_mean(seen_score, unseen_score)}
+
+
+def harmonic_mean(seen: float, unseen: float) -> float:
+    """H = 2SU / (S + U); NaN when S or U is NaN (no sample of that side), 0 when both are 0."""
+    if math.isnan(seen) or math.isnan(unseen):
+        return float("nan")
+    total = seen + unseen
+    return 2 * seen * unseen / total if total > 0 else 0.0
 
 
 def islr_compute_metrics(eval_prediction) -> dict[str, float]:

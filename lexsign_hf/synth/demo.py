@@ -28,6 +28,7 @@ import torch
 
 from ..data.hub_layout import write_json_atomic
 from ..data.phonology import HELD_OUT_TEMPLATES, load_asl_lex
+from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
 from ..models.hali import HALIModel, HALIProcessor
 from ..pose import to_canonical
 from ..train.card import MINILM_HUB_ID, render_zsslr_card
@@ -408,6 +409,9 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
         )
         card.save(work / name / "final" / "README.md")
         _move_into_place(work / name / "final", out / folder)
+    for name, folder in MODEL_FOLDERS.items():  # bind each result to the weights it was measured on
+        metrics[name][WEIGHTS_KEY] = weights_fingerprint(out / folder)
+    metrics[DATA_KEY] = data_fingerprint(dataset_dir, CONFIG_NAME)
     metrics["config"]["runtime_seconds"] = round(time.monotonic() - started, 1)
     write_json_atomic(out / METRICS_FILE, metrics)
     shutil.rmtree(work, ignore_errors=True)

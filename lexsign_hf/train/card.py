@@ -7,6 +7,7 @@ card's YAML carries the chosen model's results as ``model-index`` (`EvalResult`s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,8 @@ def results_of(metrics: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 def zsslr_eval_results(
     results: Mapping[str, Any], dataset_type: str, dataset_name: str, dataset_config: str
 ) -> list[EvalResult]:
-    """`EvalResult`s (model-index entries) of one model's ZSL / GZSL results, in percent."""
+    """`EvalResult`s (model-index entries) of one model's ZSL / GZSL results, in percent (an undefined GZSL value,
+    NaN when a side has no sample, has none)."""
     return [
         EvalResult(
             task_type=TASK[0],
@@ -73,6 +75,7 @@ def zsslr_eval_results(
             metric_value=round(float(results[section][key]), 2),
         )
         for section, key, name, split in MODEL_INDEX_METRICS
+        if math.isfinite(float(results[section][key]))
     ]
 
 
@@ -89,7 +92,7 @@ def render_zsslr_card(
     model_key: str,
     *,
     model_name: str,
-    dataset_type: str,
+    dataset_type: str | None,
     dataset_name: str,
     dataset_config: str,
     base_model: str | None = MINILM_HUB_ID,
@@ -99,7 +102,12 @@ def render_zsslr_card(
     comparison: str | None = None,
     template_path: str | Path | None = None,
 ) -> ModelCard:
-    """The card of model `model_key` of `metrics` (model-index from its results; every model in the table)."""
+    """The card of model `model_key` of `metrics` (every model in the table).
+
+    `dataset_type` is the Hub id of the evaluation dataset: with it, the card lists it under `datasets:` and
+    carries the model's results as `model-index`; without one (a local folder is not a Hub id) it has neither.
+    The card has no `pipeline_tag`: no standard Hub task loads HALI; its usage section shows the custom
+    `zero-shot-sign-classification` pipeline."""
     results = results_of(metrics)
     if model_key not in results:
         raise ValueError(f"metrics have no results for {model_key!r} (found {sorted(results)})")
@@ -108,16 +116,18 @@ def render_zsslr_card(
     card_data = ModelCardData(
         model_name=model_name,
         base_model=base_model,
-        datasets=[dataset_type],
+        datasets=[dataset_type] if dataset_type else None,
         language="en",
         license=license,
         library_name="transformers",
-        pipeline_tag="zero-shot-classification",
         tags=["sign-language", "zero-shot", "skeleton", "hali", "lexsign"]
         + (["synthetic"] if synthetic else []),
         metrics=["accuracy"],
-        eval_results=zsslr_eval_results(results[model_key], dataset_type, dataset_name, dataset_config),
+        eval_results=zsslr_eval_results(results[model_key], dataset_type, dataset_name, dataset_config)
+        if dataset_type
+        else None,
     )
+    chance_top1 = metrics.get("chance_top1", results[model_key].get("chance_top1"))
     return ModelCard.from_template(
         card_data,
         template_path=str(template_path or card_template_path(CARD_TEMPLATE)),
@@ -125,7 +135,7 @@ def render_zsslr_card(
         dataset_name=dataset_name,
         dataset_config=dataset_config,
         results=results,
-        chance_top1=float(metrics.get("chance_top1", float("nan"))),
+        chance_top1=float(chance_top1) if isinstance(chance_top1, (int, float)) else None,
         num_unseen_test=model_config.get("num_unseen_test"),
         loss_mode=model_config.get("loss_mode", "hali"),
         config=model_config,

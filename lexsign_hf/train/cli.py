@@ -90,6 +90,7 @@ def _default_text_model() -> str:
 
 def run_train_command(args: argparse.Namespace) -> int:
     from ..data.hub_layout import write_json_atomic
+    from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from .card import MINILM_HUB_ID, render_zsslr_card
     from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
     from .zsslr import build_hali, load_zsslr_data, train_zsslr
@@ -178,6 +179,8 @@ def run_train_command(args: argparse.Namespace) -> int:
         command="`lexsign train`",
     )
     card.save(args.out / "model" / "README.md")
+    metrics["model"][WEIGHTS_KEY] = weights_fingerprint(args.out / "model")
+    metrics[DATA_KEY] = data_fingerprint(args.data, args.config)
     write_json_atomic(args.out / "metrics.json", metrics)
     shutil.rmtree(checkpoints, ignore_errors=True)
     summary = {key: results[key] for key in ("zsl", "gzsl", "inference_similarity")}
@@ -187,6 +190,7 @@ def run_train_command(args: argparse.Namespace) -> int:
 
 def run_evaluate_command(args: argparse.Namespace) -> int:
     from ..data.hub_layout import write_json_atomic
+    from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..models.hali import HALIModel, HALIProcessor
     from .evaluate import SIMILARITIES, evaluate_zsslr
     from .zsslr import load_zsslr_data
@@ -199,6 +203,8 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
     similarities = {"model": None, "both": SIMILARITIES}.get(args.similarity, [args.similarity])
     results = evaluate_zsslr(model, processor, data, similarities=similarities)
     results["chance_top1"] = 100.0 / len(data.unseen_test)
+    results[WEIGHTS_KEY] = weights_fingerprint(args.model)
+    results[DATA_KEY] = data_fingerprint(args.data, args.config)
     if args.out:
         write_json_atomic(args.out, results)
     print(json.dumps(results, indent=2))

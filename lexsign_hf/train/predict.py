@@ -22,8 +22,14 @@ def read_label_file(path: str | Path) -> tuple[list[str], list[str]]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"labels file not found: {path}")
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{path}: not a UTF-8 text file (binary?); expected JSONL lines of gloss and text"
+        ) from None
     glosses, texts = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(content.splitlines(), start=1):
         if not line.strip():
             continue
         try:

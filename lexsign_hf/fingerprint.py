@@ -1,0 +1,71 @@
+"""Fingerprints that bind an evaluation result to the exact weights and data it was measured on.
+
+Every evaluation JSON the package writes records ``weights_fingerprint`` (the sha256 of the evaluated
+``model.safetensors``) and ``data_fingerprint`` (the sha256 of the dataset config's files); `lexsign push model`
+refuses results whose weights fingerprint is not that of the folder it publishes. Imports nothing else of the
+package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+WEIGHTS_FILE = "model.safetensors"
+WEIGHTS_INDEX_FILE = "model.safetensors.index.json"
+WEIGHTS_KEY = "weights_fingerprint"
+DATA_KEY = "data_fingerprint"
+_CHUNK = 1 << 20
+
+__all__ = ["DATA_KEY", "WEIGHTS_KEY", "data_fingerprint", "file_sha256", "weights_fingerprint"]
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def weights_fingerprint(model_dir: str | os.PathLike) -> dict[str, str]:
+    """``{"file": "model.safetensors", "sha256": ...}`` of a saved model folder. A sharded checkpoint is
+    fingerprinted by its index file: the sha256 of the index's shard names each followed by the shard's sha256."""
+    model_dir = Path(model_dir)
+    single = model_dir / WEIGHTS_FILE
+    if single.is_file():
+        return {"file": WEIGHTS_FILE, "sha256": file_sha256(single)}
+    index = model_dir / WEIGHTS_INDEX_FILE
+    if not index.is_file():
+        raise FileNotFoundError(f"{model_dir}: no {WEIGHTS_FILE} or {WEIGHTS_INDEX_FILE} to fingerprint")
+    try:
+        shards = sorted(set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values()))
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        raise ValueError(
+            f"{index}: not a safetensors index (expected a JSON object with 'weight_map')"
+        ) from None
+    digest = hashlib.sha256()
+    for shard in shards:
+        digest.update(f"{shard}\0{file_sha256(model_dir / shard)}\n".encode())
+    return {"file": WEIGHTS_INDEX_FILE, "sha256": digest.hexdigest()}
+
+
+def data_fingerprint(data_dir: str | os.PathLike, config: str) -> dict[str, Any]:
+    """``{"config", "splits", "files", "sha256"}`` of config `config` of a Hub-layout dataset folder: the sha256 over
+    the relative path and sha256 of every file in ``data/<config>/`` (parquet shards, ``classes.json``), so two
+    folders with the same data have the same fingerprint wherever they are."""
+    config_dir = Path(data_dir) / "data" / config
+    files = sorted(path for path in config_dir.rglob("*") if path.is_file() and not path.name.startswith("."))
+    if not files:
+        raise FileNotFoundError(
+            f"{config_dir}: no data files to fingerprint (is {config!r} a config of {data_dir}?)"
+        )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.relative_to(config_dir).as_posix()}\0{file_sha256(path)}\n".encode())
+    splits = sorted({path.name.split("-")[0] for path in files if path.suffix == ".parquet"})
+    return {"config": config, "splits": splits, "files": len(files), "sha256": digest.hexdigest()}
