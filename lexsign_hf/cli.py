@@ -35,7 +35,11 @@ def version_line() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lexsign", description="LexSign / HALI command-line tools.")
+    parser = argparse.ArgumentParser(
+        prog="lexsign",
+        description="LexSign / HALI command-line tools.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the --version line whole
+    )
     parser.add_argument("--version", action="version", version=version_line())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
