@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -60,28 +61,44 @@ def _python_json(python: Path, code: str, cwd: Path, *args: str) -> dict:
     return json.loads(_run([python, "-c", code, *args], cwd).stdout.strip().splitlines()[-1])
 
 
-def _tracked_package_files() -> set[str]:
-    """The package's files in the checkout (git's list when available, else a walk without caches)."""
+def _checkout_files() -> list[str]:
+    """The checkout's files a release is built from: git's tracked and not-ignored files when git is there, else
+    a walk without caches, virtualenvs and build outputs."""
     try:
         listed = subprocess.run(
-            ["git", "ls-files", "-z", "--", "lexsign_hf"], cwd=REPO_ROOT, capture_output=True, check=True
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            check=True,
         ).stdout.decode()
-        return {name for name in listed.split("\0") if name and (REPO_ROOT / name).is_file()}
+        names = [name for name in listed.split("\0") if name]
     except (OSError, subprocess.CalledProcessError):
-        root = REPO_ROOT / "lexsign_hf"
-        return {
+        skip = {".git", ".venv", "__pycache__", "build", "dist", ".pytest_cache", ".ruff_cache"}
+        names = [
             path.relative_to(REPO_ROOT).as_posix()
-            for path in root.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts
-        }
+            for path in REPO_ROOT.rglob("*")
+            if not skip & set(path.relative_to(REPO_ROOT).parts)
+            and not any(part.endswith(".egg-info") for part in path.parts)
+            and (path.is_file() or path.is_symlink())
+        ]
+    return sorted(name for name in names if (REPO_ROOT / name).is_symlink() or (REPO_ROOT / name).is_file())
+
+
+def _package_files() -> set[str]:
+    """What the wheel must hold: every regular file of the checkout under lexsign_hf/."""
+    return {n for n in _checkout_files() if n.startswith("lexsign_hf/") and not (REPO_ROOT / n).is_symlink()}
 
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> dict[str, Path | str]:
-    """`python -m build` of the checkout: the sdist, then the wheel built from the unpacked sdist."""
-    out = tmp_path_factory.mktemp("dist")
+    """`python -m build` of a clean copy of the checkout (a stale `*.egg-info/SOURCES.txt` there would add files
+    the configuration forgets): the sdist, then the wheel built from the unpacked sdist."""
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist")
+    for name in _checkout_files():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, source / name, follow_symlinks=False)
     result = subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO_ROOT)],
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
         env=_clean_env(),
         capture_output=True,
         text=True,
@@ -142,7 +159,7 @@ def test_build_has_no_licence_warning_and_the_right_metadata(dist):
 
 
 def test_wheel_and_sdist_hold_the_package_and_nothing_else(dist):
-    expected = _tracked_package_files()
+    expected = _package_files()
     assert {"lexsign_hf/model_cards/hali_zsslr.md.jinja", "lexsign_hf/bench/prompts.yaml"} <= expected
     assert {f"lexsign_hf/metrics/modules/{name}/{name}.py" for name in METRIC_MODULES} <= expected
 
