@@ -71,6 +71,10 @@ def check_text_model(name_or_path: str | os.PathLike, option: str = "--text-mode
     from transformers import AutoConfig, AutoTokenizer
 
     folder = Path(name_or_path)
+    if not folder.exists() and (folder.is_absolute() or str(name_or_path).startswith((".", "~"))):
+        raise FileNotFoundError(
+            f"{option} {folder}: no such folder (expected a BERT checkpoint folder or Hub id)"
+        )
     if folder.is_dir():
         try:
             json.loads((folder / "config.json").read_text(encoding="utf-8"))

@@ -26,7 +26,10 @@ def test_demo_stops_before_building_data_on_an_unreadable_text_model(tmp_path, c
         main([*args, "--text-model", str(tmp_path / "no-such-model"), "--steps", "1", "--no-progress"]) == 1
     )
     error = _error(capsys)
-    assert error.startswith("lexsign demo: error: --text-model ") and "no-such-model" in error
+    assert (
+        error
+        == f"lexsign demo: error: --text-model {tmp_path / 'no-such-model'}: no such folder (expected a BERT checkpoint folder or Hub id)"
+    )
     assert not (tmp_path / "cache").exists()  # LexSign-Synth was not built
 
 
