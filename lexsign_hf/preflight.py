@@ -55,6 +55,8 @@ def check_readable_file(path: str | os.PathLike, option: str) -> None:
 def check_writable(folder: str | os.PathLike, option: str) -> Path:
     """Create `folder` (and its parents) if needed and prove a file can be written and removed there."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise PermissionError(f"{option} {folder}: cannot write there (it is a file, not a folder)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".lexsign-write-test-{os.getpid()}"
@@ -73,7 +75,7 @@ def check_text_model(name_or_path: str | os.PathLike, option: str = "--text-mode
     folder = Path(name_or_path)
     if not folder.exists() and (folder.is_absolute() or str(name_or_path).startswith((".", "~"))):
         raise FileNotFoundError(
-            f"{option} {folder}: no such folder (expected a BERT checkpoint folder or Hub id)"
+            f"{option} {name_or_path}: no such folder (expected a BERT checkpoint folder or Hub id)"
         )
     if folder.is_dir():
         try:

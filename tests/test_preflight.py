@@ -50,7 +50,10 @@ def test_train_rejects_an_output_path_that_is_a_file(tmp_path, tiny_bert, capsys
     (tmp_path / "out").write_text("not a folder")
     args = ["train", "--data", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
     assert main([*args, "--text-model", tiny_bert]) == 1
-    assert _error(capsys).startswith(f"lexsign train: error: --out {tmp_path / 'out'}: cannot write there")
+    assert (
+        _error(capsys)
+        == f"lexsign train: error: --out {tmp_path / 'out'}: cannot write there (it is a file, not a folder)"
+    )
 
 
 def test_push_checks_templates_and_dry_run_folder(tmp_path, capsys, monkeypatch):
