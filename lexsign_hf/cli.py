@@ -10,6 +10,9 @@ import argparse
 import importlib
 import socket
 import sys
+from pathlib import Path
+
+from . import __version__
 
 # (module, registration function) for each command group, in the order `lexsign --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -25,8 +28,20 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def version_line() -> str:
+    """``lexsign_hf <version> from <package folder> (Python <version>)``: which installation runs."""
+    return (
+        f"lexsign_hf {__version__} from {Path(__file__).resolve().parent} (Python {sys.version.split()[0]})"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lexsign", description="LexSign / HALI command-line tools.")
+    parser = argparse.ArgumentParser(
+        prog="lexsign",
+        description="LexSign / HALI command-line tools.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the --version line whole
+    )
+    parser.add_argument("--version", action="version", version=version_line())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

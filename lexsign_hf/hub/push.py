@@ -27,6 +27,7 @@ from huggingface_hub import ModelCard
 
 from .. import __version__
 from ..fingerprint import WEIGHTS_KEY, weights_fingerprint
+from ..preflight import check_push
 from .cards import (
     add_adapter_results,
     add_hub_usage,
@@ -593,6 +594,7 @@ def push(
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {list(KINDS)}")
     check_repo_id(repo_id)
+    check_push(kind, folder, dry_run, options.get("card_template"))  # before loading or uploading anything
     if dry_run is None and not get_token():
         raise ValueError(
             "no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)"

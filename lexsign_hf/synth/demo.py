@@ -31,6 +31,7 @@ from ..data.phonology import HELD_OUT_TEMPLATES, load_asl_lex
 from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
 from ..models.hali import HALIModel, HALIProcessor
 from ..pose import to_canonical
+from ..preflight import check_training_run
 from ..train.card import MINILM_HUB_ID, render_zsslr_card
 from ..train.evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
 from ..train.zsslr import (
@@ -321,6 +322,7 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     started = time.monotonic()
     out = Path(settings.out)
     _check_writable(out)
+    check_training_run(out, settings.text_model or _minilm_path())  # fail before training, not at the card
     for stale in (METRICS_FILE, *PLOTS):  # never leave an older result next to new, partial output
         (out / stale).unlink(missing_ok=True)
 

@@ -91,6 +91,7 @@ def _default_text_model() -> str:
 def run_train_command(args: argparse.Namespace) -> int:
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
+    from ..preflight import check_training_run
     from .card import MINILM_HUB_ID, render_zsslr_card
     from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
     from .zsslr import build_hali, load_zsslr_data, train_zsslr
@@ -98,6 +99,7 @@ def run_train_command(args: argparse.Namespace) -> int:
     for name in ("batch_size", "max_frames", "save_steps"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
+    check_training_run(args.out, args.text_model or _default_text_model())  # fail before training
     data = load_zsslr_data(args.data, args.config)
     steps = args.steps or math.ceil(args.epochs * len(data.splits["train"]) / args.batch_size)
     if steps < 1:
