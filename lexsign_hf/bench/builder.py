@@ -148,7 +148,8 @@ def build_questions(
         selected += [(kind, gloss) for gloss in take]
 
     miner = DistractorMiner(records, option_texts, confusion=confusion, seed=seed)
-    hard = {gloss: miner.hard(gloss) for _, gloss in selected} if distractors == "hard" else {}
+    hard = miner.quartets(summary.glosses) if distractors == "hard" else {}
+    pool = [gloss for _, gloss in selected]
     questions = []
     sources: Counter = Counter()
     for kind, gloss in selected:
@@ -157,7 +158,7 @@ def build_questions(
                 others, source = hard[gloss]
             else:
                 others, source = (
-                    miner.random(gloss, np.random.default_rng([seed, int(rng.integers(2**31))])),
+                    miner.random(gloss, np.random.default_rng([seed, int(rng.integers(2**31))]), pool),
                     "random",
                 )
             sources[source] += 1
