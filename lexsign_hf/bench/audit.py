@@ -6,7 +6,8 @@ chance; the build runs this battery and warns when a chooser beats `THRESHOLD`.
 
 Accuracy is reported per question and per independent item: the videos of one gloss that share one option set
 are one item (their questions differ only by the video and the letter order), so the item count is what a
-confidence interval should use.
+confidence interval should use. For a text-only chooser the unit is even coarser: the distinct option sets
+(`num_option_sets`; the four glosses of a quartet share one).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 import math
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,7 +34,8 @@ LEVELS: tuple[str, ...] = ("subunit", "gloss")
 _WORD = re.compile(r"[a-z0-9]+")
 
 # A chooser maps the option lists of one level to a (num_questions, 4) score matrix; the answer is the argmax
-# (ties broken at random with a fixed seed, so a chooser that cannot tell the options apart sits at chance).
+# (ties broken by a seeded hash of the option text, so a chooser that cannot tell the options apart sits at
+# chance and still picks the same option whatever the letter order).
 Chooser = Callable[[list[list[str]]], np.ndarray]
 
 
@@ -173,6 +176,7 @@ class AuditResult:
     threshold: float = THRESHOLD
     num_questions: dict[str, int] = field(default_factory=dict)
     num_items: dict[str, int] = field(default_factory=dict)
+    num_option_sets: dict[str, int] = field(default_factory=dict)
     choosers: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_accuracy: dict[str, float] = field(default_factory=dict)
     worst: dict[str, str] = field(default_factory=dict)
@@ -204,11 +208,14 @@ def audit_questions(rows: Sequence[dict[str, Any]], seed: int = 0) -> AuditResul
         types = [row["iconicity_type"] for row in level_rows]
         result.num_questions[level] = len(level_rows)
         result.num_items[level] = len(set(items))
-        tie_break = np.random.default_rng([seed, LEVELS.index(level)]).random((len(level_rows), 4)) * 1e-9
+        result.num_option_sets[level] = len({key[2] for key in items})
+        # ties are broken by a seeded hash of the option text, so a chooser stays a function of the option set
+        tie_break = np.array(
+            [[zlib.crc32(f"{seed}|{text}".encode()) for text in row] for row in options], dtype=np.float64
+        )
         for name, (family, chooser) in CHOOSERS.items():
             scores = np.asarray(chooser(options), dtype=np.float64)
             best = scores.max(axis=1, keepdims=True)
-            # ties are broken at random: only the tied options get the jitter
             prediction = np.argmax(np.where(scores >= best - 1e-12, 1.0 + tie_break, 0.0), axis=1)
             correct = prediction == answers
             per_item: dict[tuple, list[bool]] = defaultdict(list)

@@ -17,6 +17,7 @@ from lexsign_hf.card_templates import card_template_path
 from lexsign_hf.data.hub_layout import write_dataset_folder
 from lexsign_hf.data.phonology import PhonRecord, best_match, describe, load_asl_lex
 
+from .audit import AuditResult, audit_questions, audit_table, warn_if_leaky, write_audit
 from .distractors import DistractorMiner, load_confusion
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ BENCH_FEATURES = datasets.Features(
 
 @dataclass
 class BenchSummary:
-    """What was built: the selection per type (and any shortfall), counts and letter balance."""
+    """What was built: the selection per type (and any shortfall), counts, letter balance and the best blind
+    (text-only) chooser accuracy per level."""
 
     per_type: int
     seed: int
@@ -68,6 +70,8 @@ class BenchSummary:
     answer_counts: dict[str, int] = field(default_factory=dict)
     distractor_sources: dict[str, int] = field(default_factory=dict)
     glosses: dict[str, list[str]] = field(default_factory=dict)
+    audit_max_accuracy: dict[str, float] = field(default_factory=dict)
+    audit_above_threshold: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -229,10 +233,27 @@ def read_option_texts(path: str | Path) -> dict[str, str]:
     return {gloss: text for gloss, (_, text) in best.items()}
 
 
+def size_category(rows: int) -> str:
+    """The Hub's `size_categories` value for a dataset of `rows` rows."""
+    for bound, name in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ):
+        if rows < bound:
+            return name
+    return "1M<n<10M" if rows < 10_000_000 else "n>10M"
+
+
 def render_card(
-    summary: BenchSummary, template: str | Path | None = None, sources: dict[str, str] | None = None
+    summary: BenchSummary,
+    template: str | Path | None = None,
+    sources: dict[str, str] | None = None,
+    audit: AuditResult | None = None,
 ) -> DatasetCard:
-    """The dataset card: selection, shortfalls, counts, letter balance, distractor strategy, licences."""
+    """The dataset card: selection, shortfalls, counts, letter balance, distractor strategy, blind audit,
+    licences."""
     template = Path(template) if template else card_template_path(CARD_TEMPLATE)
     if not template.is_file():
         raise FileNotFoundError(f"dataset card template not found: {template}")
@@ -242,7 +263,7 @@ def render_card(
         pretty_name="LexSign-Bench",
         task_categories=["video-text-to-text"],
         tags=["sign-language", "asl", "multiple-choice", "benchmark", "lexsign"],
-        size_categories=["1K<n<10K"] if summary.num_questions < 10_000 else ["10K<n<100K"],
+        size_categories=[size_category(summary.num_questions)],
     )
     return DatasetCard.from_template(
         card_data,
@@ -251,6 +272,8 @@ def render_card(
         types=ICONICITY_TYPES,
         abbreviations=TYPE_ABBREVIATIONS,
         sources=sources or {},
+        audit=audit.to_dict() if audit else None,
+        audit_table=audit_table(audit, TYPE_ABBREVIATIONS) if audit else "",
     )
 
 
@@ -265,7 +288,8 @@ def build_bench(
     descriptions_path: str | Path | None = None,
     card_template: str | Path | None = None,
 ) -> tuple[Path, BenchSummary]:
-    """Build LexSign-Bench from the WLASL index and ASL-LEX 2.0 and write it as dataset config `bench`."""
+    """Build LexSign-Bench from the WLASL index and ASL-LEX 2.0, write it as dataset config `bench` and audit
+    it with the text-only choosers (``data/bench/audit.json``; a loud warning when one beats 30 %)."""
     wlasl = load_wlasl_index(wlasl_path)
     entries = load_asl_lex(asl_lex_path)
     confusion = load_confusion(confusion_path) if confusion_path else None
@@ -277,7 +301,11 @@ def build_bench(
         "confusion": Path(confusion_path).name if confusion_path else "",
         "descriptions": Path(descriptions_path).name if descriptions_path else "",
     }
-    card = render_card(summary, card_template, sources)
+    audit = audit_questions(rows, seed)
+    warn_if_leaky(audit)
+    summary.audit_max_accuracy = audit.max_accuracy
+    summary.audit_above_threshold = audit.above_threshold
+    card = render_card(summary, card_template, sources, audit)
     out = write_dataset_folder(
         out_dir,
         {CONFIG_NAME: {SPLIT: rows}},
@@ -286,4 +314,5 @@ def build_bench(
         default_config=CONFIG_NAME,
         config_files={CONFIG_NAME: {"bench_info.json": {**summary.to_dict(), "sources": sources}}},
     )
+    write_audit(audit, Path(out) / "data" / CONFIG_NAME)
     return out, summary

@@ -36,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     build.set_defaults(func=_build)
 
+    audit = commands.add_parser(
+        "audit", help="text-only choosers on the option texts: accuracy per level and type (audit.json)"
+    )
+    audit.add_argument("bench_dir", metavar="BENCH_DIR", help="benchmark dataset folder")
+    audit.add_argument("--seed", type=int, default=0, help="seed of the random tie-breaking")
+    audit.set_defaults(func=_audit)
+
     run = commands.add_parser(
         "run", help="ask a model every question; resumable (answers cached per question)"
     )
@@ -103,12 +110,40 @@ def _build(args: argparse.Namespace) -> int:
         f"LexSign-Bench written to {out}: {summary.num_glosses} glosses ({per_type}), {summary.num_videos} videos, "
         f"{summary.num_questions} questions; answers {summary.answer_counts}"
     )
+    print(
+        "blind audit (best text-only chooser): "
+        + ", ".join(f"{level} {100 * value:.1f} %" for level, value in summary.audit_max_accuracy.items())
+    )
+    _warn_leaky(summary.audit_above_threshold)
     for kind, missing in summary.shortfall.items():
         print(
             f"warning: iconicity type {kind!r} has {missing} glosses fewer than --per-type {args.per_type}",
             file=sys.stderr,
         )
     return 0
+
+
+def _warn_leaky(above: list[str]) -> None:
+    if above:
+        print(
+            f"WARNING: {len(above)} text-only chooser(s) beat 30 % without the video: {'; '.join(above)}. "
+            "This benchmark can be gamed from the option texts.",
+            file=sys.stderr,
+        )
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .audit import audit_bench
+
+    result, path = audit_bench(args.bench_dir, seed=args.seed)
+    for level, value in result.max_accuracy.items():
+        print(
+            f"{level}: {result.num_questions[level]} questions, {result.num_items[level]} independent items; "
+            f"best chooser {result.worst[level]!r} {100 * value:.1f} %"
+        )
+    _warn_leaky(result.above_threshold)
+    print(f"audit written to {path}")
+    return 1 if result.above_threshold else 0
 
 
 def _answerer(args: argparse.Namespace):

@@ -251,13 +251,7 @@ def _partition(scores: np.ndarray, rng: np.random.Generator, max_swaps: int = 10
         toward = finite @ onehot  # toward[i, g]: score of item i with the members of quartet g
         own = toward[np.arange(n), group]
         # swap a <-> b: a joins b's quartet (minus b), b joins a's quartet (minus a)
-        gain = (
-            toward[:, group]
-            - finite
-            + (toward[:, group] - finite).T
-            - own[:, None]
-            - own[None, :]
-        )
+        gain = toward[:, group] - finite + (toward[:, group] - finite).T - own[:, None] - own[None, :]
         gain[group[:, None] == group[None, :]] = 0.0
         a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
         if gain[a, b] <= 1e-9:
