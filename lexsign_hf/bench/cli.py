@@ -50,7 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--backend", required=True, help=f"{SPEC_HELP}; or {BASELINE_SPECS}")
     run.add_argument(
         "--videos",
-        help="folder of <video_id>.mp4 clips (.pose files for hali-*; not needed for --control blind)",
+        help="folder of <video_id>.mp4 clips or <video_id>.pose skeletons (rendered to video for MLLMs; "
+        "hali-* read .pose directly); not needed for --control blind",
+    )
+    run.add_argument(
+        "--perturbed-videos",
+        help="spatial control: folder of spatially perturbed copies of RGB clips (.pose inputs are re-rendered "
+        "with another body instead); never the --videos folder",
     )
     run.add_argument("--out", required=True, help="results folder (one per backend)")
     run.add_argument("--prompt-variant", choices=(*VARIANTS, "all"), default="all")
@@ -59,7 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--control",
         choices=CONTROLS,
         default="none",
-        help="blind: no video; temporal: drop/repeat frames with p=0.2; spatial: --videos holds perturbed copies",
+        help="blind: no video; temporal: drop/repeat frames with p=0.2; spatial: .pose re-rendered with another "
+        "body and camera, RGB clips from --perturbed-videos",
     )
     run.add_argument(
         "--frames",
@@ -69,9 +76,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--levels", nargs="+", choices=("subunit", "gloss"), help="question levels to ask (default both)"
     )
-    run.add_argument("--limit", type=int, help="only the questions of the first N videos (trial run)")
     run.add_argument(
-        "--trim-spans", action="store_true", help="cut each raw WLASL video to frame_start..frame_end"
+        "--limit",
+        type=int,
+        help="only the questions of N videos spread over the iconicity types (partial run)",
+    )
+    run.add_argument(
+        "--no-trim",
+        dest="trim",
+        action="store_false",
+        help="clips are already cut: do not trim them to WLASL frame_start..frame_end",
     )
     run.add_argument("--max-new-tokens", type=int, default=16)
     run.add_argument("--batch-size", type=int, help="local models: requests per generate() call")
@@ -82,7 +96,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--max-retries", type=int, help="openai: retries on 429 / 5xx / timeouts")
     run.add_argument("--rate-limit", type=float, help="openai: at most this many requests per minute")
     run.add_argument("--workers", type=int, help="openai: concurrent requests")
-    run.add_argument("--seed", type=int, default=0, help="seed of the temporal perturbation")
+    run.add_argument(
+        "--seed", type=int, default=0, help="seed of the perturbations and of --limit (part of the cache key)"
+    )
     run.set_defaults(func=_run)
 
     report = commands.add_parser("report", help="accuracy tables (JSON, Markdown) and a bar chart (PNG)")
@@ -171,7 +187,7 @@ def _answerer(args: argparse.Namespace):
         rate_limit_per_min=args.rate_limit,
         max_workers=args.workers,
     )
-    return MLLMAnswerer(backend, load_templates(args.templates), args.max_new_tokens, args.trim_spans)
+    return MLLMAnswerer(backend, load_templates(args.templates), args.max_new_tokens, args.trim)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -192,11 +208,14 @@ def _run(args: argparse.Namespace) -> int:
         levels=args.levels,
         limit=args.limit,
         seed=args.seed,
-        chunk_size=max(32, 4 * (args.batch_size or 0), 4 * (args.workers or 0)),
+        chunk_size=max(1, args.batch_size or 1, args.workers or 1),
+        perturbed_videos=args.perturbed_videos,
     )
     print(
         f"{answerer.name}: {summary.asked} asked, {summary.cached} already cached, {summary.invalid} invalid answers, "
-        f"{summary.failed} failed (retried next run), {len(summary.missing_videos)} videos missing; results in {args.out}"
+        f"{summary.failed} failed (retried next run), {len(summary.missing_videos)} videos missing, "
+        f"{len(summary.undecodable_videos)} undecodable; results in {args.out}"
+        + (f" (PARTIAL run: --limit {args.limit})" if summary.partial else "")
     )
     return 1 if summary.failed else 0
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -55,6 +57,24 @@ class VideoClip:
     frames: np.ndarray
     fps: float
     indices: list[int] = field(default_factory=list)
+
+
+def clip_span(row: Mapping[str, Any], trim: bool = True) -> tuple[int, int] | None:
+    """The one WLASL trimming rule of the bench, AGP and LoRA data: the 1-based ``frame_start``..``frame_end``
+    of `row` (``frame_end`` -1 or absent = to the end), or None for the whole file (`trim` off, for clips that
+    are already cut; no span in the row; or a span that is the whole file anyway)."""
+    if not trim or row.get("frame_start") is None:
+        return None
+    try:
+        first = int(row["frame_start"])
+        last = int(row["frame_end"]) if row.get("frame_end") is not None else -1
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"frame_start/frame_end must be integers, got {row.get('frame_start')!r}/{row.get('frame_end')!r}"
+        ) from None
+    if last >= 0 and last < first:
+        raise ValueError(f"frame_end {last} is before frame_start {first}")
+    return None if first <= 1 and last < 0 else (max(first, 1), last)
 
 
 def read_video(
