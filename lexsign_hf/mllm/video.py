@@ -128,6 +128,19 @@ def read_video(
     return apply_perturbation(clip, policy, key if key is not None else path.name)
 
 
+def probe_video(path: str | Path) -> str | None:
+    """None when the first frame of `path` decodes, else why not (a one-line reason naming the file)."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return f"{path} has no video stream"
+            for _ in container.decode(container.streams.video[0]):
+                return None
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
+        return f"cannot decode video {path}: {error}"
+    return f"no frames decoded from {path}"
+
+
 def apply_perturbation(clip: VideoClip, policy: FramePolicy, key: str) -> VideoClip:
     """Apply `policy.temporal_perturbation` to `clip`, seeded by `(policy.seed, key)`."""
     if policy.temporal_perturbation <= 0:

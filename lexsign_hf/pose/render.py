@@ -223,6 +223,12 @@ def render_pose(source: str | Path | PoseSequence, out: str | Path, style: Rende
     return encode_mp4(out, render_frames(sequence, style), sequence.fps)
 
 
+def default_render_dir() -> Path:
+    """Where renderings are cached by default: ``$HF_HOME/lexsign/rendered`` (HF_HOME default
+    ``~/.cache/huggingface``)."""
+    return Path(os.environ.get("HF_HOME", "~/.cache/huggingface")).expanduser() / "lexsign" / "rendered"
+
+
 def render_cached(path: str | Path, cache_dir: str | Path, style: RenderStyle | None = None) -> Path:
     """The rendering of `path` under `style` in `cache_dir`, rendered on first use (keyed by content + style)."""
     path = Path(path)
