@@ -176,3 +176,50 @@ def test_bad_inputs(tmp_path):
     (tmp_path / "c.csv").write_text("gloss,predicted,count\na,b,-1\n")
     with pytest.raises(ValueError, match="non-negative"):
         load_confusion(tmp_path / "c.csv")
+
+
+def test_agp_file_gives_summarised_options_in_one_style(sources, tmp_path):
+    from lexsign_hf.bench.builder import read_option_texts
+    from lexsign_hf.data.descriptions import DescriptionRecord, write_description_jsonl
+
+    wlasl, entries = sources
+    _, plain = build_questions(wlasl, entries, per_type=6)
+    glosses = sorted(g for names in plain.glosses.values() for g in names) + ["book", "chair", "drink", "go"]
+    records = []
+    for i, gloss in enumerate(dict.fromkeys(glosses)):
+        records.append(
+            DescriptionRecord(
+                gloss=gloss,
+                language="asl",
+                source="agp",
+                text=f"Per-video text {i} about {gloss}.",
+                provenance={"kind": "video", "video_id": f"v{i}"},
+            )
+        )
+        records.append(
+            DescriptionRecord(
+                gloss=gloss,
+                language="asl",
+                source="agp",
+                text=f"Summary {i}: both hands move near the chest.",
+                provenance={"kind": "summary", "instances": 3},
+            )
+        )
+    records.append(
+        DescriptionRecord(
+            gloss="book",
+            language="asl",
+            source="mcp",
+            text="Open flat hands like a book.",
+            provenance={"book": "dict", "page": 1, "position": 1},
+        )
+    )
+    path = write_description_jsonl(records, tmp_path / "agp.jsonl")
+    texts, source = read_option_texts(path)
+    assert source == "agp" and all(text.startswith("Summary") for text in texts.values())
+    with pytest.raises(ValueError, match="no 'phon' description"):
+        read_option_texts(path, "phon")
+    rows, summary = build_questions(wlasl, entries, per_type=6, texts=texts)
+    subunit = [r for r in rows if r["level"] == "subunit"]
+    assert subunit and all(o.startswith("Summary") for r in subunit for o in r["options"])
+    assert {r["gloss"] for r in rows} <= set(texts) and summary.without_description > 0

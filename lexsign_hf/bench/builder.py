@@ -70,6 +70,7 @@ class BenchSummary:
     answer_counts: dict[str, int] = field(default_factory=dict)
     distractor_sources: dict[str, int] = field(default_factory=dict)
     glosses: dict[str, list[str]] = field(default_factory=dict)
+    without_description: int = 0
     audit_max_accuracy: dict[str, float] = field(default_factory=dict)
     audit_above_threshold: list[str] = field(default_factory=list)
 
@@ -108,7 +109,9 @@ def build_questions(
 ) -> tuple[list[dict[str, Any]], BenchSummary]:
     """Select glosses, mine distractors and write the question rows (in a stable order).
 
-    `texts` overrides the subunit-level option text of a gloss (default: its ASL-LEX phonological description).
+    `texts` gives the subunit-level option texts (default: the ASL-LEX phonological description of every
+    gloss). They must share one style (`read_option_texts` takes one source), so only glosses with a text in
+    `texts` are selected: a gloss described another way would stand out by its wording.
     """
     if distractors not in ("hard", "random"):
         raise ValueError(f"distractors must be 'hard' or 'random', got {distractors!r}")
@@ -131,9 +134,21 @@ def build_questions(
     option_texts = {
         gloss: describe(record, template=DESCRIPTION_TEMPLATE) for gloss, record in records.items()
     }
-    option_texts.update({gloss: text for gloss, text in (texts or {}).items() if gloss in records})
+    without_text: list[str] = []
+    if texts is not None:
+        without_text = sorted(g for g in records if g not in texts)
+        records = {g: r for g, r in records.items() if g in texts}
+        option_texts = {g: texts[g] for g in records}
+        if without_text:
+            logger.warning(
+                "%d matched glosses have no description in the given file and are not selected "
+                "(options must share one wording style)",
+                len(without_text),
+            )
 
-    summary = BenchSummary(per_type=per_type, seed=seed, distractors=distractors)
+    summary = BenchSummary(
+        per_type=per_type, seed=seed, distractors=distractors, without_description=len(without_text)
+    )
     selected: list[tuple[str, str]] = []  # (iconicity type, gloss)
     for kind in ICONICITY_TYPES:
         pool = sorted(g for g, r in records.items() if r.iconicity_type == kind and instances[g])
@@ -220,17 +235,30 @@ def _balanced_positions(count: int, rng: np.random.Generator) -> list[int]:
     return [int(p) for p in np.concatenate(blocks)[:count]] if blocks else []
 
 
-def read_option_texts(path: str | Path) -> dict[str, str]:
-    """Gloss → description from a LexSign description file (preferring mcp, then agp, then phon records)."""
-    from lexsign_hf.data.descriptions import read_description_file
+def read_option_texts(path: str | Path, source: str | None = None) -> tuple[dict[str, str], str]:
+    """Gloss → description from a LexSign description file, all of one `source` so the options share a style.
 
-    preference = {"mcp": 0, "agp": 1, "phon": 2}
-    best: dict[str, tuple[int, str]] = {}
+    AGP contributes its per-gloss summaries (``provenance.kind == "summary"``; the one over the most videos),
+    never the per-video descriptions. Default source: the one describing the most glosses (ties: mcp, agp, phon).
+    """
+    from lexsign_hf.data.descriptions import SOURCES, read_description_file
+
+    candidates: dict[str, dict[str, tuple[int, str]]] = {name: {} for name in SOURCES}
     for record in read_description_file(path):
-        rank = preference.get(record.source, 3)
-        if record.gloss not in best or rank < best[record.gloss][0]:
-            best[record.gloss] = (rank, record.text)
-    return {gloss: text for gloss, (_, text) in best.items()}
+        kind = record.provenance.get("kind")
+        if record.source == "agp" and kind is not None and kind != "summary":
+            continue
+        rank = int(record.provenance.get("instances", 0) or 0)
+        best = candidates[record.source].get(record.gloss)
+        if best is None or rank > best[0]:
+            candidates[record.source][record.gloss] = (rank, record.text)
+    if source is None:
+        source = max(SOURCES, key=lambda name: (len(candidates[name]), -SOURCES.index(name)))
+    elif source not in candidates:
+        raise ValueError(f"description source must be one of {list(SOURCES)}, got {source!r}")
+    if not candidates[source]:
+        raise ValueError(f"{path}: no {source!r} description (AGP: no per-gloss summary) to use as options")
+    return {gloss: text for gloss, (_, text) in candidates[source].items()}, source
 
 
 def size_category(rows: int) -> str:
@@ -287,19 +315,23 @@ def build_bench(
     seed: int = 0,
     descriptions_path: str | Path | None = None,
     card_template: str | Path | None = None,
+    description_source: str | None = None,
 ) -> tuple[Path, BenchSummary]:
     """Build LexSign-Bench from the WLASL index and ASL-LEX 2.0, write it as dataset config `bench` and audit
     it with the text-only choosers (``data/bench/audit.json``; a loud warning when one beats 30 %)."""
     wlasl = load_wlasl_index(wlasl_path)
     entries = load_asl_lex(asl_lex_path)
     confusion = load_confusion(confusion_path) if confusion_path else None
-    texts = read_option_texts(descriptions_path) if descriptions_path else None
+    texts, description_source = (
+        read_option_texts(descriptions_path, description_source) if descriptions_path else (None, "")
+    )
     rows, summary = build_questions(wlasl, entries, per_type, distractors, confusion, seed, texts)
     sources = {
         "wlasl": Path(wlasl_path).name,
         "asl_lex": Path(asl_lex_path).name,
         "confusion": Path(confusion_path).name if confusion_path else "",
         "descriptions": Path(descriptions_path).name if descriptions_path else "",
+        "description_source": description_source,
     }
     audit = audit_questions(rows, seed)
     warn_if_leaky(audit)

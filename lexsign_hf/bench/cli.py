@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--descriptions", help="LexSign description file (.jsonl/.csv) for the subunit options"
     )
+    build.add_argument(
+        "--description-source",
+        choices=("mcp", "agp", "phon"),
+        help="the one source of --descriptions used for every option (AGP: per-gloss summaries; default: "
+        "the source describing the most glosses); glosses without it are not selected",
+    )
     build.add_argument("--seed", type=int, default=0)
     build.add_argument(
         "--card-template", help="Jinja dataset-card template (default: model_cards/lexsign_bench.md.jinja)"
@@ -120,6 +126,7 @@ def _build(args: argparse.Namespace) -> int:
         seed=args.seed,
         descriptions_path=args.descriptions,
         card_template=args.card_template,
+        description_source=args.description_source,
     )
     per_type = ", ".join(f"{kind} {count}" for kind, count in summary.selected.items())
     print(
