@@ -143,6 +143,7 @@ def test_blind_audit_under_threshold(built):
     for name, entry in audit["choosers"].items():
         for level in ("subunit", "gloss"):
             assert entry[level]["questions"] < 0.30 and entry[level]["items"] < 0.30, (name, level)
+            assert max(entry[level]["per_type"].values()) < 0.30, (name, level)  # per iconicity type too
     assert summary.audit_max_accuracy == audit["max_accuracy"]
     card = (out / "README.md").read_text()
     assert "## Blind audit" in card and "| most central (tf-idf cosine) | tf-idf |" in card

@@ -30,6 +30,7 @@ CONFIG_NAME = "bench"
 SPLIT = "test"
 DESCRIPTION_TEMPLATE = 0  # one fixed `describe` wording for every option, so wording gives nothing away
 CARD_TEMPLATE = "lexsign_bench.md.jinja"
+SIZE_PENALTY = 0.3  # quartet pairs with unequal video counts score lower (balances per-question accuracy)
 
 BENCH_FEATURES = datasets.Features(
     {
@@ -167,7 +168,8 @@ def build_questions(
         selected += [(kind, gloss) for gloss in take]
 
     miner = DistractorMiner(records, option_texts, confusion=confusion, seed=seed)
-    hard = miner.quartets(summary.glosses) if distractors == "hard" else {}
+    sizes = {gloss: len(instances[gloss]) for _, gloss in selected}
+    hard = miner.quartets(summary.glosses, sizes, SIZE_PENALTY) if distractors == "hard" else {}
     pool = [gloss for _, gloss in selected]
     questions = []
     sources: Counter = Counter()

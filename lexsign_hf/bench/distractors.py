@@ -128,7 +128,12 @@ class DistractorMiner:
         """Weighted count of shared phonological features between `gloss` and every pool gloss."""
         return (self.codes == self.codes[self.index[gloss]]).astype(np.float64) @ self.weights
 
-    def quartets(self, groups: dict[str, list[str]]) -> dict[str, tuple[list[str], str]]:
+    def quartets(
+        self,
+        groups: dict[str, list[str]],
+        sizes: dict[str, int] | None = None,
+        size_penalty: float = 0.0,
+    ) -> dict[str, tuple[list[str], str]]:
         """Distractors for every gloss of `groups` (iconicity type -> glosses): its three quartet mates.
 
         Each group is partitioned into quartets of mutually confusable glosses (most confused, then most
@@ -136,13 +141,18 @@ class DistractorMiner:
         and pairwise swaps), and every member of a quartet is asked with the other three as distractors. So the
         four glosses of a quartet share one option set: any text-only rule picks the same option for all four
         questions and is right exactly once, and every option is offered once as the answer and three times
-        as a distractor. A group whose size is not a multiple of 4 is topped up with the glosses of other
+        as a distractor. `sizes` (videos per gloss) with `size_penalty` > 0 lowers the score of pairs whose
+        video counts differ (by ``size_penalty * |log ratio|``), so that per question, too, no option is
+        favoured by how many videos its gloss has. A group whose size is not a multiple of 4 is topped up with the glosses of other
         groups most similar to it; they appear as distractors there but are not asked a second time.
         Returns ``{gloss: (distractors, source)}``, source ``confusion``, ``confusion+phonology`` or
         ``phonology`` (how many distractors the confusion file supports).
         """
         pool = sorted({g for glosses in groups.values() for g in glosses})
         similarity = self._pair_scores(pool)
+        if sizes and size_penalty:
+            logs = np.log([max(1, sizes.get(g, 1)) for g in pool])
+            similarity = similarity - size_penalty * np.abs(logs[:, None] - logs[None, :])
         mined: dict[str, tuple[list[str], str]] = {}
         filler_use = np.zeros(len(pool))
         position = {gloss: i for i, gloss in enumerate(pool)}
@@ -229,13 +239,25 @@ class DistractorMiner:
         return chosen
 
 
-def _partition(scores: np.ndarray, rng: np.random.Generator, max_swaps: int = 10_000) -> list[list[int]]:
-    """Split ``range(len(scores))`` (a multiple of 4) into quartets with a large sum of within-quartet scores.
-
-    Greedy seeding (a random unassigned item, then three times the item adding most to the quartet), then
-    the best improving swap of two items between quartets until none improves."""
-    n = len(scores)
+def _partition(scores: np.ndarray, rng: np.random.Generator, restarts: int = 16) -> list[list[int]]:
+    """Split ``range(len(scores))`` (a multiple of 4) into quartets with a large sum of within-quartet scores:
+    the best of `restarts` local searches (`_local_partition`)."""
     finite = np.where(np.isfinite(scores), scores, -1e6)
+    best, best_total = None, -np.inf
+    for _ in range(restarts):
+        quartets = _local_partition(finite, rng)
+        total = sum(finite[np.ix_(q, q)].sum() for q in quartets)
+        if total > best_total:
+            best, best_total = quartets, total
+    return best
+
+
+def _local_partition(
+    finite: np.ndarray, rng: np.random.Generator, max_swaps: int = 10_000
+) -> list[list[int]]:
+    """Greedy seeding (a random unassigned item, then three times the item adding most to the quartet), then
+    the best improving swap of two items between quartets until none improves."""
+    n = len(finite)
     unassigned = [int(i) for i in rng.permutation(n)]
     group = np.empty(n, dtype=np.int64)
     count = 0
