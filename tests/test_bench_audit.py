@@ -109,14 +109,25 @@ def test_cli_audit(tmp_path):
         )
     from huggingface_hub import DatasetCard
 
-    out = write_dataset_folder(
-        tmp_path / "bench",
-        {"bench": {"test": rows}},
-        BENCH_FEATURES,
-        DatasetCard("---\n---\n"),
-        default_config="bench",
-    )
+    def write(rows):
+        return write_dataset_folder(
+            tmp_path / "bench",
+            {"bench": {"test": rows}},
+            BENCH_FEATURES,
+            DatasetCard("---\n---\n"),
+            default_config="bench",
+        )
+
+    out = write(rows)
     code = main(["bench", "audit", str(out)])
     audit = json.loads((out / "data" / "bench" / "audit.json").read_text())
     assert code == (1 if audit["above_threshold"] else 0)
     assert audit["choosers"]["always A"]["gloss"]["questions"] == 0.25
+    # rebuilt into the same folder (every answer now A): the audit reads the new rows, not a cached copy
+    write([{**row, "gloss": row["options"][0], "answer": "A"} for row in rows])
+    assert main(["bench", "audit", str(out)]) == 1
+    audit = json.loads((out / "data" / "bench" / "audit.json").read_text())
+    assert (
+        audit["choosers"]["always A"]["gloss"]["questions"] == 1.0
+        and "always A (gloss)" in audit["above_threshold"]
+    )

@@ -155,7 +155,9 @@ def load_bench(path: str | Path, split: str = "test") -> datasets.Dataset:
     if Path(path).exists() and not (Path(path) / "README.md").is_file():
         raise FileNotFoundError(f"{path} is not a dataset folder (no README.md with a 'bench' config)")
     try:
-        bench = datasets.load_dataset(str(path), "bench", split=split)
+        # a local folder is read afresh: a rebuild into the same folder must never be served from the cache
+        mode = "force_redownload" if Path(path).is_dir() else None
+        bench = datasets.load_dataset(str(path), "bench", split=split, download_mode=mode)
     except ValueError as error:
         raise ValueError(f"cannot load config 'bench' from {path}: {error}") from None
     missing = [column for column in REQUIRED_COLUMNS if column not in bench.column_names]
