@@ -26,10 +26,11 @@ from lexsign_hf.mllm import build_backend
 
 def build_demo_inputs(folder: Path, wlasl: Path, asl_lex: Path, limit: int) -> tuple[Path, Path, str]:
     """A bench with 2 glosses per iconicity type, clips for its first `limit` videos and a tiny Qwen2.5-VL."""
+    from lexsign_hf.bench.runner import sample_videos
     from lexsign_hf.mllm.testing import build_tiny_qwen2_5_vl, write_test_clips
 
     bench_dir, _ = build_bench(wlasl, asl_lex, folder / "bench", per_type=2)
-    video_ids = list(dict.fromkeys(load_bench(bench_dir)["video_id"]))[:limit]
+    video_ids = sample_videos(load_bench(bench_dir).to_list(), limit)  # the videos `--limit` asks about
     write_test_clips(folder / "videos", video_ids, num_frames=12)
     return bench_dir, folder / "videos", str(build_tiny_qwen2_5_vl(folder / "tiny-qwen2.5-vl"))
 
@@ -42,7 +43,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--control", default="none", choices=("none", "blind", "temporal", "spatial"))
-    parser.add_argument("--limit", type=int, help="only the questions of the first N videos (a trial run)")
+    parser.add_argument("--limit", type=int, help="only the questions of N videos across types (a trial run)")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--max-new-tokens", type=int, default=16)
     parser.add_argument("--device", help="e.g. cuda:0 or cpu (default: the first GPU if any)")

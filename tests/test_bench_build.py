@@ -93,20 +93,61 @@ def test_exactly_one_correct_option(built, sources):
 def test_hard_distractors_from_confusion_file(built, sources, tmp_path):
     wlasl, entries = sources
     _, summary, _ = built
-    target = summary.glosses["Perceptual"][0]
-    lines = f"gloss,predicted,count\n{target},chair,9\ndrink,{target},4\n{target},{target},50\n"
+    target, first, second = summary.glosses["Perceptual"][:3]
+    lines = f"gloss,predicted,count\n{target},{first},9\n{second},{target},4\n{target},{target},50\n"
     (tmp_path / "confusion.csv").write_text(lines)
     confusion = load_confusion(tmp_path / "confusion.csv")
-    assert confusion == {target: {"chair": 9.0}, "drink": {target: 4.0}}
+    assert confusion == {target: {first: 9.0}, second: {target: 4.0}}
     rows, summary = build_questions(wlasl, entries, per_type=75, confusion=confusion)
     questions = [r for r in rows if r["gloss"] == target]
-    assert questions and all({"chair", "drink"} <= set(r["option_glosses"]) for r in questions)
+    # the confused glosses join the target's quartet, and are asked with it as a distractor in turn
+    assert questions and all({first, second} <= set(r["option_glosses"]) for r in questions)
     assert questions[0]["distractors"] == "hard:confusion+phonology"
+    assert all(target in r["option_glosses"] for r in rows if r["gloss"] in (first, second))
     assert summary.distractor_sources["phonology"] > 0
     (tmp_path / "confusion.json").write_text(
         json.dumps({"classes": [target, "chair"], "matrix": [[5, 2], [0, 1]]})
     )
     assert load_confusion(tmp_path / "confusion.json") == {target: {"chair": 2.0}}
+
+
+def test_quartets_share_option_sets(built):
+    _, summary, bench = built
+    option_sets = {}
+    for row in bench:
+        if row["level"] == "gloss":
+            option_sets.setdefault(row["gloss"], set()).add(frozenset(row["option_glosses"]))
+    assert all(len(sets) == 1 for sets in option_sets.values())  # one option set per gloss
+    by_set = Counter(next(iter(sets)) for sets in option_sets.values())
+    # 75 glosses of a type are topped up with 1 gloss of another type, the 65 "Both" glosses with 3: the 6
+    # top-ups each sit in a quartet with 3 asked glosses, every other quartet is asked 4 times
+    assert sorted(Counter(by_set.values()).items()) == [(3, 6), (4, 68)]
+    kinds = {g: kind for kind, glosses in summary.glosses.items() for g in glosses}
+    for option_set, count in by_set.items():
+        if count == 4:
+            assert len({kinds[g] for g in option_set}) == 1  # quartets stay within an iconicity type
+    # each gloss is the answer of one item and a distractor of three (bar the quartets with a top-up)
+    as_distractor = Counter(g for gloss, sets in option_sets.items() for g in next(iter(sets)) if g != gloss)
+    assert sum(count == 3 for count in as_distractor.values()) >= 0.9 * len(option_sets)
+
+
+def test_blind_audit_under_threshold(built):
+    from lexsign_hf.bench.audit import CHOOSERS
+
+    out, summary, bench = built
+    audit = json.loads((out / "data" / "bench" / "audit.json").read_text())
+    assert set(audit["choosers"]) == set(CHOOSERS)
+    assert audit["num_items"] == {"subunit": 290, "gloss": 290}
+    assert audit["num_option_sets"] == {"subunit": 74, "gloss": 74}  # 68 quartets + 6 topped up
+    assert audit["above_threshold"] == [] and max(audit["max_accuracy"].values()) < 0.30
+    for name, entry in audit["choosers"].items():
+        for level in ("subunit", "gloss"):
+            assert entry[level]["questions"] < 0.30 and entry[level]["items"] < 0.30, (name, level)
+            assert max(entry[level]["per_type"].values()) < 0.30, (name, level)  # per iconicity type too
+    assert summary.audit_max_accuracy == audit["max_accuracy"]
+    card = (out / "README.md").read_text()
+    assert "## Blind audit" in card and "| most central (tf-idf cosine) | tf-idf |" in card
+    assert "No chooser exceeds 30 %" in card
 
 
 def test_random_distractors_and_seed(sources):
@@ -136,3 +177,50 @@ def test_bad_inputs(tmp_path):
     (tmp_path / "c.csv").write_text("gloss,predicted,count\na,b,-1\n")
     with pytest.raises(ValueError, match="non-negative"):
         load_confusion(tmp_path / "c.csv")
+
+
+def test_agp_file_gives_summarised_options_in_one_style(sources, tmp_path):
+    from lexsign_hf.bench.builder import read_option_texts
+    from lexsign_hf.data.descriptions import DescriptionRecord, write_description_jsonl
+
+    wlasl, entries = sources
+    _, plain = build_questions(wlasl, entries, per_type=6)
+    glosses = sorted(g for names in plain.glosses.values() for g in names) + ["book", "chair", "drink", "go"]
+    records = []
+    for i, gloss in enumerate(dict.fromkeys(glosses)):
+        records.append(
+            DescriptionRecord(
+                gloss=gloss,
+                language="asl",
+                source="agp",
+                text=f"Per-video text {i} about {gloss}.",
+                provenance={"kind": "video", "video_id": f"v{i}"},
+            )
+        )
+        records.append(
+            DescriptionRecord(
+                gloss=gloss,
+                language="asl",
+                source="agp",
+                text=f"Summary {i}: both hands move near the chest.",
+                provenance={"kind": "summary", "instances": 3},
+            )
+        )
+    records.append(
+        DescriptionRecord(
+            gloss="book",
+            language="asl",
+            source="mcp",
+            text="Open flat hands like a book.",
+            provenance={"book": "dict", "page": 1, "position": 1},
+        )
+    )
+    path = write_description_jsonl(records, tmp_path / "agp.jsonl")
+    texts, source = read_option_texts(path)
+    assert source == "agp" and all(text.startswith("Summary") for text in texts.values())
+    with pytest.raises(ValueError, match="no 'phon' description"):
+        read_option_texts(path, "phon")
+    rows, summary = build_questions(wlasl, entries, per_type=6, texts=texts)
+    subunit = [r for r in rows if r["level"] == "subunit"]
+    assert subunit and all(o.startswith("Summary") for r in subunit for o in r["options"])
+    assert {r["gloss"] for r in rows} <= set(texts) and summary.without_description > 0

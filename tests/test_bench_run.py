@@ -11,7 +11,7 @@ import pytest
 from lexsign_hf.bench.baselines import ScoringAnswerer
 from lexsign_hf.bench.prompts import load_templates, parse_answer
 from lexsign_hf.bench.report import write_report
-from lexsign_hf.bench.runner import MLLMAnswerer, load_bench, read_answers, run_bench
+from lexsign_hf.bench.runner import MLLMAnswerer, load_bench, read_answers, run_bench, sample_videos
 from lexsign_hf.cli import main
 from lexsign_hf.mllm import RandomBackend
 from lexsign_hf.mllm.testing import cached_tiny_checkpoint, write_test_clips
@@ -81,6 +81,13 @@ def bench(bench_dir):
         ("Both A and B look plausible.", None),
         ("The sign is made near the chin.", None),
         ("", None),
+        ("a flat hand at the chin", None),  # the article is not option A
+        ("A person touches the chin.", None),
+        ("The answer is a flat hand", None),
+        ("The answer is A because the palm faces in.", "A"),
+        ("B or C", None),  # hedged: invalid
+        ("I pick A or maybe D", None),
+        ("B) Both bent B hands, palms in", "B"),  # "bent B hands" is a handshape
     ],
 )
 def test_parse_answer(reply, letter):
@@ -102,7 +109,8 @@ def test_templates_file_and_hash(tmp_path):
 
 @needs_data
 def test_end_to_end_tiny_qwen2_5_vl(bench_dir, bench, tmp_path):
-    video_ids = list(dict.fromkeys(r["video_id"] for r in bench))[:3]
+    video_ids = sample_videos(bench, 3, seed=0)  # what --limit 3 asks: one video of each of three types
+    assert len({r["iconicity_type"] for r in bench if r["video_id"] in video_ids}) == 3
     videos = tmp_path / "videos"
     write_test_clips(videos, video_ids[:2], num_frames=12)  # the third video is missing on purpose
     model = cached_tiny_checkpoint("qwen2_5_vl")
@@ -129,6 +137,7 @@ def test_end_to_end_tiny_qwen2_5_vl(bench_dir, bench, tmp_path):
     run = json.loads((results / "run.json").read_text())
     assert run["runs"]["original|none"]["missing_videos"] == [video_ids[2]]
     assert run["runs"]["original|none"]["frame_policy"]["max_frames"] == 16
+    assert run["runs"]["original|none"]["partial"] and run["runs"]["original|none"]["limit"] == 3
     assert run["templates_hash"] == load_templates().hash
 
     report = tmp_path / "report"
@@ -140,7 +149,7 @@ def test_end_to_end_tiny_qwen2_5_vl(bench_dir, bench, tmp_path):
     )
     assert set(result["accuracy"]["subunit"]) == {"AR", "PE", "PA", "BO", "AVG"}
     assert result["answered"] == 4 and result["missing_videos"] == 1
-    assert "| results | original | none |" in (report / "report.md").read_text()
+    assert "| results (partial) | original | none |" in (report / "report.md").read_text()
     assert (report / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -193,22 +202,45 @@ def test_missing_videos_are_skipped_and_counted(bench, tmp_path):
 
 def test_temporal_control_perturbs_frames_and_spatial_uses_other_folder(bench, tmp_path):
     ids = list(dict.fromkeys(r["video_id"] for r in bench))[:2]
-    write_test_clips(tmp_path / "perturbed", ids, num_frames=8)
+    write_test_clips(tmp_path / "videos", ids, num_frames=8)
+    write_test_clips(tmp_path / "perturbed", ids[:1], num_frames=8)
     backend = CountingRandomBackend()
     rows = [r for r in bench if r["video_id"] in ids]
     run_bench(
         rows,
         MLLMAnswerer(backend),
         tmp_path / "out",
-        videos=tmp_path / "perturbed",
+        videos=tmp_path / "videos",
         control="temporal",
         seed=5,
     )
     assert backend.frame_policy.temporal_perturbation == pytest.approx(0.2) and backend.frame_policy.seed == 5
+    # RGB clips under the spatial control come only from the perturbed folder, never from --videos
+    with pytest.raises(ValueError, match="never"):
+        run_bench(
+            rows,
+            MLLMAnswerer(backend),
+            tmp_path / "out",
+            videos=tmp_path / "videos",
+            control="spatial",
+            perturbed_videos=tmp_path / "videos",
+        )
     summary = run_bench(
-        rows, MLLMAnswerer(backend), tmp_path / "out", videos=tmp_path / "perturbed", control="spatial"
+        rows, MLLMAnswerer(backend), tmp_path / "out", videos=tmp_path / "videos", control="spatial"
     )
-    assert summary.asked == len(rows) and backend.calls == 2 * len(rows)
+    assert summary.asked == 0 and summary.missing_videos == sorted(ids)
+    summary = run_bench(
+        rows,
+        MLLMAnswerer(backend),
+        tmp_path / "out",
+        videos=tmp_path / "videos",
+        control="spatial",
+        perturbed_videos=tmp_path / "perturbed",
+    )
+    assert backend.frame_policy.temporal_perturbation == 0.0  # the temporal perturbation does not leak
+    asked = [r for r in rows if r["video_id"] == ids[0]]
+    assert summary.asked == len(asked) and summary.missing_videos == [ids[1]]
+    assert backend.calls == len(rows) + len(asked)
     records, _ = read_answers(tmp_path / "out" / "answers.jsonl")
     assert {r["control"] for r in records.values()} == {"temporal", "spatial"}
 

@@ -83,3 +83,25 @@ def test_policy_validation():
         FramePolicy(fps=0)
     with pytest.raises(ValueError, match="max_frames"):
         FramePolicy(max_frames=0)
+
+
+def test_one_wlasl_trimming_rule():
+    from lexsign_hf.mllm.video import clip_span
+
+    assert clip_span({"frame_start": 12, "frame_end": 40}) == (12, 40)
+    assert clip_span({"frame_start": 12, "frame_end": -1}) == (12, -1)
+    assert clip_span({"frame_start": 12}) == (12, -1)
+    assert clip_span({"frame_start": 1, "frame_end": -1}) is None  # the whole file anyway
+    assert clip_span({"frame_start": 12, "frame_end": 40}, trim=False) is None  # pre-cut clips
+    assert clip_span({"video_id": "x"}) is None
+    with pytest.raises(ValueError, match="before frame_start"):
+        clip_span({"frame_start": 40, "frame_end": 12})
+
+
+def test_probe_video(clip_path, tmp_path):
+    from lexsign_hf.mllm.video import probe_video
+
+    assert probe_video(clip_path) is None
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00" * 64)
+    assert "broken.mp4" in probe_video(broken)

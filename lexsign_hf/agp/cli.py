@@ -46,7 +46,15 @@ def register(subparsers) -> None:
     source.add_argument("--index", type=Path, help="CSV with gloss, video_id [, frame_start, frame_end]")
     perceive.add_argument("--config", default="asl300", help="config of --dataset (default asl300)")
     perceive.add_argument("--split", default="train", help="split of --dataset ('all' for every split)")
-    perceive.add_argument("--videos", type=Path, required=True, help="folder of <video_id>.mp4 files")
+    perceive.add_argument(
+        "--videos", type=Path, required=True, help="folder of <video_id>.mp4 files (or .pose, rendered)"
+    )
+    perceive.add_argument(
+        "--no-trim",
+        dest="trim",
+        action="store_false",
+        help="clips are already cut: do not trim them to WLASL frame_start..frame_end",
+    )
     perceive.add_argument("--glosses", type=Path, help="only these glosses (text file, one per line)")
     perceive.add_argument(
         "--max-videos-per-gloss", type=int, help="describe at most this many videos per gloss"
@@ -82,7 +90,7 @@ def run_perceive(args: argparse.Namespace) -> int:
         rows = load_index_rows(args.dataset, args.config, None if args.split == "all" else args.split)
     else:
         rows = read_index_csv(args.index)
-    videos, counts = match_videos(rows, args.videos, glosses)
+    videos, counts = match_videos(rows, args.videos, glosses, trim=args.trim)
     if args.max_videos_per_gloss:
         videos = _first_per_gloss(videos, args.max_videos_per_gloss)
     if not videos:

@@ -1,5 +1,9 @@
 """Which videos to describe: rows (gloss, video_id, WLASL frame span) from a LexSign config or a CSV index,
-matched to files ``<video_id>.mp4`` (or another container PyAV reads) in a videos folder."""
+matched to files ``<video_id>.mp4`` (or another container PyAV reads) in a videos folder, or to skeletons
+``<video_id>.pose``, rendered once to skeleton videos (cached) so that every MLLM path runs from poses.
+
+Clips are cut to WLASL's ``frame_start``/``frame_end`` by the one rule the bench and the LoRA data share
+(`lexsign_hf.mllm.video.clip_span`); `trim=False` keeps whole files (clips that are already cut)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".mov", ".avi")
+POSE_SUFFIX = ".pose"
 _SPAN_COLUMNS = ("frame_start", "frame_end")
 
 
@@ -28,8 +33,8 @@ class SignVideo:
 
 
 def find_video(videos_dir: str | Path, video_id: str) -> Path | None:
-    """The video file of `video_id` in `videos_dir` (``<video_id>.mp4``, ``.webm``, ...), or None."""
-    for suffix in VIDEO_SUFFIXES:
+    """The video file of `video_id` in `videos_dir` (``<video_id>.mp4``, ``.webm``, ..., else ``.pose``), or None."""
+    for suffix in (*VIDEO_SUFFIXES, POSE_SUFFIX):
         candidate = Path(videos_dir) / f"{video_id}{suffix}"
         if candidate.is_file():
             return candidate
@@ -77,9 +82,18 @@ def read_index_csv(path: str | Path) -> list[dict[str, Any]]:
 
 
 def match_videos(
-    rows: Iterable[dict[str, Any]], videos_dir: str | Path, glosses: Iterable[str] | None = None
+    rows: Iterable[dict[str, Any]],
+    videos_dir: str | Path,
+    glosses: Iterable[str] | None = None,
+    trim: bool = True,
+    render_dir: str | Path | None = None,
 ) -> tuple[list[SignVideo], Counter]:
-    """The rows' video files (restricted to `glosses` when given); counts of rows without a file."""
+    """The rows' video files (restricted to `glosses` when given); counts of rows without a usable file.
+
+    `.pose` files are rendered to skeleton videos in `render_dir` (default `default_render_dir()`); one that
+    cannot be read is skipped and counted (``unreadable_pose``)."""
+    from lexsign_hf.mllm.video import clip_span
+
     videos_dir = Path(videos_dir)
     if not videos_dir.is_dir():
         raise FileNotFoundError(f"videos folder not found: {videos_dir}")
@@ -94,12 +108,17 @@ def match_videos(
         if path is None:
             counts["missing_video"] += 1
             continue
-        span = None
-        if row.get("frame_start") is not None:
-            span = (
-                int(row["frame_start"]),
-                int(row["frame_end"]) if row.get("frame_end") is not None else -1,
-            )
+        if path.suffix == POSE_SUFFIX:
+            from lexsign_hf.pose.render import default_render_dir, render_cached
+
+            try:
+                path = render_cached(path, render_dir or default_render_dir())
+            except (OSError, ValueError) as error:
+                counts["unreadable_pose"] += 1
+                logger.warning("skipped %s: %s", path, error)
+                continue
+            counts["rendered_pose"] += 1
+        span = clip_span(row, trim)
         videos.append(SignVideo(gloss=row["gloss"], video_id=str(row["video_id"]), path=path, span=span))
     if counts["missing_video"]:
         logger.warning("%d video(s) of the index have no file in %s", counts["missing_video"], videos_dir)

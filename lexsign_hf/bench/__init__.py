@@ -1,10 +1,12 @@
 """LexSign-Bench: multiple-choice questions on sign videos (subunit descriptions and glosses) for MLLMs.
 
-`build_bench` writes the benchmark (dataset config `bench`), `run_bench` asks a model through an answerer
+`build_bench` writes the benchmark (dataset config `bench`) and audits it with text-only choosers
+(`audit_questions`; `audit_bench` for a built folder), `run_bench` asks a model through an answerer
 (`MLLMAnswerer` around any `lexsign_hf.mllm` backend, or a `ScoringAnswerer` baseline) with a resumable cache,
 and `write_report` turns results folders into JSON, Markdown and a bar chart.
 """
 
+from .audit import CHOOSERS, AuditResult, audit_bench, audit_questions
 from .baselines import ScoringAnswerer, hali_class_scorer, hali_description_scorer
 from .builder import (
     BENCH_FEATURES,
@@ -24,10 +26,16 @@ from .runner import (
     load_bench,
     read_answers,
     run_bench,
+    sample_videos,
 )
 
 __all__ = [
     "BENCH_FEATURES",
+    "CHOOSERS",
+    "AuditResult",
+    "audit_bench",
+    "audit_questions",
+    "sample_videos",
     "CONTROLS",
     "ICONICITY_TYPES",
     "TYPE_ABBREVIATIONS",

@@ -18,6 +18,7 @@ from lexsign_hf.data.hub_layout import write_dataset_folder
 from lexsign_hf.data.phonology import PhonRecord, best_match, describe, load_asl_lex
 from lexsign_hf.hub.cards import size_category
 
+from .audit import AuditResult, audit_questions, audit_table, warn_if_leaky, write_audit
 from .distractors import DistractorMiner, load_confusion
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ CONFIG_NAME = "bench"
 SPLIT = "test"
 DESCRIPTION_TEMPLATE = 0  # one fixed `describe` wording for every option, so wording gives nothing away
 CARD_TEMPLATE = "lexsign_bench.md.jinja"
+SIZE_PENALTY = 0.3  # quartet pairs with unequal video counts score lower (balances per-question accuracy)
 
 BENCH_FEATURES = datasets.Features(
     {
@@ -54,7 +56,8 @@ BENCH_FEATURES = datasets.Features(
 
 @dataclass
 class BenchSummary:
-    """What was built: the selection per type (and any shortfall), counts and letter balance."""
+    """What was built: the selection per type (and any shortfall), counts, letter balance and the best blind
+    (text-only) chooser accuracy per level."""
 
     per_type: int
     seed: int
@@ -69,6 +72,9 @@ class BenchSummary:
     answer_counts: dict[str, int] = field(default_factory=dict)
     distractor_sources: dict[str, int] = field(default_factory=dict)
     glosses: dict[str, list[str]] = field(default_factory=dict)
+    without_description: int = 0
+    audit_max_accuracy: dict[str, float] = field(default_factory=dict)
+    audit_above_threshold: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,7 +111,9 @@ def build_questions(
 ) -> tuple[list[dict[str, Any]], BenchSummary]:
     """Select glosses, mine distractors and write the question rows (in a stable order).
 
-    `texts` overrides the subunit-level option text of a gloss (default: its ASL-LEX phonological description).
+    `texts` gives the subunit-level option texts (default: the ASL-LEX phonological description of every
+    gloss). They must share one style (`read_option_texts` takes one source), so only glosses with a text in
+    `texts` are selected: a gloss described another way would stand out by its wording.
     """
     if distractors not in ("hard", "random"):
         raise ValueError(f"distractors must be 'hard' or 'random', got {distractors!r}")
@@ -128,9 +136,21 @@ def build_questions(
     option_texts = {
         gloss: describe(record, template=DESCRIPTION_TEMPLATE) for gloss, record in records.items()
     }
-    option_texts.update({gloss: text for gloss, text in (texts or {}).items() if gloss in records})
+    without_text: list[str] = []
+    if texts is not None:
+        without_text = sorted(g for g in records if g not in texts)
+        records = {g: r for g, r in records.items() if g in texts}
+        option_texts = {g: texts[g] for g in records}
+        if without_text:
+            logger.warning(
+                "%d matched glosses have no description in the given file and are not selected "
+                "(options must share one wording style)",
+                len(without_text),
+            )
 
-    summary = BenchSummary(per_type=per_type, seed=seed, distractors=distractors)
+    summary = BenchSummary(
+        per_type=per_type, seed=seed, distractors=distractors, without_description=len(without_text)
+    )
     selected: list[tuple[str, str]] = []  # (iconicity type, gloss)
     for kind in ICONICITY_TYPES:
         pool = sorted(g for g, r in records.items() if r.iconicity_type == kind and instances[g])
@@ -149,7 +169,9 @@ def build_questions(
         selected += [(kind, gloss) for gloss in take]
 
     miner = DistractorMiner(records, option_texts, confusion=confusion, seed=seed)
-    hard = {gloss: miner.hard(gloss) for _, gloss in selected} if distractors == "hard" else {}
+    sizes = {gloss: len(instances[gloss]) for _, gloss in selected}
+    hard = miner.quartets(summary.glosses, sizes, SIZE_PENALTY) if distractors == "hard" else {}
+    pool = [gloss for _, gloss in selected]
     questions = []
     sources: Counter = Counter()
     for kind, gloss in selected:
@@ -158,7 +180,7 @@ def build_questions(
                 others, source = hard[gloss]
             else:
                 others, source = (
-                    miner.random(gloss, np.random.default_rng([seed, int(rng.integers(2**31))])),
+                    miner.random(gloss, np.random.default_rng([seed, int(rng.integers(2**31))]), pool),
                     "random",
                 )
             sources[source] += 1
@@ -216,23 +238,53 @@ def _balanced_positions(count: int, rng: np.random.Generator) -> list[int]:
     return [int(p) for p in np.concatenate(blocks)[:count]] if blocks else []
 
 
-def read_option_texts(path: str | Path) -> dict[str, str]:
-    """Gloss → description from a LexSign description file (preferring mcp, then agp, then phon records)."""
-    from lexsign_hf.data.descriptions import read_description_file
+def read_option_texts(path: str | Path, source: str | None = None) -> tuple[dict[str, str], str]:
+    """Gloss → description from a LexSign description file, all of one `source` so the options share a style.
 
-    preference = {"mcp": 0, "agp": 1, "phon": 2}
-    best: dict[str, tuple[int, str]] = {}
+    AGP contributes its per-gloss summaries (``provenance.kind == "summary"``; the one over the most videos),
+    never the per-video descriptions. Default source: the one describing the most glosses (ties: mcp, agp, phon).
+    """
+    from lexsign_hf.data.descriptions import SOURCES, read_description_file
+
+    candidates: dict[str, dict[str, tuple[int, str]]] = {name: {} for name in SOURCES}
     for record in read_description_file(path):
-        rank = preference.get(record.source, 3)
-        if record.gloss not in best or rank < best[record.gloss][0]:
-            best[record.gloss] = (rank, record.text)
-    return {gloss: text for gloss, (_, text) in best.items()}
+        kind = record.provenance.get("kind")
+        if record.source == "agp" and kind is not None and kind != "summary":
+            continue
+        rank = int(record.provenance.get("instances", 0) or 0)
+        best = candidates[record.source].get(record.gloss)
+        if best is None or rank > best[0]:
+            candidates[record.source][record.gloss] = (rank, record.text)
+    if source is None:
+        source = max(SOURCES, key=lambda name: (len(candidates[name]), -SOURCES.index(name)))
+    elif source not in candidates:
+        raise ValueError(f"description source must be one of {list(SOURCES)}, got {source!r}")
+    if not candidates[source]:
+        raise ValueError(f"{path}: no {source!r} description (AGP: no per-gloss summary) to use as options")
+    return {gloss: text for gloss, (_, text) in candidates[source].items()}, source
+
+
+def size_category(rows: int) -> str:
+    """The Hub's `size_categories` value for a dataset of `rows` rows."""
+    for bound, name in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ):
+        if rows < bound:
+            return name
+    return "1M<n<10M" if rows < 10_000_000 else "n>10M"
 
 
 def render_card(
-    summary: BenchSummary, template: str | Path | None = None, sources: dict[str, str] | None = None
+    summary: BenchSummary,
+    template: str | Path | None = None,
+    sources: dict[str, str] | None = None,
+    audit: AuditResult | None = None,
 ) -> DatasetCard:
-    """The dataset card: selection, shortfalls, counts, letter balance, distractor strategy, licences."""
+    """The dataset card: selection, shortfalls, counts, letter balance, distractor strategy, blind audit,
+    licences."""
     template = Path(template) if template else card_template_path(CARD_TEMPLATE)
     if not template.is_file():
         raise FileNotFoundError(f"dataset card template not found: {template}")
@@ -251,6 +303,8 @@ def render_card(
         types=ICONICITY_TYPES,
         abbreviations=TYPE_ABBREVIATIONS,
         sources=sources or {},
+        audit=audit.to_dict() if audit else None,
+        audit_table=audit_table(audit, TYPE_ABBREVIATIONS) if audit else "",
     )
 
 
@@ -264,20 +318,29 @@ def build_bench(
     seed: int = 0,
     descriptions_path: str | Path | None = None,
     card_template: str | Path | None = None,
+    description_source: str | None = None,
 ) -> tuple[Path, BenchSummary]:
-    """Build LexSign-Bench from the WLASL index and ASL-LEX 2.0 and write it as dataset config `bench`."""
+    """Build LexSign-Bench from the WLASL index and ASL-LEX 2.0, write it as dataset config `bench` and audit
+    it with the text-only choosers (``data/bench/audit.json``; a loud warning when one beats 30 %)."""
     wlasl = load_wlasl_index(wlasl_path)
     entries = load_asl_lex(asl_lex_path)
     confusion = load_confusion(confusion_path) if confusion_path else None
-    texts = read_option_texts(descriptions_path) if descriptions_path else None
+    texts, description_source = (
+        read_option_texts(descriptions_path, description_source) if descriptions_path else (None, "")
+    )
     rows, summary = build_questions(wlasl, entries, per_type, distractors, confusion, seed, texts)
     sources = {
         "wlasl": Path(wlasl_path).name,
         "asl_lex": Path(asl_lex_path).name,
         "confusion": Path(confusion_path).name if confusion_path else "",
         "descriptions": Path(descriptions_path).name if descriptions_path else "",
+        "description_source": description_source,
     }
-    card = render_card(summary, card_template, sources)
+    audit = audit_questions(rows, seed)
+    warn_if_leaky(audit)
+    summary.audit_max_accuracy = audit.max_accuracy
+    summary.audit_above_threshold = audit.above_threshold
+    card = render_card(summary, card_template, sources, audit)
     out = write_dataset_folder(
         out_dir,
         {CONFIG_NAME: {SPLIT: rows}},
@@ -286,4 +349,5 @@ def build_bench(
         default_config=CONFIG_NAME,
         config_files={CONFIG_NAME: {"bench_info.json": {**summary.to_dict(), "sources": sources}}},
     )
+    write_audit(audit, Path(out) / "data" / CONFIG_NAME)
     return out, summary

@@ -30,11 +30,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--descriptions", help="LexSign description file (.jsonl/.csv) for the subunit options"
     )
+    build.add_argument(
+        "--description-source",
+        choices=("mcp", "agp", "phon"),
+        help="the one source of --descriptions used for every option (AGP: per-gloss summaries; default: "
+        "the source describing the most glosses); glosses without it are not selected",
+    )
     build.add_argument("--seed", type=int, default=0)
     build.add_argument(
         "--card-template", help="Jinja dataset-card template (default: model_cards/lexsign_bench.md.jinja)"
     )
     build.set_defaults(func=_build)
+
+    audit = commands.add_parser(
+        "audit", help="text-only choosers on the option texts: accuracy per level and type (audit.json)"
+    )
+    audit.add_argument("bench_dir", metavar="BENCH_DIR", help="benchmark dataset folder")
+    audit.add_argument("--seed", type=int, default=0, help="seed of the random tie-breaking")
+    audit.set_defaults(func=_audit)
 
     run = commands.add_parser(
         "run", help="ask a model every question; resumable (answers cached per question)"
@@ -43,7 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--backend", required=True, help=f"{SPEC_HELP}; or {BASELINE_SPECS}")
     run.add_argument(
         "--videos",
-        help="folder of <video_id>.mp4 clips (.pose files for hali-*; not needed for --control blind)",
+        help="folder of <video_id>.mp4 clips or <video_id>.pose skeletons (rendered to video for MLLMs; "
+        "hali-* read .pose directly); not needed for --control blind",
+    )
+    run.add_argument(
+        "--perturbed-videos",
+        help="spatial control: folder of spatially perturbed copies of RGB clips (.pose inputs are re-rendered "
+        "with another body instead); never the --videos folder",
     )
     run.add_argument("--out", required=True, help="results folder (one per backend)")
     run.add_argument("--prompt-variant", choices=(*VARIANTS, "all"), default="all")
@@ -52,7 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--control",
         choices=CONTROLS,
         default="none",
-        help="blind: no video; temporal: drop/repeat frames with p=0.2; spatial: --videos holds perturbed copies",
+        help="blind: no video; temporal: drop/repeat frames with p=0.2; spatial: .pose re-rendered with another "
+        "body and camera, RGB clips from --perturbed-videos",
     )
     run.add_argument(
         "--frames",
@@ -62,9 +82,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--levels", nargs="+", choices=("subunit", "gloss"), help="question levels to ask (default both)"
     )
-    run.add_argument("--limit", type=int, help="only the questions of the first N videos (trial run)")
     run.add_argument(
-        "--trim-spans", action="store_true", help="cut each raw WLASL video to frame_start..frame_end"
+        "--limit",
+        type=int,
+        help="only the questions of N videos spread over the iconicity types (partial run)",
+    )
+    run.add_argument(
+        "--no-trim",
+        dest="trim",
+        action="store_false",
+        help="clips are already cut: do not trim them to WLASL frame_start..frame_end",
     )
     run.add_argument("--max-new-tokens", type=int, default=16)
     run.add_argument("--batch-size", type=int, help="local models: requests per generate() call")
@@ -75,7 +102,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--max-retries", type=int, help="openai: retries on 429 / 5xx / timeouts")
     run.add_argument("--rate-limit", type=float, help="openai: at most this many requests per minute")
     run.add_argument("--workers", type=int, help="openai: concurrent requests")
-    run.add_argument("--seed", type=int, default=0, help="seed of the temporal perturbation")
+    run.add_argument(
+        "--seed", type=int, default=0, help="seed of the perturbations and of --limit (part of the cache key)"
+    )
     run.set_defaults(func=_run)
 
     report = commands.add_parser("report", help="accuracy tables (JSON, Markdown) and a bar chart (PNG)")
@@ -97,18 +126,47 @@ def _build(args: argparse.Namespace) -> int:
         seed=args.seed,
         descriptions_path=args.descriptions,
         card_template=args.card_template,
+        description_source=args.description_source,
     )
     per_type = ", ".join(f"{kind} {count}" for kind, count in summary.selected.items())
     print(
         f"LexSign-Bench written to {out}: {summary.num_glosses} glosses ({per_type}), {summary.num_videos} videos, "
         f"{summary.num_questions} questions; answers {summary.answer_counts}"
     )
+    print(
+        "blind audit (best text-only chooser): "
+        + ", ".join(f"{level} {100 * value:.1f} %" for level, value in summary.audit_max_accuracy.items())
+    )
+    _warn_leaky(summary.audit_above_threshold)
     for kind, missing in summary.shortfall.items():
         print(
             f"warning: iconicity type {kind!r} has {missing} glosses fewer than --per-type {args.per_type}",
             file=sys.stderr,
         )
     return 0
+
+
+def _warn_leaky(above: list[str]) -> None:
+    if above:
+        print(
+            f"WARNING: {len(above)} text-only chooser(s) beat 30 % without the video: {'; '.join(above)}. "
+            "This benchmark can be gamed from the option texts.",
+            file=sys.stderr,
+        )
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .audit import audit_bench
+
+    result, path = audit_bench(args.bench_dir, seed=args.seed)
+    for level, value in result.max_accuracy.items():
+        print(
+            f"{level}: {result.num_questions[level]} questions, {result.num_items[level]} independent items; "
+            f"best chooser {result.worst[level]!r} {100 * value:.1f} %"
+        )
+    _warn_leaky(result.above_threshold)
+    print(f"audit written to {path}")
+    return 1 if result.above_threshold else 0
 
 
 def _answerer(args: argparse.Namespace):
@@ -136,7 +194,7 @@ def _answerer(args: argparse.Namespace):
         rate_limit_per_min=args.rate_limit,
         max_workers=args.workers,
     )
-    return MLLMAnswerer(backend, load_templates(args.templates), args.max_new_tokens, args.trim_spans)
+    return MLLMAnswerer(backend, load_templates(args.templates), args.max_new_tokens, args.trim)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -157,11 +215,14 @@ def _run(args: argparse.Namespace) -> int:
         levels=args.levels,
         limit=args.limit,
         seed=args.seed,
-        chunk_size=max(32, 4 * (args.batch_size or 0), 4 * (args.workers or 0)),
+        chunk_size=max(1, args.batch_size or 1, args.workers or 1),
+        perturbed_videos=args.perturbed_videos,
     )
     print(
         f"{answerer.name}: {summary.asked} asked, {summary.cached} already cached, {summary.invalid} invalid answers, "
-        f"{summary.failed} failed (retried next run), {len(summary.missing_videos)} videos missing; results in {args.out}"
+        f"{summary.failed} failed (retried next run), {len(summary.missing_videos)} videos missing, "
+        f"{len(summary.undecodable_videos)} undecodable; results in {args.out}"
+        + (f" (PARTIAL run: --limit {args.limit})" if summary.partial else "")
     )
     return 1 if summary.failed else 0
 

@@ -128,36 +128,88 @@ class DistractorMiner:
         """Weighted count of shared phonological features between `gloss` and every pool gloss."""
         return (self.codes == self.codes[self.index[gloss]]).astype(np.float64) @ self.weights
 
-    def hard(self, gloss: str, k: int = 3) -> tuple[list[str], str]:
-        """The `k` hardest distractors and how they were found (`confusion`, `phonology` or both)."""
-        similarity = self.similarity(gloss)
-        rng = np.random.default_rng([self.seed, self.index[gloss]])
-        tie_break = rng.random(len(self.glosses)) * 1e-3
-        confused = {
-            other: weight
-            for other, weight in self._confusion_scores(gloss).items()
-            if other in self.index and other != gloss
-        }
-        order = sorted(
-            confused,
-            key=lambda other: (
-                -confused[other],
-                -similarity[self.index[other]] - tie_break[self.index[other]],
-            ),
-        )
-        chosen = self._take(gloss, order, k)
-        source = "confusion"
-        if len(chosen) < k:
-            source = "confusion+phonology" if chosen else "phonology"
-            by_similarity = [self.glosses[i] for i in np.argsort(-(similarity + tie_break), kind="stable")]
-            chosen += self._take(gloss, by_similarity, k - len(chosen), exclude=chosen)
-        return self._check(gloss, chosen, k), source
+    def quartets(
+        self,
+        groups: dict[str, list[str]],
+        sizes: dict[str, int] | None = None,
+        size_penalty: float = 0.0,
+    ) -> dict[str, tuple[list[str], str]]:
+        """Distractors for every gloss of `groups` (iconicity type -> glosses): its three quartet mates.
 
-    def random(self, gloss: str, rng: np.random.Generator, k: int = 3) -> list[str]:
-        """`k` distractors drawn uniformly from the pool."""
-        return self._check(
-            gloss, self._take(gloss, [self.glosses[i] for i in rng.permutation(len(self.glosses))], k), k
-        )
+        Each group is partitioned into quartets of mutually confusable glosses (most confused, then most
+        phonologically similar: the sum of pairwise similarity within quartets is maximised by greedy seeding
+        and pairwise swaps), and every member of a quartet is asked with the other three as distractors. So the
+        four glosses of a quartet share one option set: any text-only rule picks the same option for all four
+        questions and is right exactly once, and every option is offered once as the answer and three times
+        as a distractor. `sizes` (videos per gloss) with `size_penalty` > 0 lowers the score of pairs whose
+        video counts differ (by ``size_penalty * |log ratio|``), so that per question, too, no option is
+        favoured by how many videos its gloss has. A group whose size is not a multiple of 4 is topped up with the glosses of other
+        groups most similar to it; they appear as distractors there but are not asked a second time.
+        Returns ``{gloss: (distractors, source)}``, source ``confusion``, ``confusion+phonology`` or
+        ``phonology`` (how many distractors the confusion file supports).
+        """
+        pool = sorted({g for glosses in groups.values() for g in glosses})
+        similarity = self._pair_scores(pool)
+        if sizes and size_penalty:
+            logs = np.log([max(1, sizes.get(g, 1)) for g in pool])
+            similarity = similarity - size_penalty * np.abs(logs[:, None] - logs[None, :])
+        mined: dict[str, tuple[list[str], str]] = {}
+        filler_use = np.zeros(len(pool))
+        position = {gloss: i for i, gloss in enumerate(pool)}
+        for kind in sorted(groups):
+            members = [position[g] for g in sorted(groups[kind])]
+            missing = -len(members) % 4
+            if missing:
+                outside = np.array([i for i in range(len(pool)) if i not in set(members)])
+                if len(outside) < missing:
+                    raise ValueError(
+                        f"{len(members)} glosses of {kind!r} cannot form quartets and only {len(outside)} "
+                        "other glosses exist to complete them"
+                    )
+                affinity = similarity[np.ix_(outside, members)].max(axis=1) - filler_use[outside]
+                fillers = [int(i) for i in outside[np.argsort(-affinity, kind="stable")[:missing]]]
+                filler_use[fillers] += 1
+                members += fillers
+            rng = np.random.default_rng([self.seed, len(mined)])
+            for quartet in _partition(similarity[np.ix_(members, members)], rng):
+                glosses = [pool[members[i]] for i in quartet]
+                for gloss in glosses:
+                    if gloss not in groups[kind]:
+                        continue  # a filler: asked in its own group
+                    others = [g for g in glosses if g != gloss]
+                    texts = {self.texts[g] for g in glosses}
+                    if len(texts) < 4:
+                        raise ValueError(
+                            f"quartet {glosses} repeats an option text: too few glosses with distinct descriptions"
+                        )
+                    confused = sum(self._confusion_scores(gloss).get(other, 0.0) > 0 for other in others)
+                    source = (
+                        "confusion" if confused == 3 else "confusion+phonology" if confused else "phonology"
+                    )
+                    mined[gloss] = (others, source)
+        return mined
+
+    def _pair_scores(self, pool: list[str]) -> np.ndarray:
+        """Symmetric pair scores over `pool`: confusion weight (dominant), then phonological similarity.
+
+        Pairs with the same option text score ``-inf`` so they never share a question."""
+        rows = np.stack([self.similarity(g)[[self.index[h] for h in pool]] for g in pool])
+        scores = rows / max(1.0, float(self.weights.sum()))
+        if self.confusion:
+            confusion = np.array([[self._confusion_scores(g).get(h, 0.0) for h in pool] for g in pool])
+            if confusion.max() > 0:
+                scores = scores + 10.0 * confusion / confusion.max()
+        texts = [self.texts[g] for g in pool]
+        same = np.array([[a == b for b in texts] for a in texts])
+        scores[same] = -np.inf
+        np.fill_diagonal(scores, 0.0)
+        return scores
+
+    def random(self, gloss: str, rng: np.random.Generator, pool: Sequence[str], k: int = 3) -> list[str]:
+        """`k` distractors drawn uniformly from `pool` (the asked glosses, so that every option text is offered
+        as an answer as well as a distractor)."""
+        pool = sorted(pool)
+        return self._check(gloss, self._take(gloss, [pool[i] for i in rng.permutation(len(pool))], k), k)
 
     def _confusion_scores(self, gloss: str) -> dict[str, float]:
         scores = dict(self.confusion.get(gloss, {}))
@@ -185,3 +237,47 @@ class DistractorMiner:
                 f"in a pool of {len(self.glosses)} glosses ({k} needed)"
             )
         return chosen
+
+
+def _partition(scores: np.ndarray, rng: np.random.Generator, restarts: int = 16) -> list[list[int]]:
+    """Split ``range(len(scores))`` (a multiple of 4) into quartets with a large sum of within-quartet scores:
+    the best of `restarts` local searches (`_local_partition`)."""
+    finite = np.where(np.isfinite(scores), scores, -1e6)
+    best, best_total = None, -np.inf
+    for _ in range(restarts):
+        quartets = _local_partition(finite, rng)
+        total = sum(finite[np.ix_(q, q)].sum() for q in quartets)
+        if total > best_total:
+            best, best_total = quartets, total
+    return best
+
+
+def _local_partition(
+    finite: np.ndarray, rng: np.random.Generator, max_swaps: int = 10_000
+) -> list[list[int]]:
+    """Greedy seeding (a random unassigned item, then three times the item adding most to the quartet), then
+    the best improving swap of two items between quartets until none improves."""
+    n = len(finite)
+    unassigned = [int(i) for i in rng.permutation(n)]
+    group = np.empty(n, dtype=np.int64)
+    count = 0
+    while unassigned:
+        quartet = [unassigned.pop(0)]
+        while len(quartet) < 4:
+            gains = finite[np.ix_(unassigned, quartet)].sum(axis=1)
+            quartet.append(unassigned.pop(int(np.argmax(gains))))
+        group[quartet] = count
+        count += 1
+    onehot = np.eye(count)[group]  # (n, groups)
+    for _ in range(max_swaps):
+        toward = finite @ onehot  # toward[i, g]: score of item i with the members of quartet g
+        own = toward[np.arange(n), group]
+        # swap a <-> b: a joins b's quartet (minus b), b joins a's quartet (minus a)
+        gain = toward[:, group] - finite + (toward[:, group] - finite).T - own[:, None] - own[None, :]
+        gain[group[:, None] == group[None, :]] = 0.0
+        a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        if gain[a, b] <= 1e-9:
+            break
+        group[a], group[b] = group[b], group[a]
+        onehot = np.eye(count)[group]
+    return [sorted(int(i) for i in np.flatnonzero(group == g)) for g in range(count)]

@@ -58,17 +58,24 @@ def summarize_folder(folder: str | Path) -> dict[str, Any]:
         json.loads((folder / RUN_FILE).read_text(encoding="utf-8")) if (folder / RUN_FILE).is_file() else {}
     )
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    runs = info.get("runs", {})
     for record in records.values():
+        run = runs.get(f"{record['variant']}|{record['control']}", {})
+        # answers of an earlier condition (other frame policy, seed, rendering) are kept on disk, not reported
+        if "condition" in run and record.get("condition") != run["condition"]:
+            continue
         groups[(record["variant"], record["control"])].append(record)
     results = {}
     for (variant, control), group in sorted(groups.items()):
-        run = info.get("runs", {}).get(f"{variant}|{control}", {})
+        run = runs.get(f"{variant}|{control}", {})
         results[f"{variant}|{control}"] = {
             "variant": variant,
             "control": control,
             **summarize(group),
             "missing_videos": len(run.get("missing_videos", [])),
+            "undecodable_videos": len(run.get("undecodable_videos", [])),
             "failed": run.get("failed", 0),
+            "partial": bool(run.get("partial", False)),
         }
     for control in sorted({control for _, control in groups}):
         present = [v for v in VARIANTS if (v, control) in groups]
@@ -105,7 +112,9 @@ def _average(summaries: list[dict[str, Any]], control: str, variants: list[str])
         "invalid": sum(s["invalid"] for s in summaries),
         "invalid_rate": _mean(s["invalid_rate"] for s in summaries),
         "missing_videos": max(s["missing_videos"] for s in summaries),
+        "undecodable_videos": max(s["undecodable_videos"] for s in summaries),
         "failed": sum(s["failed"] for s in summaries),
+        "partial": any(s["partial"] for s in summaries),
     }
 
 
@@ -117,7 +126,8 @@ def markdown_table(report: dict[str, Any]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 3 + "---:|" * (len(header) - 3)]
     for run in report["runs"]:
         for result in run["results"].values():
-            cells = [run["name"], result["variant"], result["control"]]
+            name = run["name"] + (" (partial)" if result.get("partial") else "")
+            cells = [name, result["variant"], result["control"]]
             cells += [_fmt(result["accuracy"]["subunit"][k]) for k in kinds] + [_fmt(result["AVG(S)"])]
             cells += [_fmt(result["accuracy"]["gloss"][k]) for k in kinds] + [_fmt(result["AVG(G)"])]
             cells += [_fmt(result["AVG"]), _fmt(result["invalid_rate"]), str(result["answered"])]
@@ -130,6 +140,10 @@ def markdown_table(report: dict[str, Any]) -> str:
         + ". AVG(S)/AVG(G) average the four types, AVG both levels; "
         f"prompt `{MEAN_VARIANT}` averages the prompt variants (report this one). Invalid answers count as wrong.",
     ]
+    if any(result.get("partial") for run in report["runs"] for result in run["results"].values()):
+        notes.append(
+            "**(partial)**: a trial run on a `--limit` sample of the videos, not a benchmark result."
+        )
     return "# LexSign-Bench results\n\n" + "\n".join(lines + notes) + "\n"
 
 

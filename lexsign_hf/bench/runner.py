@@ -1,27 +1,37 @@
 """Run a backend (or a conventional baseline) over LexSign-Bench with a resumable per-question cache.
 
-A results folder holds ``answers.jsonl`` (append-only; one record per question x prompt variant x control) and
-``run.json`` (backend, templates hash, frame policy, and per variant/control counts of answered, missing-video
-and failed questions). Re-running the same command asks only what is not in ``answers.jsonl`` yet; a corrupted
-line is reported, skipped and its question asked again. Missing videos and endpoint failures are not cached,
-so they are retried once the video exists or the endpoint recovers.
+A results folder holds ``answers.jsonl`` (append-only; one record per question x prompt variant x condition,
+written as soon as its request returns) and ``run.json`` (backend, templates hash, and per variant/control the
+condition, counts of missing, undecodable and failed videos, and whether `--limit` made the run partial). The
+cache key is ``question|variant|control|condition``, the condition a hash of the model, frame policy, clip
+trimming, seed and rendering: re-running the same command asks only what is not answered yet, and a change of
+frame policy, seed or control never reuses an answer. A corrupted line is reported, skipped and asked again.
+Missing videos and failures are not cached, so they are retried once the video exists or the endpoint recovers.
+
+Videos are ``<video_id>.<ext>`` files; ``.pose`` files are rendered to skeleton videos for MLLMs (cached under
+``<out>/rendered``). The spatial control re-renders ``.pose`` inputs with another body and camera; RGB videos
+are taken only from a user-supplied folder of perturbed copies (`perturbed_videos`), never from the originals.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import datasets
+import numpy as np
 from tqdm.auto import tqdm
 
 from lexsign_hf.mllm import ChatRequest, MLLMBackend
+from lexsign_hf.mllm.video import clip_span
 
 from .prompts import CONTROLS, LEVELS, VARIANTS, PromptTemplates, load_templates, parse_answer
 
@@ -29,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 TEMPORAL_PERTURBATION = 0.2
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v")
+POSE_SUFFIX = ".pose"
+RENDER_DIR = "rendered"
 ANSWERS_FILE = "answers.jsonl"
 RUN_FILE = "run.json"
 REQUIRED_COLUMNS = ("question_id", "video_id", "gloss", "iconicity_type", "level", "options", "answer")
@@ -66,14 +78,17 @@ class Answerer(Protocol):
 
 
 class MLLMAnswerer:
-    """Asks an `MLLMBackend` with the prompt templates and parses the letter it answers."""
+    """Asks an `MLLMBackend` with the prompt templates and parses the letter it answers.
+
+    `trim_spans` cuts each clip to the question's WLASL ``frame_start``/``frame_end`` (`clip_span`); turn it
+    off for clips that are already cut."""
 
     def __init__(
         self,
         backend: MLLMBackend,
         templates: PromptTemplates | None = None,
         max_new_tokens: int = 16,
-        trim_spans: bool = False,
+        trim_spans: bool = True,
     ):
         self.backend = backend
         self.templates = templates or load_templates()
@@ -88,11 +103,7 @@ class MLLMAnswerer:
                     item.question["level"], item.variant, list(item.question["options"])
                 ),
                 video=item.video,
-                video_span=(
-                    (item.question["frame_start"], item.question["frame_end"])
-                    if self.trim_spans and item.video is not None and "frame_start" in item.question
-                    else None
-                ),
+                video_span=clip_span(item.question, self.trim_spans) if item.video is not None else None,
                 max_new_tokens=self.max_new_tokens,
                 request_id=f"{item.question['question_id']}|{item.variant}",
             )
@@ -133,7 +144,10 @@ class RunSummary:
     failed: int = 0
     invalid: int = 0
     missing_videos: list[str] = field(default_factory=list)
+    undecodable_videos: list[str] = field(default_factory=list)
     corrupt_cache_lines: int = 0
+    partial: bool = False
+    condition: str = ""
 
 
 def load_bench(path: str | Path, split: str = "test") -> datasets.Dataset:
@@ -141,7 +155,9 @@ def load_bench(path: str | Path, split: str = "test") -> datasets.Dataset:
     if Path(path).exists() and not (Path(path) / "README.md").is_file():
         raise FileNotFoundError(f"{path} is not a dataset folder (no README.md with a 'bench' config)")
     try:
-        bench = datasets.load_dataset(str(path), "bench", split=split)
+        # a local folder is read afresh: a rebuild into the same folder must never be served from the cache
+        mode = "force_redownload" if Path(path).is_dir() else None
+        bench = datasets.load_dataset(str(path), "bench", split=split, download_mode=mode)
     except ValueError as error:
         raise ValueError(f"cannot load config 'bench' from {path}: {error}") from None
     missing = [column for column in REQUIRED_COLUMNS if column not in bench.column_names]
@@ -162,8 +178,43 @@ def index_videos(folder: str | Path, suffixes: Sequence[str] = VIDEO_SUFFIXES) -
     return index
 
 
-def cache_key(question_id: str, variant: str, control: str) -> str:
-    return f"{question_id}|{variant}|{control}"
+def cache_key(question_id: str, variant: str, control: str, condition: str = "") -> str:
+    return f"{question_id}|{variant}|{control}|{condition}"
+
+
+def run_condition(answerer: Answerer, control: str, seed: int, render: str | None = None) -> dict[str, Any]:
+    """Everything besides question and prompt variant that can change an answer (hashed into the cache key)."""
+    description = answerer.describe()
+    return {
+        "backend": answerer.name,
+        "control": control,
+        "frame_policy": description.get("frame_policy"),
+        "trim_spans": description.get("trim_spans"),
+        "max_new_tokens": description.get("max_new_tokens"),
+        "seed": seed,
+        "render": render,
+    }
+
+
+def condition_hash(condition: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(condition, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+
+
+def sample_videos(bench: Sequence[dict[str, Any]], limit: int, seed: int = 0) -> list[str]:
+    """`limit` video ids spread over the iconicity types (round robin over types, random within each)."""
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for question in bench:
+        videos = by_type[question["iconicity_type"]]
+        if str(question["video_id"]) not in videos:
+            videos.append(str(question["video_id"]))
+    rng = np.random.default_rng(seed)
+    queues = [[ids[i] for i in rng.permutation(len(ids))] for _, ids in sorted(by_type.items())]
+    chosen: list[str] = []
+    while len(chosen) < limit and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    return chosen
 
 
 def read_answers(path: str | Path) -> tuple[dict[str, dict[str, Any]], int]:
@@ -201,14 +252,17 @@ def run_bench(
     levels: Sequence[str] | None = None,
     limit: int | None = None,
     seed: int = 0,
-    chunk_size: int = 32,
+    chunk_size: int = 1,
     progress: bool = True,
+    perturbed_videos: str | Path | None = None,
 ) -> RunSummary:
     """Answer every question under every variant with `answerer`, appending to `out_dir/answers.jsonl`.
 
-    `videos` is the folder of `<video_id>.<ext>` inputs (not needed for the blind control); `levels` restricts
-    the question levels (default: those the answerer handles); `limit` keeps the questions of the first
-    `limit` videos only (a quick trial run).
+    `videos` is the folder of `<video_id>.<ext>` inputs (`.pose` files are rendered for MLLMs; not needed for
+    the blind control); `perturbed_videos` the folder of spatially perturbed RGB copies for the spatial control;
+    `levels` restricts the question levels (default: those the answerer handles); `limit` keeps the questions of
+    `limit` videos spread over the iconicity types (a trial run, flagged as partial). `chunk_size` requests are
+    sent at once (a kill loses at most those); each answer is written as soon as its chunk returns.
     """
     if control not in CONTROLS:
         raise ValueError(f"control must be one of {CONTROLS}, got {control!r}")
@@ -217,31 +271,57 @@ def run_bench(
         raise ValueError(f"unknown prompt variants {unknown}; expected {VARIANTS} or 'all'")
     if control != "blind" and videos is None:
         raise ValueError(f"control {control!r} needs a videos folder (--videos)")
+    if control == "spatial" and not isinstance(answerer, MLLMAnswerer):
+        raise ValueError(
+            "the spatial control perturbs videos for MLLMs; scoring baselines have no spatial control"
+        )
+    if perturbed_videos is not None and videos is not None:
+        if Path(perturbed_videos).resolve() == Path(videos).resolve():
+            raise ValueError(
+                f"--perturbed-videos {perturbed_videos} is the --videos folder: unperturbed clips are never "
+                "labelled as perturbed"
+            )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if control == "temporal" and isinstance(answerer, MLLMAnswerer):
+    if isinstance(answerer, MLLMAnswerer):  # frames dropped/repeated under the temporal control only
         answerer.backend.frame_policy = replace(
-            answerer.backend.frame_policy, temporal_perturbation=TEMPORAL_PERTURBATION, seed=seed
+            answerer.backend.frame_policy,
+            temporal_perturbation=TEMPORAL_PERTURBATION if control == "temporal" else 0.0,
+            seed=seed,
         )
+    render_style = None
+    if isinstance(answerer, MLLMAnswerer) and control != "blind":
+        from lexsign_hf.pose.render import RenderStyle, perturbed_style
+
+        render_style = perturbed_style(seed) if control == "spatial" else RenderStyle()
+    condition = run_condition(answerer, control, seed, render_style.key() if render_style else None)
+    condition_id = condition_hash(condition)
     run_info = _check_run_file(out_dir, answerer)
 
     answers_path = out_dir / ANSWERS_FILE
     cached, corrupt = read_answers(answers_path)
-    summary = RunSummary(corrupt_cache_lines=corrupt)
-    video_index = (
-        index_videos(videos, getattr(answerer, "suffixes", VIDEO_SUFFIXES)) if control != "blind" else {}
-    )
+    summary = RunSummary(corrupt_cache_lines=corrupt, condition=condition_id)
+    suffixes = tuple(getattr(answerer, "suffixes", (*VIDEO_SUFFIXES, POSE_SUFFIX)))
+    video_index = index_videos(videos, suffixes) if control != "blind" else {}
+    if control == "spatial":
+        # .pose inputs are re-rendered with another body; RGB clips come only from the perturbed folder
+        perturbed = index_videos(perturbed_videos, VIDEO_SUFFIXES) if perturbed_videos is not None else {}
+        video_index = {
+            video_id: path if path.suffix.lower() == POSE_SUFFIX else perturbed.get(video_id)
+            for video_id, path in {**perturbed, **video_index}.items()
+        }
+        video_index = {video_id: path for video_id, path in video_index.items() if path is not None}
     levels = set(levels or getattr(answerer, "levels", LEVELS)) & set(getattr(answerer, "levels", LEVELS))
-    kept_videos = list(dict.fromkeys(str(q["video_id"]) for q in bench))[:limit] if limit else None
-    kept_videos = set(kept_videos) if kept_videos is not None else None
+    kept_videos = set(sample_videos(bench, limit, seed)) if limit else None
+    summary.partial = kept_videos is not None and len(kept_videos) < len({str(q["video_id"]) for q in bench})
     pending: list[BenchItem] = []
     for question in bench:
         if question["level"] not in levels or (
-            kept_videos is not None and question["video_id"] not in kept_videos
+            kept_videos is not None and str(question["video_id"]) not in kept_videos
         ):
             continue
         for variant in variants:
-            if cache_key(question["question_id"], variant, control) in cached:
+            if cache_key(question["question_id"], variant, control, condition_id) in cached:
                 summary.cached += 1
                 continue
             video = None
@@ -256,30 +336,42 @@ def run_bench(
         logger.warning(
             "%d videos are missing from %s (e.g. %s): their questions are skipped and reported",
             len(summary.missing_videos),
-            videos,
+            perturbed_videos if control == "spatial" else videos,
             ", ".join(summary.missing_videos[:5]),
         )
 
     first_error = None
+    undecodable: set[str] = set()
     with tqdm(total=len(pending), desc=f"bench {answerer.name} [{control}]", disable=not progress) as bar:
-        for start in range(0, len(pending), chunk_size):
-            chunk = pending[start : start + chunk_size]
-            results = answerer.answer(chunk)
+        for start in range(0, len(pending), max(1, chunk_size)):
+            chunk = pending[start : start + max(1, chunk_size)]
+            ready, results = _render_chunk(chunk, render_style, out_dir / RENDER_DIR), {}
+            for i, error in ready.items():
+                results[i] = BenchAnswer(response="", prediction=None, error=error)
+            asked = [i for i in range(len(chunk)) if i not in ready]
+            if asked:
+                for i, result in zip(asked, answerer.answer([chunk[i] for i in asked]), strict=True):
+                    results[i] = result
             records = []
-            for item, result in zip(chunk, results, strict=True):
+            for i, item in enumerate(chunk):
+                result = results[i]
                 if result.error is not None:
                     summary.failed += 1
                     first_error = first_error or result.error
+                    if "decod" in result.error or "pose file" in result.error or i in ready:
+                        undecodable.add(str(item.question["video_id"]))
                     continue
-                records.append(_record(item, result, control, answerer.name))
+                records.append(_record(item, result, control, answerer.name, condition_id))
                 summary.invalid += records[-1]["prediction"] is None
             _append_jsonl(answers_path, records)
             summary.asked += len(records)
             bar.update(len(chunk))
+    summary.undecodable_videos = sorted(undecodable)
     if summary.failed:
         logger.warning(
-            "%d questions failed and will be retried on the next run; first error: %s",
+            "%d questions failed (%d undecodable videos) and will be retried on the next run; first error: %s",
             summary.failed,
+            len(undecodable),
             first_error,
         )
 
@@ -288,10 +380,15 @@ def run_bench(
         run_info["runs"][f"{variant}|{control}"] = {
             "variant": variant,
             "control": control,
-            "frame_policy": answerer.describe().get("frame_policy") if control != "blind" else None,
+            "condition": condition_id,
+            **{key: value for key, value in condition.items() if key != "backend"},
             "videos": str(videos) if videos else None,
+            "perturbed_videos": str(perturbed_videos) if perturbed_videos else None,
             "missing_videos": summary.missing_videos,
+            "undecodable_videos": summary.undecodable_videos,
             "failed": summary.failed,
+            "partial": summary.partial,
+            "limit": limit,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
     run_info["corrupt_cache_lines"] = corrupt
@@ -299,10 +396,28 @@ def run_bench(
     return summary
 
 
-def _record(item: BenchItem, result: BenchAnswer, control: str, backend: str) -> dict[str, Any]:
+def _render_chunk(chunk: list[BenchItem], style, cache_dir: Path) -> dict[int, str]:
+    """Replace each `.pose` input of `chunk` by its (cached) rendering under `style`; errors by chunk index."""
+    from lexsign_hf.pose.render import render_cached
+
+    errors: dict[int, str] = {}
+    for i, item in enumerate(chunk):
+        if style is None or item.video is None or item.video.suffix.lower() != POSE_SUFFIX:
+            continue
+        try:
+            item.video = render_cached(item.video, cache_dir, style)
+        except (OSError, ValueError) as error:
+            errors[i] = f"cannot render pose file {item.video}: {error}"
+    return errors
+
+
+def _record(
+    item: BenchItem, result: BenchAnswer, control: str, backend: str, condition: str
+) -> dict[str, Any]:
     question = item.question
     return {
-        "key": cache_key(question["question_id"], item.variant, control),
+        "key": cache_key(question["question_id"], item.variant, control, condition),
+        "condition": condition,
         "question_id": question["question_id"],
         "video_id": question["video_id"],
         "variant": item.variant,

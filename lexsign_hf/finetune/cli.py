@@ -20,7 +20,15 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--dataset", required=True, help="LexSign dataset folder or Hub repo (rows gloss, video_id)"
     )
-    parser.add_argument("--videos", required=True, help="folder of <video_id>.mp4 files")
+    parser.add_argument(
+        "--videos", required=True, help="folder of <video_id>.mp4 files (or .pose, rendered to video)"
+    )
+    parser.add_argument(
+        "--no-trim",
+        dest="trim",
+        action="store_false",
+        help="clips are already cut: do not trim them to WLASL frame_start..frame_end",
+    )
     parser.add_argument("--out", required=True, help="output folder (adapter/, checkpoints/, merged/)")
     parser.add_argument(
         "--config", default="asl1000", help="config whose training glosses are used (default asl1000)"
@@ -95,6 +103,7 @@ def run_finetune(args: argparse.Namespace) -> int:
         model=args.model,
         dataset=args.dataset,
         videos_dir=args.videos,
+        trim_spans=args.trim,
         output_dir=args.out,
         config=args.config,
         exclude_config=args.exclude_config or None,

@@ -21,6 +21,7 @@ import torch
 from lexsign_hf.agp.prompts import LANGUAGE_NAMES, MAX_WORDS, ExamplePool, PromptTemplate
 from lexsign_hf.agp.videos import SignVideo, load_index_rows, match_videos
 from lexsign_hf.data.descriptions import SOURCES, DescriptionBank
+from lexsign_hf.mllm.video import probe_video
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +67,24 @@ def collect_examples(
     videos_dir: str | Path,
     bank: DescriptionBank,
     sources: Sequence[str] | None = None,
+    trim: bool = True,
 ) -> tuple[list[SignVideo], dict[str, int]]:
-    """Training videos of `glosses` that have a video file and a description; counts of what was skipped."""
+    """Training videos of `glosses` that have a decodable video (or `.pose`, rendered) and a description; counts
+    of what was skipped. Clips are cut to WLASL's frame span unless `trim` is off (`clip_span`)."""
     rows = list(rows)
     wanted = set(glosses)
     allowed = set(sources or SOURCES)
     in_set = [row for row in rows if row["gloss"] in wanted]
     described = [row for row in in_set if allowed & set(bank.sources_for(row["gloss"]))]
-    videos, missing = match_videos(described, videos_dir)
+    matched, missing = match_videos(described, videos_dir, trim=trim)
+    videos, undecodable = [], 0
+    for video in matched:  # one broken clip is skipped and counted, never aborts training
+        problem = probe_video(video.path)
+        if problem:
+            undecodable += 1
+            logger.warning("skipped: %s", problem)
+        else:
+            videos.append(video)
     counts = {
         "rows": len(rows),
         "outside_gloss_set": len(rows) - len(in_set),
@@ -82,6 +93,17 @@ def collect_examples(
         "examples": len(videos),
         "glosses": len({video.gloss for video in videos}),
     }
+    # reported only when they happen: skeletons that could not be read, clips that do not decode
+    counts.update(
+        {
+            key: value
+            for key, value in (
+                ("unreadable_pose", missing["unreadable_pose"]),
+                ("undecodable_video", undecodable),
+            )
+            if value
+        }
+    )
     if counts["no_description"]:
         logger.warning("skipped %d video(s) of glosses without a description", counts["no_description"])
     if not videos:

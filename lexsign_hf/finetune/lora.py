@@ -92,6 +92,7 @@ class LoraFinetuneConfig:
     seed: int = 0
     merge: bool = False
     base_model_id: str | None = None
+    trim_spans: bool = True  # cut clips to WLASL frame_start..frame_end (off for pre-cut clips)
 
 
 @dataclass
@@ -182,7 +183,9 @@ def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
     )
     bank = load_description_bank(config.dataset, config.description_files)
     rows = load_index_rows(config.dataset, config.config, config.split)
-    examples, counts = collect_examples(rows, glosses, config.videos_dir, bank, config.sources)
+    examples, counts = collect_examples(
+        rows, glosses, config.videos_dir, bank, config.sources, trim=config.trim_spans
+    )
     template = describe_template(config.prompt_template)
     pool = ExamplePool.from_spec(config.examples, seed=config.seed)
     train_dataset = DescriptionPairs(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -57,6 +59,24 @@ class VideoClip:
     indices: list[int] = field(default_factory=list)
 
 
+def clip_span(row: Mapping[str, Any], trim: bool = True) -> tuple[int, int] | None:
+    """The one WLASL trimming rule of the bench, AGP and LoRA data: the 1-based ``frame_start``..``frame_end``
+    of `row` (``frame_end`` -1 or absent = to the end), or None for the whole file (`trim` off, for clips that
+    are already cut; no span in the row; or a span that is the whole file anyway)."""
+    if not trim or row.get("frame_start") is None:
+        return None
+    try:
+        first = int(row["frame_start"])
+        last = int(row["frame_end"]) if row.get("frame_end") is not None else -1
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"frame_start/frame_end must be integers, got {row.get('frame_start')!r}/{row.get('frame_end')!r}"
+        ) from None
+    if last >= 0 and last < first:
+        raise ValueError(f"frame_end {last} is before frame_start {first}")
+    return None if first <= 1 and last < 0 else (max(first, 1), last)
+
+
 def read_video(
     path: str | Path,
     policy: FramePolicy | None = None,
@@ -106,6 +126,19 @@ def read_video(
     indices = [indices[i] for i in keep]
     clip = VideoClip(frames=np.stack(frames), fps=min(source_fps, policy.fps or source_fps), indices=indices)
     return apply_perturbation(clip, policy, key if key is not None else path.name)
+
+
+def probe_video(path: str | Path) -> str | None:
+    """None when the first frame of `path` decodes, else why not (a one-line reason naming the file)."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return f"{path} has no video stream"
+            for _ in container.decode(container.streams.video[0]):
+                return None
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
+        return f"cannot decode video {path}: {error}"
+    return f"no frames decoded from {path}"
 
 
 def apply_perturbation(clip: VideoClip, policy: FramePolicy, key: str) -> VideoClip:

@@ -1,4 +1,5 @@
-"""`lexsign pose info FILE [--json]`: the layout, length and canonical parts of a keypoint file."""
+"""`lexsign pose info FILE [--json]`: the layout, length and canonical parts of a keypoint file;
+`lexsign pose render FILE --out FILE.mp4`: the skeleton as a video."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(func=pose_info)
+    render = commands.add_parser("render", help="draw a pose file as a skeleton video (mp4, native fps)")
+    render.add_argument("file", help="any pose file `lexsign pose info` reads (.pose, .npy, OpenPose, ...)")
+    render.add_argument("--out", required=True, help="output .mp4")
+    render.add_argument("--size", type=int, default=384, help="square canvas side in pixels (default 384)")
+    render.add_argument(
+        "--other-body",
+        type=int,
+        metavar="SEED",
+        help="re-render with another body, colours and camera (the bench's spatial control), seeded",
+    )
+    render.set_defaults(func=pose_render)
 
 
 def pose_info(args: argparse.Namespace) -> int:
@@ -39,4 +51,16 @@ def pose_info(args: argparse.Namespace) -> int:
     print(f"frames:    {info['frames']} ({info['frames'] / info['fps']:.2f} s at {info['fps']:g} fps)")
     print(f"keypoints: {info['keypoints']}")
     print("parts:     " + ", ".join(f"{name} {count}" for name, count in info["parts"].items()))
+    return 0
+
+
+def pose_render(args: argparse.Namespace) -> int:
+    from .render import RenderStyle, perturbed_style, render_pose
+
+    style = RenderStyle(size=args.size)
+    if args.other_body is not None:
+        style = perturbed_style(args.other_body, style)
+    sequence = read_pose(args.file)
+    out = render_pose(sequence, args.out, style)
+    print(f"{out}: {sequence.num_frames} frames at {sequence.fps:g} fps ({sequence.layout})")
     return 0

@@ -79,6 +79,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="zero-shot similarity: the model's configured one, global, hali, or both (picked on validation)",
     )
     evaluate.add_argument("--out", type=Path, help="also write the JSON here")
+    evaluate.add_argument(
+        "--confusions",
+        type=Path,
+        help="also write each class's most confused classes (.json or .csv) for `lexsign bench build --confusion`",
+    )
+    evaluate.add_argument(
+        "--confusion-top-k", type=int, default=5, help="wrong classes counted per sample (5)"
+    )
     evaluate.set_defaults(func=run_evaluate_command)
 
 
@@ -209,5 +217,10 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
     results[DATA_KEY] = data_fingerprint(args.data, args.config)
     if args.out:
         write_json_atomic(args.out, results)
+    if args.confusions:
+        from .confusions import write_confusions, zsslr_confusions
+
+        classes, counts, meta = zsslr_confusions(model, processor, data, k=args.confusion_top_k)
+        write_confusions(args.confusions, classes, counts, **meta)
     print(json.dumps(results, indent=2))
     return 0
