@@ -12,7 +12,11 @@ Configs (each with ``data/<config>/classes.json``):
 - ``descriptions``: one row per gloss and source (``mcp``, ``agp``, ``phon``) with all its texts.
 
 Without pose files the video configs are metadata only; with ``poses`` every row also stores the (T, K, 3) float32
-keypoints as read, its ``layout`` and ``fps``, and videos without a pose file are left out (and counted).
+keypoints as read, its ``layout`` and ``fps``; videos without a pose file are left out (and counted), and pose files
+that cannot be read are left out and listed (``build_report.json`` ``poses.unreadable``, the card), never fatal.
+A whole-video pose is cut to the instance's ``frame_start``..``frame_end`` (`pose_store.instance_span`; off with
+``trim=False``). With ``drop_undescribed`` ZSSLR classes without any description are dropped from the class groups
+and their videos from the splits (counted in the report and the card), so every class can be scored.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from . import phonology
 from .descriptions import SOURCES, DescriptionBank, DescriptionRecord, read_description_file
 from .devisign import CslIndex, read_devisign_index
 from .hub_layout import DEFAULT_MAX_SHARD_SIZE, pose_feature, write_dataset_folder, write_json_atomic
-from .pose_store import PoseCache, find_pose_files
+from .pose_store import PoseCache, find_pose_files, instance_span
 from .splits import (
     ASL_ZSSLR,
     CSL_ZSSLR,
@@ -98,6 +102,7 @@ class BuildReport:
     descriptions: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
     poses: dict[str, Any] = field(default_factory=dict)
+    undescribed: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,6 +129,12 @@ class BuildReport:
                 f"poses: {self.poses['files']} files ({self.poses['read']} read, rest from cache), "
                 f"layouts {self.poses['layouts']}"
             )
+            for path, reason in self.poses["unreadable"].items():
+                lines.append(f"unreadable pose file left out: {path}: {reason}")
+        for name, dropped in self.undescribed.items():
+            lines.append(
+                f"{name}: dropped {dropped['classes']} classes without descriptions ({dropped['videos']} videos)"
+            )
         return "\n".join([*lines, *self.notes])
 
 
@@ -145,6 +156,8 @@ def build_lexsign(
     max_shard_size: int = DEFAULT_MAX_SHARD_SIZE,
     pose_chunk_size: int = 256,
     keep_cache: bool = False,
+    trim: bool = True,
+    drop_undescribed: bool = False,
     progress: bool = True,
 ) -> BuildReport:
     """Write the LexSign dataset folder ``out_dir`` and return the `BuildReport`.
@@ -165,6 +178,8 @@ def build_lexsign(
         max_shard_size: approximate bytes per parquet shard.
         pose_chunk_size: pose files per cache chunk (the unit of resumption).
         keep_cache: keep the pose cache (``<out_dir>/.lexsign_build``) after a successful build.
+        trim: cut whole-video poses to the instance's frame span (`pose_store.instance_span`).
+        drop_undescribed: leave ZSSLR classes without any description (and their videos) out.
         progress: show progress bars.
     """
     if wlasl is None and devisign is None:
@@ -202,6 +217,8 @@ def build_lexsign(
         known_glosses["csl"] = set(csl_index.glosses)
 
     report.descriptions = add_description_files(descriptions, banks, known_glosses)
+    if drop_undescribed:
+        report.undescribed = drop_undescribed_classes(plans, banks)
 
     write_lexsign_folder(
         out_dir,
@@ -212,6 +229,7 @@ def build_lexsign(
         max_shard_size=max_shard_size,
         pose_chunk_size=pose_chunk_size,
         keep_cache=keep_cache,
+        trim=trim,
         progress=progress,
     )
     return report
@@ -226,6 +244,7 @@ def write_lexsign_folder(
     max_shard_size: int = DEFAULT_MAX_SHARD_SIZE,
     pose_chunk_size: int = 256,
     keep_cache: bool = False,
+    trim: bool = True,
     progress: bool = True,
 ) -> None:
     """Attach poses (language → pose folder) to the planned video configs and write them, the ``descriptions``
@@ -252,7 +271,14 @@ def write_lexsign_folder(
             "files": sum(len(cache.files) for cache in caches.values()),
             "read": sum(cache.num_read for cache in caches.values()),
             "layouts": dict(sum((cache.layouts() for cache in caches.values()), Counter())),
+            "unreadable": {
+                str(cache.files[video_id]): reason
+                for cache in caches.values()
+                for video_id, reason in sorted(cache.unreadable.items())
+            },
             "videos_without_pose": {},
+            "trim": "instance frame span" if trim else "off",
+            "trimmed": {},
         }
 
     configs: dict[str, dict[str, Iterable[dict[str, Any]]]] = {}
@@ -273,7 +299,11 @@ def write_lexsign_folder(
             if not any(splits.values()):
                 report.notes.append(f"{name}: not written (none of its videos has a pose file).")
                 continue
-        configs[name] = {split: _with_poses(rows, cache) for split, rows in splits.items()}
+        if cache is not None and trim:
+            report.poses["trimmed"][name] = sum(
+                _span(row, cache) is not None for rows in splits.values() for row in rows
+            )
+        configs[name] = {split: _with_poses(rows, cache, trim) for split, rows in splits.items()}
         features[name] = _video_features(plan, cache)
         class_files[name] = {"classes.json": plan.class_metadata}
         report.configs[name] = {split: len(rows) for split, rows in splits.items() if rows}
@@ -656,13 +686,53 @@ def _pose_cache(
     return cache
 
 
-def _with_poses(rows: list[dict[str, Any]], cache: PoseCache | None) -> Iterator[dict[str, Any]]:
+def _span(row: Mapping[str, Any], cache: PoseCache) -> slice | None:
+    """The instance's frames in its stored pose (None: keep the pose whole)."""
+    if "frame_start" not in row:
+        return None
+    return instance_span(cache.num_frames(row["video_id"]), row["frame_start"], row["frame_end"])
+
+
+def _with_poses(rows: list[dict[str, Any]], cache: PoseCache | None, trim: bool) -> Iterator[dict[str, Any]]:
     for row in rows:
         if cache is None:
             yield row
             continue
         stored = cache[row["video_id"]]
-        yield {**row, "pose": stored.data, "layout": stored.layout, "fps": stored.fps}
+        span = _span(row, cache) if trim else None
+        data = stored.data if span is None else stored.data[span]
+        yield {**row, "pose": data, "layout": stored.layout, "fps": stored.fps}
+
+
+def drop_undescribed_classes(
+    plans: Mapping[str, ConfigPlan], banks: Mapping[str, DescriptionBank]
+) -> dict[str, dict[str, Any]]:
+    """Leave ZSSLR classes without any description out of their class groups and splits (in place).
+
+    The class list (and so every ``label``) is unchanged; ``classes.json`` lists the dropped classes under
+    ``dropped_undescribed``. Returns, per config, how many classes and videos were dropped.
+    """
+    dropped = {}
+    for name, plan in plans.items():
+        if plan.kind != "zsslr":
+            continue
+        bank = banks[plan.language]
+        missing = sorted(gloss for gloss in plan.classes if gloss not in bank)
+        gone = set(missing)
+        for group in ("seen", "unseen_validation", "unseen_test"):
+            plan.class_metadata[group] = [gloss for gloss in plan.class_metadata[group] if gloss not in gone]
+        plan.class_metadata["dropped_undescribed"] = missing
+        videos = 0
+        for split, rows in plan.splits.items():
+            kept = [row for row in rows if row["gloss"] not in gone]
+            videos += len(rows) - len(kept)
+            plan.splits[split] = kept
+        dropped[name] = {
+            "classes": len(missing),
+            "videos": videos,
+            "kept_classes": len(plan.classes) - len(missing),
+        }
+    return dropped
 
 
 def _video_features(plan: ConfigPlan, cache: PoseCache | None) -> datasets.Features:

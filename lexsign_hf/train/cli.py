@@ -60,6 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--eval-steps", type=int, help="validation ZSL every so many steps (default: 5 per run)"
     )
+    train.add_argument(
+        "--drop-undescribed",
+        action="store_true",
+        help="leave out classes without any description (as `lexsign data build --drop-undescribed`)",
+    )
     train.add_argument("--no-resume", action="store_true", help="start over even if OUT/checkpoints has some")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
     train.set_defaults(func=run_train_command)
@@ -89,6 +94,7 @@ def _default_text_model() -> str:
 
 
 def run_train_command(args: argparse.Namespace) -> int:
+    from ..data.descriptions import drop_undescribed
     from ..data.hub_layout import write_json_atomic
     from .card import MINILM_HUB_ID, render_zsslr_card
     from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
@@ -98,6 +104,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
     data = load_zsslr_data(args.data, args.config)
+    undescribed = drop_undescribed(data) if args.drop_undescribed else None
     steps = args.steps or math.ceil(args.epochs * len(data.splits["train"]) / args.batch_size)
     if steps < 1:
         raise ValueError(f"--steps / --epochs must give at least one step, got {steps}")
@@ -163,6 +170,7 @@ def run_train_command(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "train_seconds": round(train_seconds, 1),
             "num_unseen_test": len(data.unseen_test),
+            "dropped_undescribed": undescribed,
         },
         "log_history": trainer.state.log_history,
     }
