@@ -151,7 +151,8 @@ def test_description_mentions_the_components():
     )
     text = describe(record, template=0)
     assert "bent V hand" in text and "open hand" in text
-    assert "palm up as a base" in text and "palm facing down" in text
+    assert "held as a base" in text and "palm up" not in text  # the base hand's orientation is not coded
+    assert "palm facing down" in text  # the record's own (synthetic) orientation
     assert "in a circle twice" in text and "touching the palm of the other hand" in text
     spelled = describe(record, template=HELD_OUT_TEMPLATES[0])
     assert "the index and middle fingers bent and spread" in spelled
@@ -209,5 +210,13 @@ def test_unknown_codes_are_skipped_and_reported(tmp_path):
     assert entries.report.skipped["missing value in Movement.2.0"] == 1
     assert "2 skipped" in entries.report.summary()
     assert describe(entries["hello"]) == (
-        "Open hand, palm facing in, at the forehead; move in an arc away from the forehead, touching the forehead."
+        "Open hand, at the forehead; move in an arc away from the forehead, touching the forehead."
     )
+
+
+def test_asl_lex_descriptions_state_no_palm_orientation(shared_data):
+    """ASL-LEX codes no orientation: MOTHER and FATHER touch the face, which does not say where the palm faces."""
+    entries = load_asl_lex(shared_data / "asl-lex" / "asllex2_signdata-11-5-20.csv")
+    for entry in ("mother", "father", "thank_you", "water"):
+        for template in range(N_TEMPLATES):
+            assert "palm" not in describe(entries[entry], template=template).replace("palm of the other", "")

@@ -6,9 +6,9 @@ dictionary-style English description in the style of the LexSign prompts ("A han
 move forward twice."). Clauses are separated by `,` `;` `.` so the description splits into 2-6 fragments.
 
 ASL-LEX codes neither palm orientation nor the direction of a path movement. A record may carry them
-(`palm_orientation`, `movement_direction`: the synthetic signer samples both); for ASL-LEX records they are
-inferred only where the coding implies them (`infer_palm_orientation`, the start→end location sequence) and are
-otherwise left out of the description rather than guessed.
+(`palm_orientation`, `movement_direction`: the synthetic signer samples both); for ASL-LEX records orientation is
+never stated (contact with the body does not fix which way the palm faces: MOTHER touches the chin with the thumb
+of a palm-side-on 5 hand) and the direction only where the start→end location sequence implies it.
 
 Paraphrase templates: `N_TEMPLATES` wordings with different clause order and vocabulary. `TRAIN_TEMPLATES` are the
 ones training may use; `HELD_OUT_TEMPLATES` are reserved for describing unseen classes at evaluation, so a model
@@ -477,29 +477,12 @@ def _handshape_features(record: PhonRecord) -> str:
 
 
 def infer_palm_orientation(record: PhonRecord) -> str | None:
-    """Palm orientation of the dominant hand: the record's own, else what the location implies, else None.
+    """Palm orientation of the dominant hand: the record's own (synthetic records), else None.
 
-    ASL-LEX does not code orientation; only two cases are implied by the coding: a hand in contact with the
-    head or body faces it ("in"), and a hand placed on the other hand's palm or back faces down.
+    ASL-LEX does not code orientation, and neither contact nor location fixes it (a hand touching the chin may
+    face in, sideways or down), so an ASL-LEX record's description never states one.
     """
-    if record.palm_orientation is not None:
-        return record.palm_orientation
-    if record.contact and record.major_location in ("Head", "Body"):
-        return "in"
-    if record.major_location == "Hand" and record.minor_location in ("Palm", "PalmBack"):
-        return "down"
-    return None
-
-
-def _base_orientation(record: PhonRecord) -> str | None:
-    """Palm orientation of a non-dominant base hand implied by where the dominant hand acts on it."""
-    if record.minor_location in ("Palm", "Heel"):
-        return "up"
-    if record.minor_location == "PalmBack":
-        return "down"
-    if record.minor_location in ("FingerRadial", "FingerUlnar"):
-        return "side"
-    return None
+    return record.palm_orientation
 
 
 def _location(code: str | None, major: str) -> tuple[str, str]:
@@ -604,7 +587,7 @@ def _parts(record: PhonRecord) -> _Parts:
         extras=extras,
         two_hands=two_hands,
         base_hand=base_hand,
-        base_orientation=_base_orientation(record) if two_hands == "base" else None,
+        base_orientation=None,
     )
 
 
