@@ -11,7 +11,7 @@ import pytest
 
 from lexsign_hf.cli import main
 from lexsign_hf.data.build import build_lexsign
-from lexsign_hf.data.pose_store import instance_span
+from lexsign_hf.data.pose_store import instance_span, load_video_config
 from lexsign_hf.data.splits import ZSSLRSpec
 from lexsign_hf.pose import read_pose
 
@@ -122,8 +122,8 @@ def test_whole_video_poses_are_cut_to_the_instance(tmp_path, shared_data):
         report = build_lexsign(
             out, wlasl=index, poses=poses, asl_spec=None, islr_sizes=(1,), trim=trim, progress=False
         )
-        assert report.poses["trimmed"] == ({"wlasl1": 2} if trim else {})
-        rows = datasets.load_dataset(str(out), "wlasl1", split="train").with_format("numpy")
+        assert report.poses["trimmed"] == ({"asl_poses": 2} if trim else {"asl_poses": 0})
+        rows = load_video_config(out, "wlasl1", split="train").with_format("numpy")
         for row in rows:
             np.testing.assert_array_equal(row["pose"], expected[row["video_id"]])
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -151,8 +152,9 @@ def test_description_mentions_the_components():
     )
     text = describe(record, template=0)
     assert "bent V hand" in text and "open hand" in text
-    assert "held as a base" in text and "palm up" not in text  # the base hand's orientation is not coded
-    assert "palm facing down" in text  # the record's own (synthetic) orientation
+    assert "palm up as a base" in text and "palm facing down" in text  # a synthetic record's own orientation
+    asl_lex = describe(dataclasses.replace(record, palm_orientation=None), template=0)
+    assert "held as a base" in asl_lex and "palm" not in asl_lex.replace("palm of the other", "")
     assert "in a circle twice" in text and "touching the palm of the other hand" in text
     spelled = describe(record, template=HELD_OUT_TEMPLATES[0])
     assert "the index and middle fingers bent and spread" in spelled

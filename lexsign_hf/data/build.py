@@ -11,8 +11,10 @@ Configs (each with ``data/<config>/classes.json``):
   (derived from the index when the file is absent); ``label`` is the WLASL class index.
 - ``descriptions``: one row per gloss and source (``mcp``, ``agp``, ``phon``) with all its texts.
 
-Without pose files the video configs are metadata only; with ``poses`` every row also stores the (T, K, 3) float32
-keypoints as read, its ``layout`` and ``fps``; videos without a pose file are left out (and counted), and pose files
+Without pose files the video configs are metadata only. With ``poses`` each video's (T, K, 3) float32 keypoints, as
+read, are stored once, in the config ``asl_poses`` (``csl_poses`` for DEVISIGN) with its ``layout`` and ``fps``, and
+every video config names that config in its ``classes.json`` (``poses_config``): a WLASL build holds each pose once,
+not once per config. `pose_store.load_video_config` loads a config with its poses joined by ``video_id``. Videos without a pose file are left out (and counted), and pose files
 that cannot be read are left out and listed (``build_report.json`` ``poses.unreadable``, the card), never fatal.
 A whole-video pose is cut to the instance's ``frame_start``..``frame_end`` (`pose_store.instance_span`; off with
 ``trim=False``). With ``drop_undescribed`` ZSSLR classes without any description are dropped from the class groups
@@ -40,7 +42,7 @@ from . import phonology
 from .descriptions import SOURCES, DescriptionBank, DescriptionRecord, read_description_file
 from .devisign import CslIndex, read_devisign_index
 from .hub_layout import DEFAULT_MAX_SHARD_SIZE, pose_feature, write_dataset_folder, write_json_atomic
-from .pose_store import PoseCache, find_pose_files, instance_span
+from .pose_store import POSES_CONFIG_KEY, PoseCache, find_pose_files, instance_span
 from .splits import (
     ASL_ZSSLR,
     CSL_ZSSLR,
@@ -284,6 +286,9 @@ def write_lexsign_folder(
     configs: dict[str, dict[str, Iterable[dict[str, Any]]]] = {}
     features: dict[str, datasets.Features] = {}
     class_files: dict[str, dict[str, Any]] = {}
+    stored: dict[str, dict[str, dict[str, Any]]] = {
+        language: {} for language in caches
+    }  # video id → first row
     for name, plan in plans.items():
         cache = caches.get(plan.language)
         splits = plan.splits
@@ -299,17 +304,31 @@ def write_lexsign_folder(
             if not any(splits.values()):
                 report.notes.append(f"{name}: not written (none of its videos has a pose file).")
                 continue
-        if cache is not None and trim:
-            report.poses["trimmed"][name] = sum(
-                _span(row, cache) is not None for rows in splits.values() for row in rows
-            )
-        configs[name] = {split: _with_poses(rows, cache, trim) for split, rows in splits.items()}
-        features[name] = _video_features(plan, cache)
+            for rows in splits.values():
+                for row in rows:
+                    stored[plan.language].setdefault(row["video_id"], row)
+        configs[name] = splits
+        features[name] = _video_features(plan)
         class_files[name] = {"classes.json": plan.class_metadata}
+        if cache is not None:
+            class_files[name]["classes.json"] = {
+                **plan.class_metadata,
+                POSES_CONFIG_KEY: f"{plan.language}_poses",
+            }
         report.configs[name] = {split: len(rows) for split, rows in splits.items() if rows}
         report.classes[name] = {
             key: len(value) for key, value in plan.class_metadata.items() if isinstance(value, list)
         }
+    for language, cache in caches.items():
+        if not stored[language]:
+            continue
+        name = f"{language}_poses"
+        rows = stored[language]
+        spans = {video_id: _span(row, cache) if trim else None for video_id, row in rows.items()}
+        report.poses["trimmed"][name] = sum(span is not None for span in spans.values())
+        configs[name] = {"train": _pose_rows(sorted(rows), cache, spans)}
+        features[name] = _pose_features(cache)
+        report.configs[name] = {"train": len(rows)}
 
     description_rows = _description_rows(banks)
     if description_rows:
@@ -693,15 +712,14 @@ def _span(row: Mapping[str, Any], cache: PoseCache) -> slice | None:
     return instance_span(cache.num_frames(row["video_id"]), row["frame_start"], row["frame_end"])
 
 
-def _with_poses(rows: list[dict[str, Any]], cache: PoseCache | None, trim: bool) -> Iterator[dict[str, Any]]:
-    for row in rows:
-        if cache is None:
-            yield row
-            continue
-        stored = cache[row["video_id"]]
-        span = _span(row, cache) if trim else None
+def _pose_rows(
+    video_ids: list[str], cache: PoseCache, spans: Mapping[str, slice | None]
+) -> Iterator[dict[str, Any]]:
+    for video_id in video_ids:
+        stored = cache[video_id]
+        span = spans[video_id]
         data = stored.data if span is None else stored.data[span]
-        yield {**row, "pose": data, "layout": stored.layout, "fps": stored.fps}
+        yield {"video_id": video_id, "pose": data, "layout": stored.layout, "fps": stored.fps}
 
 
 def drop_undescribed_classes(
@@ -735,18 +753,27 @@ def drop_undescribed_classes(
     return dropped
 
 
-def _video_features(plan: ConfigPlan, cache: PoseCache | None) -> datasets.Features:
-    columns: dict[str, Any] = {
-        "video_id": datasets.Value("string"),
-        "gloss": datasets.Value("string"),
-        "label": datasets.ClassLabel(names=plan.classes),
-        **plan.columns,
-    }
-    if cache is not None:
-        keypoint_counts = cache.keypoint_counts()
-        columns["pose"] = pose_feature(next(iter(keypoint_counts)) if len(keypoint_counts) == 1 else None)
-        columns["layout"] = datasets.Value("string")
-    return datasets.Features(columns)
+def _video_features(plan: ConfigPlan) -> datasets.Features:
+    return datasets.Features(
+        {
+            "video_id": datasets.Value("string"),
+            "gloss": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=plan.classes),
+            **plan.columns,
+        }
+    )
+
+
+def _pose_features(cache: PoseCache) -> datasets.Features:
+    keypoint_counts = cache.keypoint_counts()
+    return datasets.Features(
+        {
+            "video_id": datasets.Value("string"),
+            "pose": pose_feature(next(iter(keypoint_counts)) if len(keypoint_counts) == 1 else None),
+            "layout": datasets.Value("string"),
+            "fps": datasets.Value("float32"),
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------------- card

@@ -485,6 +485,20 @@ def infer_palm_orientation(record: PhonRecord) -> str | None:
     return record.palm_orientation
 
 
+def _base_orientation(record: PhonRecord) -> str | None:
+    """Palm orientation of a synthetic record's base hand, as the synthetic signer renders it from where the
+    dominant hand acts on it (None for ASL-LEX records, which code no orientation)."""
+    if record.palm_orientation is None:
+        return None
+    if record.minor_location in ("Palm", "Heel"):
+        return "up"
+    if record.minor_location == "PalmBack":
+        return "down"
+    if record.minor_location in ("FingerRadial", "FingerUlnar"):
+        return "side"
+    return None
+
+
 def _location(code: str | None, major: str) -> tuple[str, str]:
     if code is None or code not in MINOR_LOCATIONS:
         return _MAJOR_FALLBACK.get(major, ("in", "neutral space"))
@@ -587,7 +601,7 @@ def _parts(record: PhonRecord) -> _Parts:
         extras=extras,
         two_hands=two_hands,
         base_hand=base_hand,
-        base_orientation=None,
+        base_orientation=_base_orientation(record) if two_hands == "base" else None,
     )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import datasets
 import numpy as np
 import pyarrow as pa
 from tqdm.auto import tqdm
@@ -30,6 +31,7 @@ from .. import pose as pose_lib
 POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet")
 _OPENPOSE_FRAME = re.compile(r".*_keypoints\.json$")
 _CACHE_FORMAT = 2
+POSES_CONFIG_KEY = "poses_config"  # classes.json field naming the config that stores a video config's poses
 _SCHEMA = pa.schema(
     [
         ("video_id", pa.string()),
@@ -227,3 +229,37 @@ def instance_span(num_frames: int, frame_start: int | None, frame_end: int | Non
     if span.stop - span.start < 1 or span == slice(0, num_frames):
         return None
     return span
+
+
+def load_video_config(
+    data_dir: str | os.PathLike, config: str, split: str | None = None
+) -> datasets.DatasetDict | datasets.Dataset:
+    """``load_dataset(data_dir, config)`` with the poses joined by ``video_id`` (``pose``, ``layout``, ``fps``).
+
+    A LexSign build stores each video's pose once, in the config named by ``data/<config>/classes.json``
+    (``poses_config``); a config without that field (metadata only, or one that stores its own ``pose``
+    column, as LexSign-Synth does) loads unchanged.
+    """
+    data_dir = Path(data_dir)
+    loaded = datasets.load_dataset(str(data_dir), config, split=split)
+    metadata = _read_json(data_dir / "data" / config / "classes.json")
+    poses_config = metadata.get(POSES_CONFIG_KEY) if isinstance(metadata, dict) else None
+    if poses_config is None:
+        return loaded
+    poses = datasets.load_dataset(str(data_dir), poses_config, split="train")
+    position = {video_id: row for row, video_id in enumerate(poses["video_id"])}
+    stored = poses.remove_columns("video_id")
+
+    def join(table: datasets.Dataset) -> datasets.Dataset:
+        missing = sorted(set(table["video_id"]) - set(position))
+        if missing:
+            raise ValueError(
+                f"{data_dir} config {config!r}: video_id(s) {missing[:5]} have no row in {poses_config!r}"
+            )
+        joined = stored.select([position[video_id] for video_id in table["video_id"]])
+        table = table.remove_columns([name for name in stored.column_names if name in table.column_names])
+        return datasets.concatenate_datasets([table, joined], axis=1)
+
+    if isinstance(loaded, datasets.DatasetDict):
+        return datasets.DatasetDict({name: join(table) for name, table in loaded.items()})
+    return join(loaded)
