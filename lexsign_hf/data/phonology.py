@@ -461,7 +461,7 @@ _PATH_WORDS = {
     "BackAndForth": "back and forth",
     "Z-shaped": "in a zigzag",
     "X-shaped": "in an X shape",
-    "Other": "with a short wiggle",
+    "Other": "",  # a path ASL-LEX does not name: "move" alone
 }
 
 
@@ -600,8 +600,9 @@ def _parts(record: PhonRecord) -> _Parts:
 
     Contact (`Contact` = 1) is made at the first location: when the hand then moves away or on to a second
     location, the description touches first and moves after, in that order; otherwise the hand touches while it
-    moves. Symmetrical two-handed signs touch "each other". A flexion or spread change is stated without a
-    direction, which ASL-LEX does not code.
+    moves. In symmetrical signs the contact is with the other hand (ASL-LEX's definition): "each other". An
+    aperture or spread change is stated without a direction, which ASL-LEX does not code; without a path movement
+    the local movement (wrist twist, aperture change) is the movement.
     """
     location = _location(record.minor_location, record.major_location)
     second = record.second_minor_location
@@ -610,11 +611,7 @@ def _parts(record: PhonRecord) -> _Parts:
     extras: list[_Motion] = []
     motion: _Motion
     if second is not None and second not in (record.minor_location, "Other", "OtherAway", "Away"):
-        if (
-            second.endswith("Away")
-            and second != "BodyAway"
-            or (second == "Neutral" and location[1] != "neutral space")
-        ):
+        if second.endswith("Away") or (second == "Neutral" and location[1] != "neutral space"):
             motion = _Motion("move", f"away from {location[1]}")
         else:
             motion = _Motion("move", f"from {location[1]} to {_location(second, record.major_location)[1]}")
@@ -637,12 +634,16 @@ def _parts(record: PhonRecord) -> _Parts:
         motion = _Motion("hold", "still")
     if record.contact and motion.verb != "touch":
         extras.append(_Motion("touch", touch_target))
-    if record.flexion_change:
-        extras.append(_Motion("change", "how far the fingers bend"))
+    if record.flexion_change:  # ASL-LEX: "whether the aperture changes", not which way
+        extras.append(
+            _Motion("change", "how open the hand is" if not symmetric else "how open the hands are")
+        )
     if record.spread_change:
         extras.append(_Motion("change", "how far the fingers spread"))
     if record.ulnar_rotation:
-        extras.append(_Motion("twist", "the wrist"))
+        extras.append(_Motion("twist", "the wrists" if symmetric else "the wrist"))
+    if motion.verb == "hold" and extras:  # no path movement: the local movement is the movement
+        motion, extras = extras[0], extras[1:]
 
     two_hands = None
     base_hand = None
@@ -717,8 +718,8 @@ def _base_clause(parts: _Parts, style: int) -> str | None:
             return f"the non-dominant {parts.base_hand} is held{palm} as a base"
         palm = palm.replace(" palm", " with the palm")
         return f"the other hand stays still as {_article(parts.base_hand)}{palm}"
-    if parts.two_hands == "both_different":
-        return f"the non-dominant {parts.base_hand} moves along"
+    if parts.two_hands == "both_different":  # ASL-LEX codes no more about this hand than its shape
+        return f"the non-dominant hand is {_article(parts.base_hand)}"
     return None
 
 
