@@ -325,7 +325,8 @@ def write_lexsign_folder(
         name = f"{language}_poses"
         rows = stored[language]
         spans = {video_id: _span(row, cache) if trim else None for video_id, row in rows.items()}
-        report.poses["trimmed"][name] = sum(span is not None for span in spans.values())
+        if trim:
+            report.poses["trimmed"][name] = sum(span is not None for span in spans.values())
         configs[name] = {"train": _pose_rows(sorted(rows), cache, spans)}
         features[name] = _pose_features(cache)
         report.configs[name] = {"train": len(rows)}
