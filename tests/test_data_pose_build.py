@@ -211,3 +211,23 @@ def test_collator_errors(tmp_path, mini_index, pose_dir, minilm_path):
         HALIDataCollator(processor, description_bank=_bank())(
             [{k: v for k, v in rows[0].items() if k != "pose"}]
         )
+
+
+def test_unreadable_pose_files_are_listed_and_remembered(tmp_path, pose_dir):
+    from pose_format import Pose
+    from pose_format.numpy import NumPyPoseBody
+
+    source = Pose.read((pose_dir / "essen.pose").read_bytes())
+    empty = Pose(source.header, NumPyPoseBody(25.0, source.body.data[:0], source.body.confidence[:0]))
+    with (tmp_path / "empty.pose").open("wb") as file:
+        empty.write(file)
+    (tmp_path / "cut.pose").write_bytes((pose_dir / "essen.pose").read_bytes()[:5000])
+    files = {"good": pose_dir / "essen.pose", "empty": tmp_path / "empty.pose", "cut": tmp_path / "cut.pose"}
+    cache = pose_store.PoseCache(files, tmp_path / "cache", chunk_size=2)
+    assert cache.prepare(progress=False) == 3
+    assert sorted(cache.unreadable) == ["cut", "empty"]
+    assert "'frames' is 0" in cache.unreadable["empty"] and "cut.pose" in cache.unreadable["cut"]
+    assert "good" in cache and "cut" not in cache and cache.num_frames("good") == 73
+    resumed = pose_store.PoseCache(files, tmp_path / "cache", chunk_size=2)
+    assert resumed.prepare(progress=False) == 0  # nothing read again; the reasons come from the manifests
+    assert resumed.unreadable == cache.unreadable
