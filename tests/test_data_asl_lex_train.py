@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import datasets
 import numpy as np
 import pytest
 
