@@ -131,8 +131,8 @@ class BuildReport:
                 f"poses: {self.poses['files']} files ({self.poses['read']} read, rest from cache), "
                 f"layouts {self.poses['layouts']}"
             )
-            for path, reason in self.poses["unreadable"].items():
-                lines.append(f"unreadable pose file left out: {path}: {reason}")
+            for reason in self.poses["unreadable"].values():  # each reason names its file
+                lines.append(f"unreadable pose file left out: {reason}")
         for name, dropped in self.undescribed.items():
             lines.append(
                 f"{name}: dropped {dropped['classes']} classes without descriptions ({dropped['videos']} videos)"
