@@ -35,6 +35,7 @@ from lexsign_hf.agp import match_videos, perceive, summarize
 from lexsign_hf.agp.videos import load_index_rows
 from lexsign_hf.data.collator import HALIDataCollator
 from lexsign_hf.data.descriptions import DescriptionBank
+from lexsign_hf.data.pose_store import load_video_config
 from lexsign_hf.metrics import zsl_accuracy
 from lexsign_hf.mllm import FramePolicy, build_backend
 from lexsign_hf.models.hali import HALIZeroShotClassifier
@@ -68,7 +69,7 @@ def generate_agp(args: argparse.Namespace, out_file: Path) -> dict[str, Any]:
 
 def train_zsslr(args: argparse.Namespace, bank: DescriptionBank, out_dir: Path):
     """HALI trained on the config's training videos with AGP descriptions only."""
-    train = datasets.load_dataset(args.dataset, args.config, split="train")
+    train = load_video_config(args.dataset, args.config, split="train")
     if "pose" not in train.column_names:
         raise ValueError(f"{args.dataset} config {args.config!r} has no 'pose' column: build it with --poses")
     train = train.filter(lambda row: row["gloss"] in bank, input_columns=None)
@@ -102,7 +103,7 @@ def train_zsslr(args: argparse.Namespace, bank: DescriptionBank, out_dir: Path):
 
 def evaluate_zsl(args: argparse.Namespace, model, processor, eval_bank: DescriptionBank) -> dict[str, Any]:
     """Per-class top-1/top-5 on the unseen test classes, one expert description per class."""
-    test = datasets.load_dataset(args.dataset, args.config, split="test")
+    test = load_video_config(args.dataset, args.config, split="test")
     classes = sorted(set(test["gloss"]))
     described = [
         gloss for gloss in classes if any(eval_bank.records(gloss, source) for source in args.eval_sources)

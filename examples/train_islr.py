@@ -25,6 +25,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 from lexsign_hf.data.collator import HALIDataCollator
 from lexsign_hf.data.descriptions import DescriptionBank
+from lexsign_hf.data.pose_store import load_video_config
 from lexsign_hf.fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
 from lexsign_hf.metrics import islr_compute_metrics
 from lexsign_hf.pose import to_canonical
@@ -95,7 +96,7 @@ def main() -> None:
     if args.data is None:
         parser.error("--data is required (or --demo)")
 
-    splits = datasets.load_dataset(str(args.data), args.config)
+    splits = load_video_config(args.data, args.config)
     glosses = splits["train"].features["label"].names
     processor = HALIProcessor.from_text_pretrained(args.text_model, max_frames=args.max_frames)
     labels = {"id2label": dict(enumerate(glosses)), "label2id": {gloss: i for i, gloss in enumerate(glosses)}}

@@ -56,16 +56,40 @@ def weights_fingerprint(model_dir: str | os.PathLike) -> dict[str, str]:
 
 def data_fingerprint(data_dir: str | os.PathLike, config: str) -> dict[str, Any]:
     """``{"config", "splits", "files", "sha256"}`` of config `config` of a Hub-layout dataset folder: the sha256 over
-    the relative path and sha256 of every file in ``data/<config>/`` (parquet shards, ``classes.json``), so two
+    the relative path and sha256 of every file in ``data/<config>/`` (parquet shards, ``classes.json``) and, when
+    ``classes.json`` names the config that stores the poses (``poses_config``), of that config's files too, so two
     folders with the same data have the same fingerprint wherever they are."""
-    config_dir = Path(data_dir) / "data" / config
-    files = sorted(path for path in config_dir.rglob("*") if path.is_file() and not path.name.startswith("."))
+    data_dir = Path(data_dir)
+    config_dir = data_dir / "data" / config
+    files = _data_files(config_dir)
     if not files:
         raise FileNotFoundError(
             f"{config_dir}: no data files to fingerprint (is {config!r} a config of {data_dir}?)"
         )
+    splits = sorted({path.name.split("-")[0] for path in files if path.suffix == ".parquet"})
+    poses_config = _poses_config(config_dir / "classes.json")
+    if poses_config is not None:
+        files += _data_files(data_dir / "data" / poses_config)
     digest = hashlib.sha256()
     for path in files:
-        digest.update(f"{path.relative_to(config_dir).as_posix()}\0{file_sha256(path)}\n".encode())
-    splits = sorted({path.name.split("-")[0] for path in files if path.suffix == ".parquet"})
-    return {"config": config, "splits": splits, "files": len(files), "sha256": digest.hexdigest()}
+        digest.update(f"{path.relative_to(data_dir / 'data').as_posix()}\0{file_sha256(path)}\n".encode())
+    fingerprint = {"config": config, "splits": splits, "files": len(files), "sha256": digest.hexdigest()}
+    if poses_config is not None:
+        fingerprint["poses_config"] = poses_config
+    return fingerprint
+
+
+def _data_files(config_dir: Path) -> list[Path]:
+    return sorted(path for path in config_dir.rglob("*") if path.is_file() and not path.name.startswith("."))
+
+
+def _poses_config(classes_file: Path) -> str | None:
+    """The ``poses_config`` a LexSign video config's ``classes.json`` names (poses stored once for all configs)."""
+    if not classes_file.is_file():
+        return None
+    try:
+        metadata = json.loads(classes_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError(f"{classes_file}: not a JSON file") from None
+    poses_config = metadata.get("poses_config") if isinstance(metadata, dict) else None
+    return str(poses_config) if poses_config else None

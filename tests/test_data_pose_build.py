@@ -69,7 +69,15 @@ def test_poses_are_stored_and_load_with_load_dataset(tmp_path, mini_index, pose_
     assert report.poses["layouts"] == {"holistic_reduced_178": 4}
     assert not (tmp_path / "out" / ".lexsign_build").exists()  # cache removed after a successful build
 
-    islr = datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train")
+    # each pose is stored once, in asl_poses; the video configs name it and hold no keypoints
+    store = datasets.load_dataset(str(tmp_path / "out"), "asl_poses", split="train")
+    assert store.features["pose"] == datasets.Array3D(shape=(None, 178, 3), dtype="float32")
+    assert sorted(store["video_id"]) == sorted(SIGNS) and report.configs["asl_poses"] == {"train": 4}
+    assert "pose" not in datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train").column_names
+    classes = json.loads((tmp_path / "out" / "data" / "wlasl4" / "classes.json").read_text())
+    assert classes["poses_config"] == "asl_poses"
+
+    islr = pose_store.load_video_config(tmp_path / "out", "wlasl4", split="train")
     assert islr.features["pose"] == datasets.Array3D(shape=(None, 178, 3), dtype="float32")
     assert sorted(islr["video_id"]) == sorted(SIGNS)
     for row in islr.with_format("numpy"):
@@ -78,10 +86,13 @@ def test_poses_are_stored_and_load_with_load_dataset(tmp_path, mini_index, pose_
         assert row["layout"] == expected.layout and row["fps"] == pytest.approx(expected.fps)
 
     streamed = next(
-        iter(datasets.load_dataset(str(tmp_path / "out"), "mini2", split="validation", streaming=True))
+        iter(datasets.load_dataset(str(tmp_path / "out"), "asl_poses", split="train", streaming=True))
     )
     expected = pose_lib.read_pose(pose_dir / f"{streamed['video_id']}.pose").data
     np.testing.assert_array_equal(np.asarray(streamed["pose"], dtype=np.float32), expected)
+    validation = pose_store.load_video_config(tmp_path / "out", "mini2", split="validation")
+    expected = pose_lib.read_pose(pose_dir / f"{validation[0]['video_id']}.pose").data
+    np.testing.assert_array_equal(np.asarray(validation[0]["pose"], dtype=np.float32), expected)
 
 
 def test_pose_file_for_unknown_video_is_an_error(tmp_path, pose_dir):
@@ -125,7 +136,7 @@ def test_interrupted_build_resumes_from_the_pose_cache(tmp_path, mini_index, pos
     assert report.poses["read"] == 2  # essen and kinder came from the cache
     _build(tmp_path / "clean", mini_index, pose_dir)
     shards = sorted((tmp_path / "clean" / "data").rglob("*.parquet"))
-    assert len(shards) == 4  # mini2: train, validation, test (no test_seen videos); wlasl4: train
+    assert len(shards) == 5  # mini2: train, validation, test (no test_seen videos); wlasl4: train; asl_poses
     for shard in shards:
         resumed = tmp_path / "out" / shard.relative_to(tmp_path / "clean")
         assert resumed.read_bytes() == shard.read_bytes()
@@ -145,7 +156,7 @@ def test_mixed_layouts_use_nested_lists(tmp_path, shared_data):
     report = build_lexsign(
         tmp_path / "out", wlasl=index, poses=poses, asl_spec=None, islr_sizes=(2,), progress=False
     )
-    rows = datasets.load_dataset(str(tmp_path / "out"), "wlasl2")
+    rows = pose_store.load_video_config(tmp_path / "out", "wlasl2")
     shapes = sorted(np.asarray(row["pose"]).shape[1] for split in rows.values() for row in split)
     assert shapes == [576, 586] and report.poses["layouts"] == {
         "mediapipe_holistic_576": 1,
@@ -167,7 +178,7 @@ def test_collator_feeds_a_hali_forward_pass(tmp_path, mini_index, pose_dir, mini
     from lexsign_hf.models.hali import HALIModel, HALIProcessor
 
     _build(tmp_path / "out", mini_index, pose_dir)
-    rows = list(datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train"))
+    rows = list(pose_store.load_video_config(tmp_path / "out", "wlasl4", split="train"))
     processor = HALIProcessor.from_text_pretrained(minilm_path, max_frames=16)
     collator = HALIDataCollator(processor, description_bank=_bank(), max_frames=32, seed=0)
     batch = collator(rows)
@@ -190,7 +201,7 @@ def test_collator_errors(tmp_path, mini_index, pose_dir, minilm_path):
     from lexsign_hf.models.hali import HALIProcessor
 
     _build(tmp_path / "out", mini_index, pose_dir)
-    rows = list(datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train"))
+    rows = list(pose_store.load_video_config(tmp_path / "out", "wlasl4", split="train"))
     processor = HALIProcessor.from_text_pretrained(minilm_path, max_frames=16)
     with pytest.raises(ValueError, match=r"gloss '\w+' has no description"):
         HALIDataCollator(processor)(rows[:1])
@@ -200,3 +211,23 @@ def test_collator_errors(tmp_path, mini_index, pose_dir, minilm_path):
         HALIDataCollator(processor, description_bank=_bank())(
             [{k: v for k, v in rows[0].items() if k != "pose"}]
         )
+
+
+def test_unreadable_pose_files_are_listed_and_remembered(tmp_path, pose_dir):
+    from pose_format import Pose
+    from pose_format.numpy import NumPyPoseBody
+
+    source = Pose.read((pose_dir / "essen.pose").read_bytes())
+    empty = Pose(source.header, NumPyPoseBody(25.0, source.body.data[:0], source.body.confidence[:0]))
+    with (tmp_path / "empty.pose").open("wb") as file:
+        empty.write(file)
+    (tmp_path / "cut.pose").write_bytes((pose_dir / "essen.pose").read_bytes()[:5000])
+    files = {"good": pose_dir / "essen.pose", "empty": tmp_path / "empty.pose", "cut": tmp_path / "cut.pose"}
+    cache = pose_store.PoseCache(files, tmp_path / "cache", chunk_size=2)
+    assert cache.prepare(progress=False) == 3
+    assert sorted(cache.unreadable) == ["cut", "empty"]
+    assert "'frames' is 0" in cache.unreadable["empty"] and "cut.pose" in cache.unreadable["cut"]
+    assert "good" in cache and "cut" not in cache and cache.num_frames("good") == 73
+    resumed = pose_store.PoseCache(files, tmp_path / "cache", chunk_size=2)
+    assert resumed.prepare(progress=False) == 0  # nothing read again; the reasons come from the manifests
+    assert resumed.unreadable == cache.unreadable

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,7 @@ def test_template_split_is_a_partition():
 
 def test_paper_style_description():
     text = describe(_record(repeated_movement=True), template=0)
-    assert text == "A hand, palm facing in, at the chin; move forward twice."
+    assert text == "A hand, palm facing in, at the chin; move forward repeatedly."
 
 
 def test_templates_differ_and_are_deterministic():
@@ -151,8 +152,10 @@ def test_description_mentions_the_components():
     )
     text = describe(record, template=0)
     assert "bent V hand" in text and "open hand" in text
-    assert "palm up as a base" in text and "palm facing down" in text
-    assert "in a circle twice" in text and "touching the palm of the other hand" in text
+    assert "palm up as a base" in text and "palm facing down" in text  # a synthetic record's own orientation
+    asl_lex = describe(dataclasses.replace(record, palm_orientation=None), template=0)
+    assert "held as a base" in asl_lex and "palm" not in asl_lex.replace("palm of the other", "")
+    assert "in a circle repeatedly" in text and "touching the palm of the other hand" in text
     spelled = describe(record, template=HELD_OUT_TEMPLATES[0])
     assert "the index and middle fingers bent and spread" in spelled
     both = describe(_record(handshape="5", sign_type="SymmetricalOrAlternating", palm_orientation="side"), 0)
@@ -209,5 +212,87 @@ def test_unknown_codes_are_skipped_and_reported(tmp_path):
     assert entries.report.skipped["missing value in Movement.2.0"] == 1
     assert "2 skipped" in entries.report.summary()
     assert describe(entries["hello"]) == (
-        "Open hand, palm facing in, at the forehead; move in an arc away from the forehead, touching the forehead."
+        "Open hand, at the forehead; touch the forehead and then move in an arc away from the forehead."
     )
+
+
+def test_asl_lex_descriptions_state_no_palm_orientation(shared_data):
+    """ASL-LEX codes no orientation: MOTHER and FATHER touch the face, which does not say where the palm faces."""
+    entries = load_asl_lex(shared_data / "asl-lex" / "asllex2_signdata-11-5-20.csv")
+    for entry in ("mother", "father", "thank_you", "water"):
+        for template in range(N_TEMPLATES):
+            assert "palm" not in describe(entries[entry], template=template).replace("palm of the other", "")
+
+
+@pytest.fixture(scope="module")
+def asl_lex(shared_data):
+    return load_asl_lex(shared_data / "asl-lex" / "asllex2_signdata-11-5-20.csv")
+
+
+def test_contact_comes_first_when_the_hand_then_leaves(asl_lex):
+    """THANK YOU: contact at the mouth, then an arc away (Contact = 1 is at the first location)."""
+    for template in range(N_TEMPLATES):
+        text = describe(asl_lex["thank_you"], template).lower()
+        assert text.index("touch") < text.index("away from the mouth"), (template, text)
+        assert "then touch" not in text
+
+
+def test_finger_features_agree_with_the_handshape(asl_lex):
+    """WATER is a W hand: three extended fingers, whatever the Prosodic-Model columns select (the little finger)."""
+    assert asl_lex["water"].handshape == "w" and asl_lex["water"].selected_fingers == "p"
+    for template in HELD_OUT_TEMPLATES:
+        text = describe(asl_lex["water"], template)
+        assert "little" not in text and "touching them" not in text
+    features = describe(asl_lex["water"], 5)
+    assert "a W hand with the index, middle and ring fingers extended and spread" in features
+
+
+def test_one_repetition_wording_per_code(asl_lex):
+    counts = ("twice", "two times", "several times", "a few times", "over and over", "again and again")
+    for entry in ("mother", "father", "water"):
+        texts = [describe(asl_lex[entry], template, np.random.default_rng(template)) for template in range(8)]
+        assert all("repeatedly" in text for text in texts)
+        assert not any(word in text for text in texts for word in counts)
+
+
+def test_symmetric_signs_touch_each_other_and_no_hand_change_direction_is_invented(asl_lex):
+    symmetric = [
+        r for r in asl_lex.values()
+        if r.sign_type == "SymmetricalOrAlternating" and r.contact and r.major_location == "Hand"
+    ]  # fmt: skip
+    assert symmetric
+    for record in symmetric[:50]:
+        for template in range(N_TEMPLATES):
+            text = describe(record, template)
+            assert "touching the other hand" not in text and "touch the other hand" not in text
+    changing = [r for r in asl_lex.values() if r.flexion_change and r.spread_change]
+    assert changing
+    for record in changing:
+        text = describe(record, 0)
+        assert "opening the hand" not in text and "closing the fingers" not in text
+        assert "how open the hand" in text and "how far the fingers spread" in text
+
+
+def test_compounds_describe_their_second_part(asl_lex):
+    """HOME: O hand at the chin, then at the cheek (the M2 columns)."""
+    home = asl_lex["home"]
+    assert home.second_morpheme is not None and home.second_morpheme.minor_location == "CheekNose"
+    for template in range(N_TEMPLATES):
+        text = describe(home, template)
+        assert "the chin" in text and "the second part has an o hand at the cheek" in text.lower()
+        assert 2 <= len(split_fragments(text)) <= 6
+    assert sum(record.second_morpheme is not None for record in asl_lex.values()) > 200
+
+
+def test_phon_examples_table_matches_the_generator(asl_lex):
+    """lexsign_hf/data/phon_examples.md (20 reviewed signs) shows exactly what `describe` generates."""
+    table = Path(__file__).resolve().parents[1] / "lexsign_hf" / "data" / "phon_examples.md"
+    rows = [
+        line.split(" | ") for line in table.read_text(encoding="utf-8").splitlines() if line.startswith("| `")
+    ]
+    assert len(rows) == 20
+    for cells in rows:
+        entry = cells[0].strip("| `")
+        assert cells[2] == describe(asl_lex[entry], 0), entry
+        assert cells[3] == describe(asl_lex[entry], 5), entry
+        assert cells[4].strip(" |"), f"{entry}: no review note"

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from pose_format import Pose
-from pose_format.pose_header import PoseHeader, PoseHeaderDimensions
+from pose_format.numpy import NumPyPoseBody
+from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
 from pose_format.utils.alphapose_133 import get_alphapose_133_components
 from pose_format.utils.cocowholebody133_header import cocowholebody_components
 from pose_format.utils.generic import reduce_holistic
 from pose_format.utils.openpose import OpenPose_Components
 
+from lexsign_hf.cli import main
 from lexsign_hf.pose import (
     CANONICAL_PARTS,
     CANONICAL_SLICES,
@@ -191,3 +194,100 @@ def test_pose_format_reductions_keep_the_canonical_keypoints(tmp_path):
         assert sequence.layout == layout
         present = LAYOUTS[layout].canonical_index >= 0
         np.testing.assert_array_equal(sequence.canonical()[:, present], reference[:, present])
+
+
+# ---- COCO-WholeBody in every naming scheme pose-format has used ---------------------------------------------------
+
+# COCO-WholeBody body and feet points by their OpenPose BODY_25 names (the same anatomical joints).
+BODY25_FOR_COCO = (
+    "Nose", "LEye", "REye", "LEar", "REar", "LShoulder", "RShoulder", "LElbow", "RElbow", "LWrist", "RWrist", "LHip",
+    "RHip", "LKnee", "RKnee", "LAnkle", "RAnkle", "LBigToe", "LSmallToe", "LHeel", "RBigToe", "RSmallToe", "RHeel",
+)  # fmt: skip
+COCO_BODY = [
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+    "right_ankle", "left_big_toe", "left_small_toe", "left_heel", "right_big_toe", "right_small_toe", "right_heel",
+]  # fmt: skip
+COCO_SCHEMES = {
+    # pose-format 0.15 `cocowholebody133_header`: generic hand names, the side in the component name
+    "hand_i": (
+        ("BODY", "FACE", "LEFT_HAND", "RIGHT_HAND"),
+        [f"face-{i}" for i in range(68)],
+        "hand_{}",
+        "hand_{}",
+    ),
+    # pose-format's AlphaPose-133 / later headers: per-side hand names, `face_i`, `_133` component names
+    "left_hand_i": (
+        ("BODY_133", "FACE_133", "LEFT_HAND_133", "RIGHT_HAND_133"),
+        [f"face_{i}" for i in range(68)],
+        "left_hand_{}",
+        "right_hand_{}",
+    ),
+    # a writer this package has never seen: structure alone
+    "unknown": (("b", "f", "l", "r"), [f"p{i}" for i in range(68)], "l{}", "r{}"),
+}
+
+
+def coco_from_real_openpose(scheme: str) -> Pose:
+    """The real OpenPose sample rearranged as a COCO-WholeBody 133 file: the same joints, renamed per `scheme`."""
+    path = POSE_SAMPLES / "pose-format-tests/openpose.pose"
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    source = Pose.read(path.read_bytes())
+    names, face, left, right = COCO_SCHEMES[scheme]
+    body25 = source.header.components[0].points
+    index = [body25.index(point) for point in BODY25_FOR_COCO]
+    index += [25 + i for i in range(68)] + [95 + i for i in range(21)] + [116 + i for i in range(21)]
+    points = (COCO_BODY, face, [left.format(i) for i in range(21)], [right.format(i) for i in range(21)])
+    components = [
+        PoseHeaderComponent(n, list(p), [], [(0, 0, 0)], "XYC") for n, p in zip(names, points, strict=True)
+    ]
+    header = PoseHeader(0.2, source.header.dimensions, components)
+    body = NumPyPoseBody(source.body.fps, source.body.data[:, :, index], source.body.confidence[:, :, index])
+    return Pose(header, body)
+
+
+@pytest.mark.parametrize("scheme", sorted(COCO_SCHEMES))
+def test_coco_wholebody_read_in_every_naming_scheme(tmp_path, scheme, capsys):
+    pose = coco_from_real_openpose(scheme)
+    path = tmp_path / f"{scheme}.pose"
+    with path.open("wb") as file:
+        pose.write(file)
+    sequence = read_pose(path)
+    assert sequence.layout == "coco_wholebody_133" and sequence.num_frames == 93
+    # the same joints as pose-format's own OpenPose file, so the same canonical skeleton
+    reference = read_pose(POSE_SAMPLES / "pose-format-tests/openpose.pose").canonical()
+    np.testing.assert_array_equal(sequence.canonical(), reference)
+    assert main(["pose", "info", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["layout"], info["frames"], info["keypoints"]) == ("coco_wholebody_133", 93, 133)
+
+
+def test_coco_wholebody_components_found_by_name_in_any_order(tmp_path):
+    pose = coco_from_real_openpose("left_hand_i")
+    header = pose.header
+    reordered = [header.components[i] for i in (3, 0, 2, 1)]  # right hand, body, left hand, face
+    offsets = np.cumsum([0, 23, 68, 21, 21])
+    index = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in (3, 0, 2, 1)])
+    data = NumPyPoseBody(pose.body.fps, pose.body.data[:, :, index], pose.body.confidence[:, :, index])
+    path = tmp_path / "reordered.pose"
+    with path.open("wb") as file:
+        Pose(PoseHeader(0.2, header.dimensions, reordered), data).write(file)
+    np.testing.assert_array_equal(
+        read_pose(path).canonical(), to_canonical(_stored(pose), "coco_wholebody_133")
+    )
+
+
+def test_names_that_contradict_the_structure_are_rejected(tmp_path):
+    """Left-hand point names where the right hand belongs: the structure fits, the names say otherwise."""
+    pose = coco_from_real_openpose("unknown")
+    left = [f"left_hand_{i}" for i in range(21)]
+    pose.header.components[3] = PoseHeaderComponent("r", left, [], [(0, 0, 0)], "XYC")
+    with pytest.raises(ValueError, match=r"unknown pose layout: header components \[b \(23\)"):
+        detect_layout(pose.header.total_points(), pose.header)
+
+
+def _stored(pose: Pose) -> np.ndarray:
+    data = np.ma.getdata(pose.body.data[:, 0, :, :2])
+    confidence = np.where(np.ma.getmaskarray(pose.body.data[:, 0]).any(-1), 0.0, pose.body.confidence[:, 0])
+    return np.concatenate([np.where(confidence[..., None] > 0, data, 0.0), confidence[..., None]], axis=-1)

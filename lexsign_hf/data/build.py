@@ -11,8 +11,14 @@ Configs (each with ``data/<config>/classes.json``):
   (derived from the index when the file is absent); ``label`` is the WLASL class index.
 - ``descriptions``: one row per gloss and source (``mcp``, ``agp``, ``phon``) with all its texts.
 
-Without pose files the video configs are metadata only; with ``poses`` every row also stores the (T, K, 3) float32
-keypoints as read, its ``layout`` and ``fps``, and videos without a pose file are left out (and counted).
+Without pose files the video configs are metadata only. With ``poses`` each video's (T, K, 3) float32 keypoints, as
+read, are stored once, in the config ``asl_poses`` (``csl_poses`` for DEVISIGN) with its ``layout`` and ``fps``, and
+every video config names that config in its ``classes.json`` (``poses_config``): a WLASL build holds each pose once,
+not once per config. `pose_store.load_video_config` loads a config with its poses joined by ``video_id``. Videos without a pose file are left out (and counted), and pose files
+that cannot be read are left out and listed (``build_report.json`` ``poses.unreadable``, the card), never fatal.
+A whole-video pose is cut to the instance's ``frame_start``..``frame_end`` (`pose_store.instance_span`; off with
+``trim=False``). With ``drop_undescribed`` ZSSLR classes without any description are dropped from the class groups
+and their videos from the splits (counted in the report and the card), so every class can be scored.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from . import phonology
 from .descriptions import SOURCES, DescriptionBank, DescriptionRecord, read_description_file
 from .devisign import CslIndex, read_devisign_index
 from .hub_layout import DEFAULT_MAX_SHARD_SIZE, pose_feature, write_dataset_folder, write_json_atomic
-from .pose_store import PoseCache, find_pose_files
+from .pose_store import POSES_CONFIG_KEY, PoseCache, find_pose_files, instance_span
 from .splits import (
     ASL_ZSSLR,
     CSL_ZSSLR,
@@ -98,6 +104,7 @@ class BuildReport:
     descriptions: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, Any] = field(default_factory=dict)
     poses: dict[str, Any] = field(default_factory=dict)
+    undescribed: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,6 +131,12 @@ class BuildReport:
                 f"poses: {self.poses['files']} files ({self.poses['read']} read, rest from cache), "
                 f"layouts {self.poses['layouts']}"
             )
+            for reason in self.poses["unreadable"].values():  # each reason names its file
+                lines.append(f"unreadable pose file left out: {reason}")
+        for name, dropped in self.undescribed.items():
+            lines.append(
+                f"{name}: dropped {dropped['classes']} classes without descriptions ({dropped['videos']} videos)"
+            )
         return "\n".join([*lines, *self.notes])
 
 
@@ -145,6 +158,8 @@ def build_lexsign(
     max_shard_size: int = DEFAULT_MAX_SHARD_SIZE,
     pose_chunk_size: int = 256,
     keep_cache: bool = False,
+    trim: bool = True,
+    drop_undescribed: bool = False,
     progress: bool = True,
 ) -> BuildReport:
     """Write the LexSign dataset folder ``out_dir`` and return the `BuildReport`.
@@ -165,6 +180,8 @@ def build_lexsign(
         max_shard_size: approximate bytes per parquet shard.
         pose_chunk_size: pose files per cache chunk (the unit of resumption).
         keep_cache: keep the pose cache (``<out_dir>/.lexsign_build``) after a successful build.
+        trim: cut whole-video poses to the instance's frame span (`pose_store.instance_span`).
+        drop_undescribed: leave ZSSLR classes without any description (and their videos) out.
         progress: show progress bars.
     """
     if wlasl is None and devisign is None:
@@ -202,6 +219,8 @@ def build_lexsign(
         known_glosses["csl"] = set(csl_index.glosses)
 
     report.descriptions = add_description_files(descriptions, banks, known_glosses)
+    if drop_undescribed:
+        report.undescribed = drop_undescribed_classes(plans, banks)
 
     write_lexsign_folder(
         out_dir,
@@ -212,6 +231,7 @@ def build_lexsign(
         max_shard_size=max_shard_size,
         pose_chunk_size=pose_chunk_size,
         keep_cache=keep_cache,
+        trim=trim,
         progress=progress,
     )
     return report
@@ -226,6 +246,7 @@ def write_lexsign_folder(
     max_shard_size: int = DEFAULT_MAX_SHARD_SIZE,
     pose_chunk_size: int = 256,
     keep_cache: bool = False,
+    trim: bool = True,
     progress: bool = True,
 ) -> None:
     """Attach poses (language → pose folder) to the planned video configs and write them, the ``descriptions``
@@ -252,12 +273,22 @@ def write_lexsign_folder(
             "files": sum(len(cache.files) for cache in caches.values()),
             "read": sum(cache.num_read for cache in caches.values()),
             "layouts": dict(sum((cache.layouts() for cache in caches.values()), Counter())),
+            "unreadable": {
+                str(cache.files[video_id]): reason
+                for cache in caches.values()
+                for video_id, reason in sorted(cache.unreadable.items())
+            },
             "videos_without_pose": {},
+            "trim": "instance frame span" if trim else "off",
+            "trimmed": {},
         }
 
     configs: dict[str, dict[str, Iterable[dict[str, Any]]]] = {}
     features: dict[str, datasets.Features] = {}
     class_files: dict[str, dict[str, Any]] = {}
+    stored: dict[str, dict[str, dict[str, Any]]] = {
+        language: {} for language in caches
+    }  # video id → first row
     for name, plan in plans.items():
         cache = caches.get(plan.language)
         splits = plan.splits
@@ -273,13 +304,32 @@ def write_lexsign_folder(
             if not any(splits.values()):
                 report.notes.append(f"{name}: not written (none of its videos has a pose file).")
                 continue
-        configs[name] = {split: _with_poses(rows, cache) for split, rows in splits.items()}
-        features[name] = _video_features(plan, cache)
+            for rows in splits.values():
+                for row in rows:
+                    stored[plan.language].setdefault(row["video_id"], row)
+        configs[name] = splits
+        features[name] = _video_features(plan)
         class_files[name] = {"classes.json": plan.class_metadata}
+        if cache is not None:
+            class_files[name]["classes.json"] = {
+                **plan.class_metadata,
+                POSES_CONFIG_KEY: f"{plan.language}_poses",
+            }
         report.configs[name] = {split: len(rows) for split, rows in splits.items() if rows}
         report.classes[name] = {
             key: len(value) for key, value in plan.class_metadata.items() if isinstance(value, list)
         }
+    for language, cache in caches.items():
+        if not stored[language]:
+            continue
+        name = f"{language}_poses"
+        rows = stored[language]
+        spans = {video_id: _span(row, cache) if trim else None for video_id, row in rows.items()}
+        if trim:
+            report.poses["trimmed"][name] = sum(span is not None for span in spans.values())
+        configs[name] = {"train": _pose_rows(sorted(rows), cache, spans)}
+        features[name] = _pose_features(cache)
+        report.configs[name] = {"train": len(rows)}
 
     description_rows = _description_rows(banks)
     if description_rows:
@@ -656,27 +706,75 @@ def _pose_cache(
     return cache
 
 
-def _with_poses(rows: list[dict[str, Any]], cache: PoseCache | None) -> Iterator[dict[str, Any]]:
-    for row in rows:
-        if cache is None:
-            yield row
+def _span(row: Mapping[str, Any], cache: PoseCache) -> slice | None:
+    """The instance's frames in its stored pose (None: keep the pose whole)."""
+    if "frame_start" not in row:
+        return None
+    return instance_span(cache.num_frames(row["video_id"]), row["frame_start"], row["frame_end"])
+
+
+def _pose_rows(
+    video_ids: list[str], cache: PoseCache, spans: Mapping[str, slice | None]
+) -> Iterator[dict[str, Any]]:
+    for video_id in video_ids:
+        stored = cache[video_id]
+        span = spans[video_id]
+        data = stored.data if span is None else stored.data[span]
+        yield {"video_id": video_id, "pose": data, "layout": stored.layout, "fps": stored.fps}
+
+
+def drop_undescribed_classes(
+    plans: Mapping[str, ConfigPlan], banks: Mapping[str, DescriptionBank]
+) -> dict[str, dict[str, Any]]:
+    """Leave ZSSLR classes without any description out of their class groups and splits (in place).
+
+    The class list (and so every ``label``) is unchanged; ``classes.json`` lists the dropped classes under
+    ``dropped_undescribed``. Returns, per config, how many classes and videos were dropped.
+    """
+    dropped = {}
+    for name, plan in plans.items():
+        if plan.kind != "zsslr":
             continue
-        stored = cache[row["video_id"]]
-        yield {**row, "pose": stored.data, "layout": stored.layout, "fps": stored.fps}
+        bank = banks[plan.language]
+        missing = sorted(gloss for gloss in plan.classes if gloss not in bank)
+        gone = set(missing)
+        for group in ("seen", "unseen_validation", "unseen_test"):
+            plan.class_metadata[group] = [gloss for gloss in plan.class_metadata[group] if gloss not in gone]
+        plan.class_metadata["dropped_undescribed"] = missing
+        videos = 0
+        for split, rows in plan.splits.items():
+            kept = [row for row in rows if row["gloss"] not in gone]
+            videos += len(rows) - len(kept)
+            plan.splits[split] = kept
+        dropped[name] = {
+            "classes": len(missing),
+            "videos": videos,
+            "kept_classes": len(plan.classes) - len(missing),
+        }
+    return dropped
 
 
-def _video_features(plan: ConfigPlan, cache: PoseCache | None) -> datasets.Features:
-    columns: dict[str, Any] = {
-        "video_id": datasets.Value("string"),
-        "gloss": datasets.Value("string"),
-        "label": datasets.ClassLabel(names=plan.classes),
-        **plan.columns,
-    }
-    if cache is not None:
-        keypoint_counts = cache.keypoint_counts()
-        columns["pose"] = pose_feature(next(iter(keypoint_counts)) if len(keypoint_counts) == 1 else None)
-        columns["layout"] = datasets.Value("string")
-    return datasets.Features(columns)
+def _video_features(plan: ConfigPlan) -> datasets.Features:
+    return datasets.Features(
+        {
+            "video_id": datasets.Value("string"),
+            "gloss": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=plan.classes),
+            **plan.columns,
+        }
+    )
+
+
+def _pose_features(cache: PoseCache) -> datasets.Features:
+    keypoint_counts = cache.keypoint_counts()
+    return datasets.Features(
+        {
+            "video_id": datasets.Value("string"),
+            "pose": pose_feature(next(iter(keypoint_counts)) if len(keypoint_counts) == 1 else None),
+            "layout": datasets.Value("string"),
+            "fps": datasets.Value("float32"),
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------------------- card

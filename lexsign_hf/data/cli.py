@@ -55,6 +55,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--islr-sizes", type=int, nargs="+", default=[100, 300, 1000, 2000], help="WLASL ISLR subsets"
     )
     build.add_argument("--keep-cache", action="store_true", help="keep the pose cache in OUT/.lexsign_build")
+    build.add_argument(
+        "--no-trim",
+        action="store_true",
+        help="store whole-video poses whole (default: cut to the instance's frame_start..frame_end)",
+    )
+    build.add_argument(
+        "--drop-undescribed",
+        action="store_true",
+        help="leave ZSSLR classes without any description (and their videos) out, so `lexsign train` can score all",
+    )
     build.add_argument("--out", type=Path, required=True, help="output dataset folder")
     build.set_defaults(func=run_build)
 
@@ -113,6 +123,8 @@ def run_build(args: argparse.Namespace) -> int:
         seed=args.seed,
         islr_sizes=args.islr_sizes,
         keep_cache=args.keep_cache,
+        trim=not args.no_trim,
+        drop_undescribed=args.drop_undescribed,
     )
     print(report.summary())
     print(f"wrote {args.out}")

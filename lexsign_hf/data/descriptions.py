@@ -361,3 +361,37 @@ def _source_weights(
     if any(not np.isfinite(weight) or weight < 0 for weight in weight_of.values()):
         raise ValueError(f"source weights must be finite and non-negative, got {weight_of}.")
     return allowed, weight_of
+
+
+def drop_undescribed(data: Any) -> dict[str, Any]:
+    """Drop the classes no description covers from a ZSSLR training set, in place; return the counts.
+
+    `data` is a `lexsign_hf.train.zsslr.ZSSLRData` (``classes``, ``seen``, ``unseen_validation``,
+    ``unseen_test``, ``splits``, ``description_bank``). A class counts as described when the ``descriptions``
+    config has a text for it or one of its rows has a ``description`` column. Its id leaves the class groups and
+    its videos leave every split; labels keep their meaning. The same rule as ``lexsign data build
+    --drop-undescribed``, for folders built without it.
+    """
+    described = set(data.description_bank.glosses) if data.description_bank is not None else set()
+    labelled = {
+        int(label)
+        for split in data.splits.values()
+        if "description" in split.column_names
+        for label in split.unique("label")
+    }
+    keep = {label for label, gloss in enumerate(data.classes) if gloss in described or label in labelled}
+    groups = {name: getattr(data, name) for name in ("seen", "unseen_validation", "unseen_test")}
+    dropped = sorted({label for labels in groups.values() for label in labels} - keep)
+    for name, labels in groups.items():
+        setattr(data, name, [label for label in labels if label in keep])
+    videos = 0
+    for name, split in data.splits.items():
+        kept = split.filter(lambda label: label in keep, input_columns="label")
+        videos += len(split) - len(kept)
+        data.splits[name] = kept
+    return {
+        "classes": len(dropped),
+        "videos": videos,
+        "kept_classes": sum(len(labels) for labels in groups.values()) - len(dropped),
+        "examples": [data.classes[label] for label in dropped[:10]],
+    }

@@ -6,9 +6,9 @@ dictionary-style English description in the style of the LexSign prompts ("A han
 move forward twice."). Clauses are separated by `,` `;` `.` so the description splits into 2-6 fragments.
 
 ASL-LEX codes neither palm orientation nor the direction of a path movement. A record may carry them
-(`palm_orientation`, `movement_direction`: the synthetic signer samples both); for ASL-LEX records they are
-inferred only where the coding implies them (`infer_palm_orientation`, the start→end location sequence) and are
-otherwise left out of the description rather than guessed.
+(`palm_orientation`, `movement_direction`: the synthetic signer samples both); for ASL-LEX records orientation is
+never stated (contact with the body does not fix which way the palm faces: MOTHER touches the chin with the thumb
+of a palm-side-on 5 hand) and the direction only where the start→end location sequence implies it.
 
 Paraphrase templates: `N_TEMPLATES` wordings with different clause order and vocabulary. `TRAIN_TEMPLATES` are the
 ones training may use; `HELD_OUT_TEMPLATES` are reserved for describing unseen classes at evaluation, so a model
@@ -21,7 +21,7 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +160,7 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "WristBack": ("on", "the back of the wrist"),
     "WristFront": ("on", "the inside of the wrist"),
     "ArmAway": ("near", "the forearm"),
+    "ElbowFront": ("at", "the inside of the elbow"),
     "Palm": ("on", "the palm of the other hand"),
     "PalmBack": ("on", "the back of the other hand"),
     "Heel": ("on", "the heel of the other hand"),
@@ -179,7 +180,7 @@ _MAJOR_FALLBACK = {
     "Hand": ("on", "the other hand"),
     "Other": ("in", "neutral space"),
 }
-_ALL_MINOR_CODES = set(MINOR_LOCATIONS) | {"Other", "OtherAway"}
+_ALL_MINOR_CODES = set(MINOR_LOCATIONS) | {"Other", "OtherAway", "Away"}
 
 REQUIRED_COLUMNS = (
     "EntryID",
@@ -234,6 +235,7 @@ class PhonRecord:
     iconicity_type: str | None = None
     palm_orientation: str | None = None
     movement_direction: str | None = None
+    second_morpheme: PhonRecord | None = None  # a compound's second part (ASL-LEX `*M2.2.0` columns)
 
     @property
     def two_handed(self) -> bool:
@@ -249,6 +251,7 @@ class AslLexReport:
     loaded: int = 0
     skipped: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    second_parts_left_out: Counter = field(default_factory=Counter)  # compounds whose M2 coding did not read
 
     @property
     def num_skipped(self) -> int:
@@ -280,13 +283,6 @@ def _flag(value: str, column: str) -> bool | None:
     raise ValueError(f"unknown code {value!r} in {column} (expected 0, 1 or NA)")
 
 
-def _required_flag(value: str, column: str) -> bool:
-    flag = _flag(value, column)
-    if flag is None:
-        raise ValueError(f"missing value in {column}")
-    return flag
-
-
 def _code(value: str, column: str, allowed: Iterable[str], optional: bool = False) -> str | None:
     if value in ("", "NA"):
         if optional:
@@ -297,42 +293,59 @@ def _code(value: str, column: str, allowed: Iterable[str], optional: bool = Fals
     return value
 
 
-def _nondominant(value: str) -> str | None:
+def _nondominant(value: str, column: str = "NonDominantHandshape.2.0") -> str | None:
     if value in _NONDOMINANT_NONE:
         return None
     value = _NONDOMINANT_ALIASES.get(value, value)
     if value != "lax" and value not in HANDSHAPES:
-        raise ValueError(f"unknown code {value!r} in NonDominantHandshape.2.0")
+        raise ValueError(f"unknown code {value!r} in {column}")
     return value
 
 
-def _record_from_row(row: dict[str, str]) -> PhonRecord:
+def _record_from_row(row: dict[str, str], morpheme: str = "") -> PhonRecord:
+    """The record of one ASL-LEX row: its first morpheme (`morpheme=""`), or another (`"M2"`: the `*M2.2.0`
+    columns, whose missing yes/no codes read as "no": ASL-LEX leaves them blank where nothing happens)."""
     entry_id = row["EntryID"]
     if not entry_id:
         raise ValueError("missing value in EntryID")
-    second = _code(row["SecondMinorLocation.2.0"], "SecondMinorLocation.2.0", _ALL_MINOR_CODES, optional=True)
+
+    def column(name: str) -> str:
+        return f"{name}{morpheme}.2.0"
+
+    def value(name: str) -> str:
+        return row.get(column(name), "")
+
+    def yes_no(name: str) -> bool:
+        flag = _flag(value(name), column(name))
+        if flag is None and not morpheme:
+            raise ValueError(f"missing value in {column(name)}")
+        return bool(flag)
+
+    second = _code(
+        value("SecondMinorLocation"), column("SecondMinorLocation"), _ALL_MINOR_CODES, optional=True
+    )
     iconicity = row.get("IconicityType", "").strip()
     return PhonRecord(
         entry_id=entry_id,
-        handshape=_code(row["Handshape.2.0"], "Handshape.2.0", HANDSHAPES),
-        selected_fingers=_code(row["SelectedFingers.2.0"], "SelectedFingers.2.0", SELECTED_FINGERS),
-        flexion=_code(row["Flexion.2.0"], "Flexion.2.0", FLEXIONS, optional=True),
-        flexion_change=_flag(row["FlexionChange.2.0"], "FlexionChange.2.0"),
-        spread=_flag(row["Spread.2.0"], "Spread.2.0"),
-        spread_change=_flag(row["SpreadChange.2.0"], "SpreadChange.2.0"),
-        thumb_position=_code(row["ThumbPosition.2.0"], "ThumbPosition.2.0", ("Open", "Closed")),
-        thumb_contact=_flag(row["ThumbContact.2.0"], "ThumbContact.2.0"),
-        sign_type=_code(row["SignType.2.0"], "SignType.2.0", SIGN_TYPES),
-        movement=_code(row["Movement.2.0"], "Movement.2.0", MOVEMENTS),
-        repeated_movement=_required_flag(row["RepeatedMovement.2.0"], "RepeatedMovement.2.0"),
-        major_location=_code(row["MajorLocation.2.0"], "MajorLocation.2.0", MAJOR_LOCATIONS),
-        minor_location=_code(row["MinorLocation.2.0"], "MinorLocation.2.0", _ALL_MINOR_CODES),
+        handshape=_code(value("Handshape"), column("Handshape"), HANDSHAPES),
+        selected_fingers=_code(value("SelectedFingers"), column("SelectedFingers"), SELECTED_FINGERS),
+        flexion=_code(value("Flexion"), column("Flexion"), FLEXIONS, optional=True),
+        flexion_change=_flag(value("FlexionChange"), column("FlexionChange")),
+        spread=_flag(value("Spread"), column("Spread")),
+        spread_change=_flag(value("SpreadChange"), column("SpreadChange")),
+        thumb_position=_code(value("ThumbPosition"), column("ThumbPosition"), ("Open", "Closed")),
+        thumb_contact=_flag(value("ThumbContact"), column("ThumbContact")),
+        sign_type=_code(value("SignType"), column("SignType"), SIGN_TYPES),
+        movement=_code(value("Movement"), column("Movement"), MOVEMENTS),
+        repeated_movement=yes_no("RepeatedMovement"),
+        major_location=_code(value("MajorLocation"), column("MajorLocation"), MAJOR_LOCATIONS),
+        minor_location=_code(value("MinorLocation"), column("MinorLocation"), _ALL_MINOR_CODES),
         second_minor_location=second,
-        contact=_required_flag(row["Contact.2.0"], "Contact.2.0"),
-        nondominant_handshape=_nondominant(row["NonDominantHandshape.2.0"]),
-        ulnar_rotation=_required_flag(row["UlnarRotation.2.0"], "UlnarRotation.2.0"),
+        contact=yes_no("Contact"),
+        nondominant_handshape=_nondominant(value("NonDominantHandshape"), column("NonDominantHandshape")),
+        ulnar_rotation=yes_no("UlnarRotation"),
         gloss=normalize_gloss(entry_id),
-        iconicity_type=iconicity if iconicity not in ("", "NA") else None,
+        iconicity_type=iconicity if iconicity not in ("", "NA") and not morpheme else None,
     )
 
 
@@ -372,6 +385,11 @@ def load_asl_lex(path: str | Path) -> AslLexEntries:
         if record.entry_id in entries:
             entries.report.add_skip("duplicate EntryID", entry_id)
             continue
+        if row.get("Compound.2.0") == "1" and row.get("HandshapeM2.2.0", "") not in ("", "NA"):
+            try:
+                record = replace(record, second_morpheme=_record_from_row(row, "M2"))
+            except ValueError as error:  # the entry stays, described by its first part
+                entries.report.second_parts_left_out[str(error)] += 1
         entries[record.entry_id] = record
     entries.report.loaded = len(entries)
     return entries
@@ -443,7 +461,7 @@ _PATH_WORDS = {
     "BackAndForth": "back and forth",
     "Z-shaped": "in a zigzag",
     "X-shaped": "in an X shape",
-    "Other": "with a short wiggle",
+    "Other": "",  # a path ASL-LEX does not name: "move" alone
 }
 
 
@@ -454,45 +472,78 @@ def handshape_name(code: str) -> str:
     return HANDSHAPES.get(code, code.replace("_", " ") + " hand")
 
 
-def _handshape_features(record: PhonRecord) -> str:
-    """The handshape spelled out from its coded features ("the index and middle fingers bent and spread")."""
-    if record.selected_fingers == "t":
-        thumb = "extended" if record.thumb_position == "Open" else "against the fingers"
-        return f"a closed fist with the thumb {thumb}"
-    fingers = [_FINGER_NAMES[letter] for letter in record.selected_fingers]
-    if record.selected_fingers == "imrp":
-        subject = "all fingers"
-    elif len(fingers) == 1:
-        subject = f"the {fingers[0]} finger"
-    else:
-        subject = "the " + " and ".join([" ".join(fingers[:-1]), fingers[-1]]) + " fingers"
-    text = f"{subject} {_FLEXION_WORDS.get(record.flexion or '', 'extended')}"
-    if record.spread:
-        text += " and spread"
-    if record.thumb_contact:
-        text += " with the thumb touching them"
-    elif record.thumb_position == "Open":
-        text += " with the thumb out"
-    return text
+# What each named handshape looks like, for the held-out "features" wordings. ASL-LEX's SelectedFingers /
+# Flexion / ThumbContact columns follow the Prosodic Model (for W, D, F, 7, 8 the selected finger is the one that
+# meets the thumb, not the extended ones), so spelling them out word by word contradicts the handshape's name
+# (W would be "the little finger curved with the thumb touching it"). The description therefore spells out the
+# named handshape itself; codes whose shape is not certain here get their name only.
+HANDSHAPE_FEATURES: dict[str, str] = {
+    "1": "the index finger extended",
+    "3": "the thumb, index and middle fingers extended and spread",
+    "4": "the four fingers extended and spread with the thumb folded in",
+    "5": "all fingers and the thumb extended and spread",
+    "7": "the ring finger touching the thumb and the other fingers extended",
+    "8": "the middle finger touching the thumb and the other fingers extended",
+    "a": "a closed fist with the thumb against the side of the index finger",
+    "baby_o": "the index finger curved to touch the thumb and the other fingers closed",
+    "bent_1": "the index finger bent",
+    "bent_l": "the thumb extended and the index finger bent",
+    "bent_v": "the index and middle fingers bent and spread",
+    "c": "all fingers and the thumb curved into a C shape",
+    "closed_b": "the four fingers extended together with the thumb folded across the palm",
+    "curved_1": "the index finger curved",
+    "curved_4": "the four fingers curved and spread with the thumb folded in",
+    "curved_5": "all fingers and the thumb curved and spread",
+    "curved_h": "the index and middle fingers together and curved",
+    "curved_l": "the thumb and index finger curved",
+    "curved_v": "the index and middle fingers curved and spread",
+    "d": "the index finger extended and the other fingers touching the thumb",
+    "e": "all fingers bent down over the thumb",
+    "f": "the index finger touching the thumb and the other fingers extended and spread",
+    "flat_b": "the four fingers together and bent at the knuckles",
+    "flat_h": "the index and middle fingers together and bent at the knuckles",
+    "flat_o": "all fingers straight and together touching the thumb",
+    "flat_v": "the index and middle fingers spread and bent at the knuckles",
+    "flatspread_5": "all fingers spread and bent at the knuckles",
+    "g": "the thumb and index finger extended side by side",
+    "h": "the index and middle fingers extended together",
+    "horns": "the index and little fingers extended",
+    "i": "the little finger extended",
+    "ily": "the thumb, index and little fingers extended",
+    "k": "the index and middle fingers extended with the thumb between them",
+    "l": "the thumb and index finger extended",
+    "o": "all fingers curved to touch the thumb",
+    "open_8": "the middle finger bent forward and the other fingers extended and spread",
+    "open_b": "the four fingers extended together",
+    "p": "the index and middle fingers extended with the thumb between them",
+    "r": "the index and middle fingers crossed",
+    "s": "a closed fist with the thumb across the fingers",
+    "t": "a closed fist with the thumb between the index and middle fingers",
+    "v": "the index and middle fingers extended and spread",
+    "w": "the index, middle and ring fingers extended and spread",
+    "y": "the thumb and little finger extended",
+}
+
+
+def _handshape_features(record: PhonRecord) -> str | None:
+    """What the record's handshape looks like (`HANDSHAPE_FEATURES`), or None when only its name is certain."""
+    return HANDSHAPE_FEATURES.get(record.handshape)
 
 
 def infer_palm_orientation(record: PhonRecord) -> str | None:
-    """Palm orientation of the dominant hand: the record's own, else what the location implies, else None.
+    """Palm orientation of the dominant hand: the record's own (synthetic records), else None.
 
-    ASL-LEX does not code orientation; only two cases are implied by the coding: a hand in contact with the
-    head or body faces it ("in"), and a hand placed on the other hand's palm or back faces down.
+    ASL-LEX does not code orientation, and neither contact nor location fixes it (a hand touching the chin may
+    face in, sideways or down), so an ASL-LEX record's description never states one.
     """
-    if record.palm_orientation is not None:
-        return record.palm_orientation
-    if record.contact and record.major_location in ("Head", "Body"):
-        return "in"
-    if record.major_location == "Hand" and record.minor_location in ("Palm", "PalmBack"):
-        return "down"
-    return None
+    return record.palm_orientation
 
 
 def _base_orientation(record: PhonRecord) -> str | None:
-    """Palm orientation of a non-dominant base hand implied by where the dominant hand acts on it."""
+    """Palm orientation of a synthetic record's base hand, as the synthetic signer renders it from where the
+    dominant hand acts on it (None for ASL-LEX records, which code no orientation)."""
+    if record.palm_orientation is None:
+        return None
     if record.minor_location in ("Palm", "Heel"):
         return "up"
     if record.minor_location == "PalmBack":
@@ -510,12 +561,16 @@ def _location(code: str | None, major: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class _Motion:
-    """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it."""
+    """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it, then `then` (if any)."""
 
     verb: str
     rest: str
+    then: _Motion | None = None
 
     def form(self, kind: str) -> str:
+        if self.then is not None:
+            head = _Motion(self.verb, self.rest).form(kind)
+            return f"{head} and then {self.then.form(kind)}"
         verb = self.verb
         if kind == "3rd":
             verb = verb + "es" if verb.endswith(("ch", "sh")) else verb + "s"
@@ -529,7 +584,7 @@ class _Parts:
     """Wording-independent pieces of a description, filled in by the templates."""
 
     hand: str  # "A hand"
-    hand_features: str  # "a closed fist with the thumb extended"
+    hand_features: str | None  # "a closed fist with the thumb against the side of the index finger"
     orientation: str | None  # "in"
     location: tuple[str, str]  # ("at", "the chin")
     motion: _Motion
@@ -541,21 +596,29 @@ class _Parts:
 
 
 def _parts(record: PhonRecord) -> _Parts:
+    """The pieces of a description, stating only what the coding gives.
+
+    Contact (`Contact` = 1) is made at the first location: when the hand then moves away or on to a second
+    location, the description touches first and moves after, in that order; otherwise the hand touches while it
+    moves. In symmetrical signs the contact is with the other hand (ASL-LEX's definition): "each other". An
+    aperture or spread change is stated without a direction, which ASL-LEX does not code; without a path movement
+    the local movement (wrist twist, aperture change) is the movement.
+    """
     location = _location(record.minor_location, record.major_location)
     second = record.second_minor_location
+    symmetric = record.sign_type in ("SymmetricalOrAlternating", "SymmetryViolation")
+    touch_target = "each other" if symmetric else location[1]
     extras: list[_Motion] = []
     motion: _Motion
-    if second is not None and second not in (record.minor_location, "Other", "OtherAway"):
-        if (
-            second.endswith("Away")
-            and second != "BodyAway"
-            or (second == "Neutral" and location[1] != "neutral space")
-        ):
+    if second is not None and second not in (record.minor_location, "Other", "OtherAway", "Away"):
+        if second.endswith("Away") or (second == "Neutral" and location[1] != "neutral space"):
             motion = _Motion("move", f"away from {location[1]}")
         else:
             motion = _Motion("move", f"from {location[1]} to {_location(second, record.major_location)[1]}")
         if record.movement in _PATH_WORDS:
             motion = _Motion(motion.verb, f"{_PATH_WORDS[record.movement]} {motion.rest}")
+        if record.contact:  # the contact is at the first location, before the hand leaves it
+            motion = _Motion("touch", touch_target, then=motion)
     elif record.movement in ("Straight", "None") and record.movement_direction is not None:
         motion = _Motion("move", _DIRECTION_WORDS[record.movement_direction])
     elif record.movement == "Straight":
@@ -566,22 +629,21 @@ def _parts(record: PhonRecord) -> _Parts:
             rest = f"{rest} {_DIRECTION_WORDS[record.movement_direction]}"
         motion = _Motion("move", rest)
     elif record.contact:
-        target = "each other" if record.sign_type == "SymmetricalOrAlternating" else location[1]
-        motion = _Motion("touch", target)
+        motion = _Motion("touch", touch_target)
     else:
         motion = _Motion("hold", "still")
     if record.contact and motion.verb != "touch":
-        target = "the other hand" if record.sign_type == "SymmetricalOrAlternating" else location[1]
-        extras.append(_Motion("touch", target))
-    if record.flexion_change:
-        opening = record.flexion in ("FullyOpen", None)
-        extras.append(_Motion("close", "the hand") if opening else _Motion("open", "the hand"))
-    if record.spread_change:
+        extras.append(_Motion("touch", touch_target))
+    if record.flexion_change:  # ASL-LEX: "whether the aperture changes", not which way
         extras.append(
-            _Motion("spread", "the fingers") if not record.spread else _Motion("close", "the fingers")
+            _Motion("change", "how open the hand is" if not symmetric else "how open the hands are")
         )
+    if record.spread_change:
+        extras.append(_Motion("change", "how far the fingers spread"))
     if record.ulnar_rotation:
-        extras.append(_Motion("twist", "the wrist"))
+        extras.append(_Motion("twist", "the wrists" if symmetric else "the wrist"))
+    if motion.verb == "hold" and extras:  # no path movement: the local movement is the movement
+        motion, extras = extras[0], extras[1:]
 
     two_hands = None
     base_hand = None
@@ -635,12 +697,9 @@ def _and(items: list[str]) -> str:
     return " and ".join(items)
 
 
-def _choose(options: tuple[str, ...], rng: np.random.Generator | None) -> str:
-    return options[0] if rng is None else options[int(rng.integers(len(options)))]
-
-
-def _repetition(parts: _Parts, rng: np.random.Generator | None, options=("twice", "repeatedly")) -> str:
-    return " " + _choose(options, rng) if parts.repeated else ""
+def _repetition(parts: _Parts) -> str:
+    """ASL-LEX codes that a movement repeats (`RepeatedMovement`), not how often: one wording in every paraphrase."""
+    return " repeatedly" if parts.repeated else ""
 
 
 def _orientation(parts: _Parts, plural: bool = False) -> str | None:
@@ -659,9 +718,20 @@ def _base_clause(parts: _Parts, style: int) -> str | None:
             return f"the non-dominant {parts.base_hand} is held{palm} as a base"
         palm = palm.replace(" palm", " with the palm")
         return f"the other hand stays still as {_article(parts.base_hand)}{palm}"
-    if parts.two_hands == "both_different":
-        return f"the non-dominant {parts.base_hand} moves along"
+    if parts.two_hands == "both_different":  # ASL-LEX codes no more about this hand than its shape
+        return f"the non-dominant hand is {_article(parts.base_hand)}"
     return None
+
+
+def _with_features(parts: _Parts) -> str:
+    """'a W hand with the index, middle and ring fingers extended and spread' (the name alone when its look
+    is not in `HANDSHAPE_FEATURES`)."""
+    named = _article(parts.hand)
+    if parts.hand_features is None:
+        return named
+    if parts.hand_features.startswith("a "):
+        return f"{named} made as {parts.hand_features}"
+    return f"{named} with {parts.hand_features}"
 
 
 def _subject(parts: _Parts, dominant_word: str = "the dominant") -> str:
@@ -673,7 +743,7 @@ def _subject(parts: _Parts, dominant_word: str = "the dominant") -> str:
 
 
 # Each template returns `(text, separator)` fragments. Separators are the only fragment boundaries.
-def _template_dictionary(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
+def _template_dictionary(parts: _Parts) -> list[tuple[str, str]]:
     """'A hand, palm facing in, at the chin; move forward twice, touching the chin.' (LexSign prompt style)."""
     plural = parts.two_hands == "both"
     base = _base_clause(parts, 0)
@@ -682,13 +752,13 @@ def _template_dictionary(parts: _Parts, rng: np.random.Generator | None) -> list
     fragments += [(subject, ","), (_orientation(parts, plural), ","), (" ".join(parts.location), ";")]
     extras = [extra.form("ing") for extra in parts.extras]
     separator = "," if extras else "."
-    fragments.append((parts.motion.form("imp") + _repetition(parts, rng), separator))
+    fragments.append((parts.motion.form("imp") + _repetition(parts), separator))
     if extras:
         fragments.append((_and(extras), "."))
     return [(text, sep) for text, sep in fragments if text]
 
 
-def _template_location_first(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
+def _template_location_first(parts: _Parts) -> list[tuple[str, str]]:
     """'At the chin, an A hand with the palm facing in; it moves forward two times.'"""
     subject = _subject(parts)
     orientation = _orientation(parts, parts.two_hands == "both")
@@ -701,16 +771,14 @@ def _template_location_first(parts: _Parts, rng: np.random.Generator | None) -> 
         fragments.append((base, ";"))
     pronoun = "they" if parts.two_hands == "both" else "it"
     verb_kind = "imp" if pronoun == "they" else "3rd"
-    motion = f"{pronoun} {parts.motion.form(verb_kind)}" + _repetition(
-        parts, rng, ("two times", "over and over")
-    )
+    motion = f"{pronoun} {parts.motion.form(verb_kind)}" + _repetition(parts)
     fragments.append((motion, "," if parts.extras else "."))
     if parts.extras:
-        fragments.append(("then " + _and([extra.form(verb_kind) for extra in parts.extras]), "."))
+        fragments.append((_and([extra.form("ing") for extra in parts.extras]), "."))
     return fragments
 
 
-def _template_imperative(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
+def _template_imperative(parts: _Parts) -> list[tuple[str, str]]:
     """'Place an A hand at the chin, palm facing in. Move forward twice and touch the chin.'"""
     base = _base_clause(parts, 0)
     fragments = [(base, ".")] if base else []
@@ -721,7 +789,7 @@ def _template_imperative(parts: _Parts, rng: np.random.Generator | None) -> list
         fragments.append((orientation, "."))
     else:
         fragments[-1] = (fragments[-1][0], ".")
-    motion = parts.motion.form("imp") + _repetition(parts, rng)
+    motion = parts.motion.form("imp") + _repetition(parts)
     if parts.extras:
         fragments.append((motion, ";"))
         fragments.append((_and([extra.form("imp") for extra in parts.extras]), "."))
@@ -730,7 +798,7 @@ def _template_imperative(parts: _Parts, rng: np.random.Generator | None) -> list
     return fragments
 
 
-def _template_narrative(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
+def _template_narrative(parts: _Parts) -> list[tuple[str, str]]:
     """'The dominant hand forms an A hand; the palm faces in; it is held at the chin, then moves forward twice.'"""
     if parts.two_hands == "both":
         fragments = [(f"both hands form {parts.hand}s", ";")]
@@ -745,14 +813,15 @@ def _template_narrative(parts: _Parts, rng: np.random.Generator | None) -> list[
     held = "they are" if parts.two_hands == "both" else "it is"
     fragments.append((f"{held} held {' '.join(parts.location)}", ","))
     verb_kind = "imp" if parts.two_hands == "both" else "3rd"
-    motion = "then " + parts.motion.form(verb_kind) + _repetition(parts, rng, ("twice", "several times"))
+    lead = "" if parts.motion.then is not None else "then "  # "touches X and then moves" has its own "then"
+    motion = lead + parts.motion.form(verb_kind) + _repetition(parts)
     fragments.append((motion, "," if parts.extras else "."))
     if parts.extras:
         fragments.append((_and([extra.form("ing") for extra in parts.extras]), "."))
     return fragments
 
 
-def _template_compact(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
+def _template_compact(parts: _Parts) -> list[tuple[str, str]]:
     """'A hand held at the chin, palm facing in; move forward twice; touch the chin.'"""
     base = _base_clause(parts, 0)
     fragments = [(base, ";")] if base else []
@@ -763,18 +832,18 @@ def _template_compact(parts: _Parts, rng: np.random.Generator | None) -> list[tu
         fragments.append((orientation, ";"))
     else:
         fragments[-1] = (fragments[-1][0], ";")
-    fragments.append((parts.motion.form("imp") + _repetition(parts, rng, ("repeatedly", "twice")), ";"))
+    fragments.append((parts.motion.form("imp") + _repetition(parts), ";"))
     if parts.extras:
         fragments.append((_and([extra.form("imp") for extra in parts.extras]), ";"))
     fragments[-1] = (fragments[-1][0], ".")
     return fragments
 
 
-def _template_features(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
-    """Held out. 'The handshape has the index finger extended. The palm faces in. The sign is made at the chin...'"""
-    verb = "is" if parts.hand_features.startswith("a ") else "has"
-    owner = f"each hand {verb}" if parts.two_hands == "both" else f"the handshape {verb}"
-    fragments = [(f"{owner} {parts.hand_features}", ".")]
+def _template_features(parts: _Parts) -> list[tuple[str, str]]:
+    """Held out. 'The handshape is an A hand made as a closed fist with the thumb against the side of the index finger.
+    The sign is made at the chin...'"""
+    owner = "each hand is" if parts.two_hands == "both" else "the handshape is"
+    fragments = [(f"{owner} {_with_features(parts)}", ".")]
     base = _base_clause(parts, 0)
     if base:
         fragments.append((base, "."))
@@ -782,16 +851,16 @@ def _template_features(parts: _Parts, rng: np.random.Generator | None) -> list[t
         fragments.append((f"the palm faces {_ORIENTATION_WORDS[parts.orientation]}", "."))
     fragments.append((f"the sign is made {' '.join(parts.location)}", "."))
     movement = f"the movement consists of {parts.motion.form('ing')}"
-    movement += _repetition(parts, rng, ("repeatedly", "two times"))
+    movement += _repetition(parts)
     if parts.extras:
         movement += " while " + _and([extra.form("ing") for extra in parts.extras])
     fragments.append((movement, "."))
     return fragments
 
 
-def _template_motion_first(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
+def _template_motion_first(parts: _Parts) -> list[tuple[str, str]]:
     """Held out. 'Moving forward twice, the A hand starts at the chin, palm facing in; it also touches the chin.'"""
-    lead = parts.motion.form("ing") + _repetition(parts, rng, ("two times", "again and again"))
+    lead = parts.motion.form("ing") + _repetition(parts)
     subject = _subject(parts, "the dominant")
     subject = subject if subject.startswith(("the ", "both ")) else f"the {subject}"
     verb = "start" if parts.two_hands == "both" else "starts"
@@ -811,13 +880,13 @@ def _template_motion_first(parts: _Parts, rng: np.random.Generator | None) -> li
     return fragments
 
 
-def _template_descriptive(parts: _Parts, rng: np.random.Generator | None) -> list[tuple[str, str]]:
-    """Held out. 'With all fingers curved and the thumb out, palm in, the hand is placed near the head; move...'"""
-    features = parts.hand_features.replace(" with the thumb", " and the thumb")
+def _template_descriptive(parts: _Parts) -> list[tuple[str, str]]:
+    """Held out. 'Using a C hand with all fingers and the thumb curved into a C shape, the hand is placed near the
+    head; move...'"""
     if parts.two_hands == "both":
-        fragments = [(f"using both hands with {features}", ",")]
+        fragments = [(f"using both hands, each {_with_features(parts)}", ",")]
     else:
-        fragments = [(f"with {features}", ",")]
+        fragments = [(f"using {_with_features(parts)}", ",")]
     if parts.orientation:
         fragments.append((f"palm {_ORIENTATION_WORDS[parts.orientation]}", ","))
     hands = "the hands are" if parts.two_hands == "both" else "the hand is"
@@ -825,11 +894,20 @@ def _template_descriptive(parts: _Parts, rng: np.random.Generator | None) -> lis
     base = _base_clause(parts, 0)
     if base:
         fragments.append((base, ";"))
-    motion = parts.motion.form("imp") + _repetition(parts, rng, ("twice", "a few times"))
+    motion = parts.motion.form("imp") + _repetition(parts)
     if parts.extras:
         motion += " while " + _and([extra.form("ing") for extra in parts.extras])
     fragments.append((motion, "."))
     return fragments
+
+
+def _second_part(parts: _Parts) -> list[tuple[str, str]]:
+    """'The second part has an O hand at the cheek; touch the cheek.' (a compound's second morpheme)."""
+    hands = f"both {parts.hand}s" if parts.two_hands == "both" else _article(parts.hand)
+    motion = parts.motion.form("imp") + _repetition(parts)
+    if parts.extras:
+        motion += " while " + _and([extra.form("ing") for extra in parts.extras])
+    return [(f"the second part has {hands} {' '.join(parts.location)}", ";"), (motion, ".")]
 
 
 def _merge_to_six(fragments: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -840,7 +918,7 @@ def _merge_to_six(fragments: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return fragments
 
 
-_TEMPLATES: tuple[Callable[[_Parts, np.random.Generator | None], list[tuple[str, str]]], ...] = (
+_TEMPLATES: tuple[Callable[[_Parts], list[tuple[str, str]]], ...] = (
     _template_dictionary,
     _template_location_first,
     _template_imperative,
@@ -859,12 +937,15 @@ def describe(record: PhonRecord, template: int | None = None, rng: np.random.Gen
     """Dictionary-style English description of a sign from its phonological record.
 
     `template` picks one of `N_TEMPLATES` paraphrases (`None`: drawn from `rng` among all templates, or 0 without
-    an `rng`); `rng` also varies small word choices ("twice" / "repeatedly"). Same arguments, same text.
+    an `rng`). Same arguments, same text.
     """
     if template is None:
         template = 0 if rng is None else int(rng.integers(N_TEMPLATES))
     if not 0 <= template < N_TEMPLATES:
         raise ValueError(f"template must be in [0, {N_TEMPLATES}), got {template}")
-    fragments = _merge_to_six(_TEMPLATES[template](_parts(record), rng))
+    fragments = _TEMPLATES[template](_parts(record))
+    if record.second_morpheme is not None:
+        fragments = [*fragments, *_second_part(_parts(record.second_morpheme))]
+    fragments = _merge_to_six(fragments)
     text = _join_sentences([(" ".join(text.split()), sep) for text, sep in fragments if text])
     return text.replace(" ,", ",")

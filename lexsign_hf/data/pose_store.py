@@ -4,6 +4,10 @@ A dataset build writes the same video into several configs; the cache lets it re
 cache is a folder of Arrow IPC chunks, each with a JSON manifest of the files (path, size, mtime) it holds. A chunk
 is written under a temporary name and renamed, its manifest last, so an interrupted build resumes from the last
 complete chunk and a changed pose file invalidates its chunk.
+
+A file that cannot be read (corrupt, truncated, unknown layout, no frames) never aborts a build: it is left out,
+and `PoseCache.unreadable` names it with the reason (kept in the chunk's manifest, so a resumed build reports it
+without reading it again).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import datasets
 import numpy as np
 import pyarrow as pa
 from tqdm.auto import tqdm
@@ -25,7 +30,8 @@ from .. import pose as pose_lib
 # File types `lexsign_hf.pose.read_pose` reads; OpenPose output is a folder of `*_keypoints.json` frames.
 POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet")
 _OPENPOSE_FRAME = re.compile(r".*_keypoints\.json$")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+POSES_CONFIG_KEY = "poses_config"  # classes.json field naming the config that stores a video config's poses
 _SCHEMA = pa.schema(
     [
         ("video_id", pa.string()),
@@ -90,6 +96,7 @@ class PoseCache:
         self._tables: list[pa.Table] = []
         self._position: dict[str, tuple[int, int]] = {}
         self.num_read = 0
+        self.unreadable: dict[str, str] = {}  # video id → why its file was left out
 
     def prepare(self, progress: bool = True) -> int:
         """Read every file not already cached (reusing complete, unchanged chunks); return how many were read."""
@@ -103,14 +110,23 @@ class PoseCache:
             if entry.name.startswith(".") or (match and int(match.group(1)) >= len(chunks)):
                 entry.unlink()
         self.num_read = 0
+        self.unreadable = {}
         with tqdm(total=len(video_ids), desc="reading poses", unit="file", disable=not progress) as bar:
             for index, chunk in enumerate(chunks):
                 manifest = self._manifest(chunk)
                 manifest_path = self.cache_dir / f"chunk-{index:05d}.json"
                 arrow_path = self.cache_dir / f"chunk-{index:05d}.arrow"
-                if not (arrow_path.is_file() and _read_json(manifest_path) == manifest):
+                stored = _read_json(manifest_path)
+                if (
+                    arrow_path.is_file()
+                    and isinstance(stored, dict)
+                    and stored.get("files") == manifest["files"]
+                ):
+                    self.unreadable.update(stored.get("unreadable", {}))
+                else:
                     manifest_path.unlink(missing_ok=True)
-                    self._write_chunk(chunk, arrow_path)
+                    manifest["unreadable"] = self._write_chunk(chunk, arrow_path)
+                    self.unreadable.update(manifest["unreadable"])
                     tmp = manifest_path.with_name(f".{manifest_path.name}.tmp")
                     tmp.write_text(json.dumps(manifest), encoding="utf-8")
                     os.replace(tmp, manifest_path)
@@ -132,7 +148,8 @@ class PoseCache:
         self._tables, self._position = [], {}
 
     def __contains__(self, video_id: object) -> bool:
-        return video_id in self.files
+        """Whether `video_id` has a readable pose (after `prepare`)."""
+        return video_id in self._position
 
     def __getitem__(self, video_id: str) -> StoredPose:
         if not self._tables and self.files:
@@ -144,6 +161,10 @@ class PoseCache:
         return StoredPose(
             data=data, layout=table.column("layout")[row].as_py(), fps=table.column("fps")[row].as_py()
         )
+
+    def num_frames(self, video_id: str) -> int:
+        chunk, row = self._position[video_id]
+        return self._tables[chunk].column("shape")[row].as_py()[0]
 
     def layouts(self) -> Counter:
         return Counter(layout for table in self._tables for layout in table.column("layout").to_pylist())
@@ -159,17 +180,17 @@ class PoseCache:
             entries.append([video_id, str(path.resolve()), stat.st_size, stat.st_mtime_ns])
         return {"format": _CACHE_FORMAT, "files": entries}
 
-    def _write_chunk(self, chunk: list[str], path: Path) -> None:
+    def _write_chunk(self, chunk: list[str], path: Path) -> dict[str, str]:
+        """Write the readable poses of `chunk`; return {video id: reason} for the files left out."""
         columns: dict[str, list] = {name: [] for name in _SCHEMA.names}
+        unreadable = {}
         for video_id in chunk:
-            sequence = pose_lib.read_pose(self.files[video_id])
+            try:
+                sequence = pose_lib.read_pose(self.files[video_id])
+            except (ValueError, OSError) as error:  # read_pose names the file and the field at fault
+                unreadable[video_id] = str(error)
+                continue
             data = np.ascontiguousarray(sequence.data, dtype=np.float32)
-            if data.ndim != 3 or data.shape[0] == 0:
-                raise ValueError(
-                    f"{self.files[video_id]}: expected (T>0, K, C) keypoints, got shape {data.shape}."
-                )
-            if not np.isfinite(data).all():
-                raise ValueError(f"{self.files[video_id]}: keypoints contain NaN or infinite values.")
             columns["video_id"].append(video_id)
             columns["layout"].append(sequence.layout)
             columns["fps"].append(float(sequence.fps))
@@ -179,6 +200,7 @@ class PoseCache:
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, _SCHEMA) as writer:
             writer.write_table(pa.table(columns, schema=_SCHEMA))
         os.replace(tmp, path)
+        return unreadable
 
 
 def _read_json(path: Path) -> object:
@@ -186,3 +208,58 @@ def _read_json(path: Path) -> object:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+
+
+def instance_span(num_frames: int, frame_start: int | None, frame_end: int | None) -> slice | None:
+    """The frames of an instance inside a whole-video pose, or None when the pose is kept whole.
+
+    WLASL's rule: ``frame_start`` / ``frame_end`` are 1-based and inclusive, ``frame_end = -1`` means "to the
+    last frame". A pose with at least ``frame_end`` frames (any length when ``frame_end = -1``) is the whole
+    video and is cut to ``frame_start..frame_end``; a shorter one was extracted from the instance clip already
+    and is kept whole, as is a pose the span would leave empty.
+    """
+    if frame_start is None or frame_end is None or frame_start < 1:
+        return None
+    if frame_end == -1:
+        span = slice(frame_start - 1, num_frames)
+    elif frame_end >= frame_start and num_frames >= frame_end:
+        span = slice(frame_start - 1, frame_end)
+    else:
+        return None
+    if span.stop - span.start < 1 or span == slice(0, num_frames):
+        return None
+    return span
+
+
+def load_video_config(
+    data_dir: str | os.PathLike, config: str, split: str | None = None
+) -> datasets.DatasetDict | datasets.Dataset:
+    """``load_dataset(data_dir, config)`` with the poses joined by ``video_id`` (``pose``, ``layout``, ``fps``).
+
+    A LexSign build stores each video's pose once, in the config named by ``data/<config>/classes.json``
+    (``poses_config``); a config without that field (metadata only, or one that stores its own ``pose``
+    column, as LexSign-Synth does) loads unchanged.
+    """
+    data_dir = Path(data_dir)
+    loaded = datasets.load_dataset(str(data_dir), config, split=split)
+    metadata = _read_json(data_dir / "data" / config / "classes.json")
+    poses_config = metadata.get(POSES_CONFIG_KEY) if isinstance(metadata, dict) else None
+    if poses_config is None:
+        return loaded
+    poses = datasets.load_dataset(str(data_dir), poses_config, split="train")
+    position = {video_id: row for row, video_id in enumerate(poses["video_id"])}
+    stored = poses.remove_columns("video_id")
+
+    def join(table: datasets.Dataset) -> datasets.Dataset:
+        missing = sorted(set(table["video_id"]) - set(position))
+        if missing:
+            raise ValueError(
+                f"{data_dir} config {config!r}: video_id(s) {missing[:5]} have no row in {poses_config!r}"
+            )
+        joined = stored.select([position[video_id] for video_id in table["video_id"]])
+        table = table.remove_columns([name for name in stored.column_names if name in table.column_names])
+        return datasets.concatenate_datasets([table, joined], axis=1)
+
+    if isinstance(loaded, datasets.DatasetDict):
+        return datasets.DatasetDict({name: join(table) for name, table in loaded.items()})
+    return join(loaded)

@@ -6,11 +6,9 @@ OpenPose 137, reduced holistic 178, MediaPipe holistic 543 / 576 / 586) and retu
 `canonical()` is a (T, 77, 3) float32 array of body, hands, mouth and face keypoints (see `CANONICAL_PARTS`).
 `write_pose_file` writes keypoints back as a real `.pose` file.
 
-Keypoints are not extracted from video here. Use pose-format's MediaPipe Holistic estimator
-(`pip install "pose-format" "mediapipe<0.10.30"`, then `video_to_pose --format mediapipe -i sign.mp4 -o
-sign.pose`, or `videos_to_poses` for a folder) or MMPose whole-body (`MMPoseInferencer("wholebody")` with
-`pred_out_dir=...`, or `pose_format.utils.mmposewholebody.estimate_mmpose_wholebody`), and read their outputs.
-See `lexsign_hf/pose/README.md`.
+`lexsign_hf.pose.extract.extract_poses` (`lexsign pose extract`) makes `.pose` files from videos with MediaPipe
+Holistic through pose-format (the `pose` extra); RTMPose / MMPose whole-body outputs are read as they are. See
+`lexsign_hf/pose/README.md`.
 """
 
 from .layouts import (

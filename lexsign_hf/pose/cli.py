@@ -1,11 +1,14 @@
-"""`lexsign pose info FILE [--json]`: the layout, length and canonical parts of a keypoint file;
+"""`lexsign pose info FILE [--json]`: the layout, length and canonical parts of a keypoint file.
+`lexsign pose extract VIDEO_OR_DIR... --out DIR [--workers N]`: MediaPipe holistic `.pose` files from videos.
 `lexsign pose render FILE --out FILE.mp4`: the skeleton as a video."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
+from .extract import REPORT_FILE, extract_poses
 from .layouts import LAYOUTS
 from .readers import read_pose
 
@@ -32,6 +35,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="re-render with another body, colours and camera (the bench's spatial control), seeded",
     )
     render.set_defaults(func=pose_render)
+    extract = commands.add_parser(
+        "extract",
+        help="MediaPipe holistic .pose files from videos (resumable; bad videos are reported, not fatal)",
+    )
+    extract.add_argument("inputs", nargs="+", metavar="VIDEO_OR_DIR", help="video files or folders of videos")
+    extract.add_argument("--out", required=True, help="output folder (a folder input keeps its sub-paths)")
+    extract.add_argument("--workers", type=int, default=1, help="videos processed in parallel (processes)")
+    extract.set_defaults(func=pose_extract)
 
 
 def pose_info(args: argparse.Namespace) -> int:
@@ -64,3 +75,18 @@ def pose_render(args: argparse.Namespace) -> int:
     out = render_pose(sequence, args.out, style)
     print(f"{out}: {sequence.num_frames} frames at {sequence.fps:g} fps ({sequence.layout})")
     return 0
+
+
+def pose_extract(args: argparse.Namespace) -> int:
+    try:
+        report = extract_poses(args.inputs, args.out, workers=args.workers)
+    except ImportError as error:
+        print(f"lexsign pose extract: error: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"{report.count('written')} written, {report.count('exists')} already done, "
+        f"{report.count('failed')} failed; report: {args.out}/{REPORT_FILE}"
+    )
+    for result in report.failed:
+        print(f"  failed: {result.error}", file=sys.stderr)
+    return 1 if report.failed else 0

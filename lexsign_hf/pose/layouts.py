@@ -12,6 +12,14 @@ Canonical landmark choices (left/right are the signer's anatomical sides):
 | jaw    | 454, 361, 365, 378, 152, 149, 136, 132, 234   | 16, 14, 12, 10, 8, 6, 4, 2, 0                   |
 | brows  | left 300, 334, 336; right 70, 105, 107        | left 26, 24, 22; right 17, 19, 21               |
 | nose   | 6, 1, 2 (bridge, tip, base)                   | 27, 30, 33                                      |
+
+A layout is recognised by its structure: the number of components and their sizes in stored order (a `.pose`
+file whose components carry recognised names may also store them in another order). Names are a check, never
+the key: every naming scheme pose-format has used is accepted (COCO-WholeBody hands `hand_i`, or `left_hand_i`
+/ `right_hand_i`; face `face-i` or `face_i`; components `BODY` or `BODY_133`); points named in a known scheme
+are taken by name, points with unknown names by position; a file whose recognised names contradict its
+structure (left-hand points where the right hand belongs) is rejected. Point names are defined here, not
+imported from pose-format, whose module-level constants have moved between releases.
 """
 
 from __future__ import annotations
@@ -22,8 +30,6 @@ from functools import cached_property
 
 import numpy as np
 from pose_format.pose_header import PoseHeader
-from pose_format.utils import cocowholebody133_header as coco
-from pose_format.utils import openpose
 
 CANONICAL_PARTS: dict[str, int] = {"body": 9, "left_hand": 21, "right_hand": 21, "mouth": 8, "face": 18}
 NUM_CANONICAL_KEYPOINTS = sum(CANONICAL_PARTS.values())
@@ -39,7 +45,32 @@ def _part_slices() -> dict[str, slice]:
 
 CANONICAL_SLICES: dict[str, slice] = _part_slices()
 
-# MediaPipe names, as pose-format writes them (mediapipe PoseLandmark / HandLandmark member names).
+# COCO-WholeBody 133 (MMPose, RTMPose, AlphaPose, pose-format): 17 body + 6 feet, 68 face, two hands.
+COCO_BODY_POINTS = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
+    "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
+    "right_ankle", "left_big_toe", "left_small_toe", "left_heel", "right_big_toe", "right_small_toe", "right_heel",
+)  # fmt: skip
+COCO_FACE_POINTS = tuple(f"face-{i}" for i in range(68))
+COCO_HAND_POINTS = tuple(f"hand_{i}" for i in range(21))
+# OpenPose BODY_25, face 70 and hands, named as pose-format's OpenPose reader writes them.
+OPENPOSE_BODY_POINTS = (
+    "Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist", "MidHip", "RHip", "RKnee",
+    "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye", "REar", "LEar", "LBigToe", "LSmallToe", "LHeel", "RBigToe",
+    "RSmallToe", "RHeel",
+)  # fmt: skip
+OPENPOSE_FACE_POINTS = tuple(
+    f"{prefix}_{i}"
+    for prefix, span in (
+        ("FB", range(17)), ("FEB", range(17, 27)), ("FN", range(27, 36)), ("FE", range(36, 48)),
+        ("FLO", range(48, 60)), ("FLI", range(60, 68)), ("FP", range(68, 70)),
+    )
+    for i in span
+)  # fmt: skip
+OPENPOSE_HAND_POINTS = (
+    "BASE", "T_STT", "T_BCMC", "T_MCP", "T_IP", "I_CMC", "I_MCP", "I_PIP", "I_DIP", "M_CMC", "M_MCP", "M_PIP",
+    "M_DIP", "R_CMC", "R_MCP", "R_PIP", "R_DIP", "P_CMC", "P_MCP", "P_PIP", "P_DIP",
+)  # fmt: skip
 MEDIAPIPE_POSE_POINTS = (
     "NOSE", "LEFT_EYE_INNER", "LEFT_EYE", "LEFT_EYE_OUTER", "RIGHT_EYE_INNER", "RIGHT_EYE", "RIGHT_EYE_OUTER",
     "LEFT_EAR", "RIGHT_EAR", "MOUTH_LEFT", "MOUTH_RIGHT", "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_ELBOW",
@@ -80,11 +111,28 @@ IBUG_FACE = (16, 14, 12, 10, 8, 6, 4, 2, 0, 26, 24, 22, 17, 19, 21, 27, 30, 33)
 
 @dataclass(frozen=True)
 class Component:
-    """One component of a layout: its pose-format header name, point names, and other names it goes by."""
+    """One component of a layout: its name, point names, and the other names it and its points go by.
+
+    `points` are the names this package writes; each scheme in `point_schemes` names the same points, in the
+    same order, as some other writer does.
+    """
 
     name: str
     points: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    point_schemes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def point_index(self, points: Sequence[str]) -> np.ndarray | None:
+        """Position in `points` of each of this component's points, if `points` is one of its naming schemes."""
+        for scheme in (self.points, *self.point_schemes):
+            if len(points) == len(scheme) and set(points) == set(scheme):
+                position = {point: i for i, point in enumerate(points)}
+                return np.array([position[point] for point in scheme], dtype=np.int64)
+        return None
 
 
 @dataclass(frozen=True)
@@ -99,6 +147,10 @@ class Layout:
     @property
     def num_keypoints(self) -> int:
         return sum(len(component.points) for component in self.components)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(len(component.points) for component in self.components)
 
     @cached_property
     def canonical_index(self) -> np.ndarray:
@@ -116,27 +168,48 @@ class Layout:
         return {name: int(present[part].sum()) for name, part in CANONICAL_SLICES.items()}
 
     def header_index(self, header_components: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray | None:
-        """Index into a header's keypoints that reorders them into this layout, or None if they do not match.
+        """Index into a header's keypoints that puts them in this layout's order, or None if they do not fit.
 
-        `header_components` is a list of (component name, point names) in the header's order; components must
-        match one to one (by name or alias) with the same point names, in any order.
+        `header_components` is a list of (component name, point names) in the header's order. They fit when
+        every component is recognised by name with the right size (in any order), or when the sizes match
+        this layout's in stored order and no recognised name, of a component or of its points, says otherwise.
         """
-        offsets, offset = {}, 0
-        for name, points in header_components:
-            offsets[name] = (offset, {point: i for i, point in enumerate(points)})
-            offset += len(points)
-        if len(offsets) != len(header_components) or len(offsets) != len(self.components):
+        if len(header_components) != len(self.components):
             return None
+        order = self._order_by_name(header_components)
+        if order is None:
+            if tuple(len(points) for _, points in header_components) != self.sizes:
+                return None
+            order = list(range(len(self.components)))
+        offsets = np.cumsum([0, *(len(points) for _, points in header_components)])
         index = []
+        for component, position in zip(self.components, order, strict=True):
+            name, points = header_components[position]
+            if self._claimed_elsewhere(component, name, points):
+                return None
+            within = component.point_index(points)
+            index.append(offsets[position] + (np.arange(len(points)) if within is None else within))
+        return np.concatenate(index).astype(np.int64)
+
+    def _order_by_name(self, header_components: Sequence[tuple[str, Sequence[str]]]) -> list[int] | None:
+        """Header position of each component when every header component is recognised by name and size."""
+        positions = {name: i for i, (name, _) in enumerate(header_components)}
+        order = []
         for component in self.components:
-            name = next((n for n in (component.name, *component.aliases) if n in offsets), None)
-            if name is None:
+            found = [positions[name] for name in component.names if name in positions]
+            if len(found) != 1 or len(header_components[found[0]][1]) != len(component.points):
                 return None
-            start, positions = offsets[name]
-            if set(positions) != set(component.points) or len(positions) != len(component.points):
-                return None
-            index.extend(start + positions[point] for point in component.points)
-        return np.array(index, dtype=np.int64)
+            order.append(found[0])
+        return order if len(set(order)) == len(order) else None
+
+    def _claimed_elsewhere(self, component: Component, name: str, points: Sequence[str]) -> bool:
+        """Whether a header component placed at `component` carries the name or point names of another one."""
+        others = [other for other in self.components if other is not component]
+        if name not in component.names and any(name in other.names for other in others):
+            return True
+        return component.point_index(points) is None and any(
+            other.point_index(points) is not None for other in others
+        )
 
 
 def _canonical_points(body, left_hand, right_hand, mouth, face) -> tuple[tuple[str, str], ...]:
@@ -171,32 +244,46 @@ def _mediapipe_components(face_points: int, world: bool) -> dict[str, Component]
 
 def _coco_wholebody_layout() -> Layout:
     components = (
-        Component("BODY", tuple(coco.BODY_POINTS), ("BODY_133",)),
-        Component("FACE", tuple(coco.FACE_POINTS), ("FACE_133",)),
-        Component("LEFT_HAND", tuple(coco.HAND_POINTS), ("LEFT_HAND_133",)),
-        Component("RIGHT_HAND", tuple(coco.HAND_POINTS), ("RIGHT_HAND_133",)),
+        Component("BODY", COCO_BODY_POINTS, ("BODY_133",)),
+        Component("FACE", COCO_FACE_POINTS, ("FACE_133",), (tuple(f"face_{i}" for i in range(68)),)),
+        Component(
+            "LEFT_HAND", COCO_HAND_POINTS, ("LEFT_HAND_133",), (tuple(f"left_hand_{i}" for i in range(21)),)
+        ),
+        Component(
+            "RIGHT_HAND",
+            COCO_HAND_POINTS,
+            ("RIGHT_HAND_133",),
+            (tuple(f"right_hand_{i}" for i in range(21)),),
+        ),
     )
     body = ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow")
     canonical = _canonical_points(
         [("BODY", point) for point in (*body, "left_wrist", "right_wrist")],
-        [("LEFT_HAND", point) for point in coco.HAND_POINTS],
-        [("RIGHT_HAND", point) for point in coco.HAND_POINTS],
-        [("FACE", coco.FACE_POINTS[i]) for i in IBUG_MOUTH],
-        [("FACE", coco.FACE_POINTS[i]) for i in IBUG_FACE],
+        [("LEFT_HAND", point) for point in COCO_HAND_POINTS],
+        [("RIGHT_HAND", point) for point in COCO_HAND_POINTS],
+        [("FACE", COCO_FACE_POINTS[i]) for i in IBUG_MOUTH],
+        [("FACE", COCO_FACE_POINTS[i]) for i in IBUG_FACE],
     )
     return Layout("coco_wholebody_133", components, canonical, "XYC")
 
 
 def _openpose_layout() -> Layout:
-    components = tuple(Component(c.name, tuple(c.points)) for c in openpose.OpenPose_Components)
-    body, face, left_hand, right_hand = (c.name for c in components)
+    body, face, left_hand, right_hand = (
+        "pose_keypoints_2d", "face_keypoints_2d", "hand_left_keypoints_2d", "hand_right_keypoints_2d",
+    )  # fmt: skip
+    components = (
+        Component(body, OPENPOSE_BODY_POINTS),
+        Component(face, OPENPOSE_FACE_POINTS),
+        Component(left_hand, OPENPOSE_HAND_POINTS),
+        Component(right_hand, OPENPOSE_HAND_POINTS),
+    )
     canonical = _canonical_points(
         [(body, point) for point in ("Nose", "LEar", "REar", "LShoulder", "RShoulder", "LElbow", "RElbow")]
         + [(body, "LWrist"), (body, "RWrist")],
-        [(left_hand, point) for point in openpose.HAND_POINTS],
-        [(right_hand, point) for point in openpose.HAND_POINTS],
-        [(face, openpose.FACE_POINTS[i]) for i in IBUG_MOUTH],
-        [(face, openpose.FACE_POINTS[i]) for i in IBUG_FACE],
+        [(left_hand, point) for point in OPENPOSE_HAND_POINTS],
+        [(right_hand, point) for point in OPENPOSE_HAND_POINTS],
+        [(face, OPENPOSE_FACE_POINTS[i]) for i in IBUG_MOUTH],
+        [(face, OPENPOSE_FACE_POINTS[i]) for i in IBUG_FACE],
     )
     return Layout("openpose_137", components, canonical, "XYC")
 

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 from pose_format.numpy import NumPyPoseBody
 from pose_format.pose_header import PoseHeader
-from pose_format.utils.openpose import OPENPOSE_FRAME_PATTERN
 from pose_format.utils.reader import BufferReader
 
 from .layouts import LAYOUTS, detect_layout, to_canonical
 
 DEFAULT_FPS = 25.0  # frame rate given to formats that do not store one (numpy, JSON, parquet)
+OPENPOSE_FRAME_PATTERN = r"(?:^|\D)(\d+)_keypoints\.json"  # OpenPose's `<name>_<frame>_keypoints.json`
 
 NPZ_KEYPOINT_KEYS = ("keypoints", "data", "pose", "arr_0")
 OPENPOSE_FIELDS = (

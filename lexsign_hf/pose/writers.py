@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 from pathlib import Path
@@ -11,12 +10,11 @@ import numpy as np
 from pose_format import Pose
 from pose_format.numpy import NumPyPoseBody
 from pose_format.pose_header import PoseHeader, PoseHeaderComponent, PoseHeaderDimensions
-from pose_format.utils.cocowholebody133_header import cocowholebody_components
-from pose_format.utils.openpose import OpenPose_Components
 
 from .layouts import MEDIAPIPE_POSE_POINTS, Layout, get_layout
 
-# mediapipe's POSE_CONNECTIONS and HAND_CONNECTIONS (mediapipe itself is not a dependency).
+# mediapipe's POSE_CONNECTIONS and HAND_CONNECTIONS (mediapipe itself is not a dependency); every 21-point hand
+# (MediaPipe, COCO-WholeBody, OpenPose) stores its joints in the same order, so HAND_CONNECTIONS serves all.
 POSE_CONNECTIONS = (
     (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10), (11, 12), (11, 13), (13, 15),
     (15, 17), (15, 19), (15, 21), (17, 19), (12, 14), (14, 16), (16, 18), (16, 20), (16, 22), (18, 20), (11, 23),
@@ -27,13 +25,26 @@ HAND_CONNECTIONS = (
     (0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11), (11, 12), (9, 13),
     (13, 14), (14, 15), (15, 16), (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
 )  # fmt: skip
-HOLISTIC_COLORS = {
-    "POSE_LANDMARKS": [(255, 0, 0)],
-    "FACE_LANDMARKS": [(128, 0, 0)],
-    "LEFT_HAND_LANDMARKS": [(0, 255, 0)],
-    "RIGHT_HAND_LANDMARKS": [(255, 128, 0)],
-    "POSE_WORLD_LANDMARKS": [(255, 0, 0)],
-}
+# Body limbs of COCO-WholeBody (its 23 body and feet points) and OpenPose BODY_25, by point name.
+COCO_BODY_LIMBS = (
+    ("left_ankle", "left_knee"), ("left_knee", "left_hip"), ("right_ankle", "right_knee"), ("right_knee", "right_hip"),
+    ("left_hip", "right_hip"), ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
+    ("left_shoulder", "right_shoulder"), ("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow"),
+    ("left_elbow", "left_wrist"), ("right_elbow", "right_wrist"), ("left_eye", "right_eye"), ("nose", "left_eye"),
+    ("nose", "right_eye"), ("left_eye", "left_ear"), ("right_eye", "right_ear"), ("left_ear", "left_shoulder"),
+    ("right_ear", "right_shoulder"), ("left_ankle", "left_big_toe"), ("left_ankle", "left_small_toe"),
+    ("left_ankle", "left_heel"), ("right_ankle", "right_big_toe"), ("right_ankle", "right_small_toe"),
+    ("right_ankle", "right_heel"),
+)  # fmt: skip
+OPENPOSE_BODY_LIMBS = (
+    ("Neck", "RShoulder"), ("RShoulder", "RElbow"), ("RElbow", "RWrist"), ("Neck", "LShoulder"),
+    ("LShoulder", "LElbow"), ("LElbow", "LWrist"), ("Neck", "MidHip"), ("Nose", "LEye"), ("Nose", "REye"),
+    ("Nose", "LEar"), ("Nose", "REar"), ("Neck", "Nose"), ("MidHip", "RHip"), ("RHip", "RKnee"),
+    ("RKnee", "RAnkle"), ("MidHip", "LHip"), ("LHip", "LKnee"), ("LKnee", "LAnkle"), ("RAnkle", "RHeel"),
+    ("RAnkle", "RBigToe"), ("RBigToe", "RSmallToe"), ("LAnkle", "LHeel"), ("LAnkle", "LBigToe"),
+    ("LBigToe", "LSmallToe"),
+)  # fmt: skip
+COLORS = {"body": (255, 0, 0), "face": (128, 0, 0), "left_hand": (0, 255, 0), "right_hand": (255, 128, 0)}
 
 
 def write_pose_file(
@@ -83,27 +94,26 @@ def write_pose_file(
 
 
 def header_components(layout: Layout) -> list[PoseHeaderComponent]:
-    """pose-format header components for `layout`, in its stored order."""
-    if layout.name == "coco_wholebody_133":
-        return cocowholebody_components()
-    if layout.name == "openpose_137":
-        return copy.deepcopy(OpenPose_Components)
+    """pose-format header components for `layout`, in its stored order (the face has points, no limbs)."""
     components = []
     for component in layout.components:
-        if component.name.startswith("POSE"):
-            present = {point: i for i, point in enumerate(component.points)}
+        name = component.name.upper()
+        present = {point: i for i, point in enumerate(component.points)}
+        if "HAND" in name:
+            limbs, color = list(HAND_CONNECTIONS), COLORS["left_hand" if "LEFT" in name else "right_hand"]
+        elif "FACE" in name:
+            limbs, color = [], COLORS["face"]
+        else:
             named = [(MEDIAPIPE_POSE_POINTS[a], MEDIAPIPE_POSE_POINTS[b]) for a, b in POSE_CONNECTIONS]
+            named += [*COCO_BODY_LIMBS, *OPENPOSE_BODY_LIMBS]
             limbs = [(present[a], present[b]) for a, b in named if a in present and b in present]
-        elif component.name.endswith("HAND_LANDMARKS"):
-            limbs = list(HAND_CONNECTIONS)
-        else:  # the face mesh tesselation ships with mediapipe only: points without limbs
-            limbs = []
+            color = COLORS["body"]
         components.append(
             PoseHeaderComponent(
                 name=component.name,
                 points=list(component.points),
                 limbs=limbs,
-                colors=HOLISTIC_COLORS[component.name],
+                colors=[color],
                 point_format=layout.point_format,
             )
         )

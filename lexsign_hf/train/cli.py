@@ -60,6 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--eval-steps", type=int, help="validation ZSL every so many steps (default: 5 per run)"
     )
+    train.add_argument(
+        "--drop-undescribed",
+        action="store_true",
+        help="leave out classes without any description (as `lexsign data build --drop-undescribed`)",
+    )
     train.add_argument("--no-resume", action="store_true", help="start over even if OUT/checkpoints has some")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
     train.set_defaults(func=run_train_command)
@@ -97,6 +102,7 @@ def _default_text_model() -> str:
 
 
 def run_train_command(args: argparse.Namespace) -> int:
+    from ..data.descriptions import drop_undescribed
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..preflight import check_training_run
@@ -109,6 +115,7 @@ def run_train_command(args: argparse.Namespace) -> int:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
     check_training_run(args.out, args.text_model or _default_text_model())  # fail before training
     data = load_zsslr_data(args.data, args.config)
+    undescribed = drop_undescribed(data) if args.drop_undescribed else None
     steps = args.steps or math.ceil(args.epochs * len(data.splits["train"]) / args.batch_size)
     if steps < 1:
         raise ValueError(f"--steps / --epochs must give at least one step, got {steps}")
@@ -174,6 +181,7 @@ def run_train_command(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "train_seconds": round(train_seconds, 1),
             "num_unseen_test": len(data.unseen_test),
+            "dropped_undescribed": undescribed,
         },
         "log_history": trainer.state.log_history,
     }

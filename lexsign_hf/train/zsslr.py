@@ -39,6 +39,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from ..data.collator import HALIDataCollator
 from ..data.descriptions import DescriptionBank
+from ..data.pose_store import load_video_config
 from ..models.hali import HALIConfig, HALIModel, HALIProcessor
 from .optim import build_optimizer, freeze_text_layers
 
@@ -125,7 +126,7 @@ def load_zsslr_data(data_dir: str | Path, config_name: str) -> ZSSLRData:
         raise ValueError(f"{classes_file}: missing fields {missing} (not a ZSSLR config)")
     classes = list(metadata["classes"])
     index = {gloss: label for label, gloss in enumerate(classes)}
-    splits = dict(datasets.load_dataset(str(data_dir), config_name))
+    splits = dict(load_video_config(data_dir, config_name))  # poses joined from the build's pose store
     if "train" not in splits or "pose" not in splits["train"].column_names:
         raise ValueError(
             f"{data_dir} config {config_name!r}: needs a 'train' split with a 'pose' column (build it with poses)"
