@@ -129,6 +129,19 @@ def test_pose_files_bytes_and_paths_match_the_package_readers(classifier, pose_f
     )
 
 
+@pytest.mark.parametrize("scheme", ["hand_i", "left_hand_i"])
+def test_coco_wholebody_files_of_every_pose_format_naming_scheme(classifier, tmp_path, scheme):
+    """The pipeline reads `.pose` headers with its saved layout table (no lexsign_hf on the Hub): COCO-WholeBody
+    files with generic (`hand_i`) or per-side (`left_hand_i`) hand names give the package reader's skeleton."""
+    from test_pose_layouts import coco_from_real_openpose
+
+    path = tmp_path / f"{scheme}.pose"
+    with path.open("wb") as file:
+        coco_from_real_openpose(scheme).write(file)
+    np.testing.assert_allclose(classifier.load_pose(path), read_pose(path).canonical(), atol=1e-6)
+    np.testing.assert_allclose(classifier.load_pose(path.read_bytes()), read_pose(path).canonical(), atol=1e-6)
+
+
 def test_arrays_in_another_layout_and_npy_files(classifier, tmp_path):
     from lexsign_hf.synth import LAYOUT, sample_record, synthesize
 

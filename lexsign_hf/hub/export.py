@@ -38,11 +38,15 @@ __all__ = [
 
 
 def pose_layout_table() -> dict[str, dict[str, Any]]:
-    """`lexsign_hf.pose.LAYOUTS` as plain JSON data: per layout, its components `[name, aliases, points]` in
-    stored order and the `[component, point]` source of each canonical slot."""
+    """`lexsign_hf.pose.LAYOUTS` as plain JSON data: per layout, its components `[name, aliases, points,
+    point_schemes]` in stored order (`point_schemes`: the other writers' names of the same points, same order) and
+    the `[component, point]` source of each canonical slot."""
     return {
         name: {
-            "components": [[c.name, list(c.aliases), list(c.points)] for c in layout.components],
+            "components": [
+                [c.name, list(c.aliases), list(c.points), [list(scheme) for scheme in c.point_schemes]]
+                for c in layout.components
+            ],
             "canonical_points": [list(ref) for ref in layout.canonical_points],
         }
         for name, layout in LAYOUTS.items()

@@ -38,7 +38,7 @@ CANONICAL_NUM_KEYPOINTS = 77
 def canonical_index(layout: dict[str, Any]) -> np.ndarray:
     """(77,) index into a layout's stored keypoints for every canonical slot, -1 where the layout lacks it."""
     index, offset = {}, 0
-    for name, _, points in layout["components"]:
+    for name, _, points, *_ in layout["components"]:
         index.update({(name, point): offset + i for i, point in enumerate(points)})
         offset += len(points)
     return np.array([index.get(tuple(ref), -1) for ref in layout["canonical_points"]], dtype=np.int64)
@@ -48,24 +48,34 @@ def header_canonical_index(
     layout: dict[str, Any], components: Sequence[tuple[str, Sequence[str]]]
 ) -> np.ndarray | None:
     """(77,) index into a `.pose` header's keypoints for every canonical slot (-1: absent), or None when the
-    header's components (by name or alias, same point names in any order) are not those of `layout`."""
+    header's components (by name or alias, with the point names of any naming scheme the layout lists, in any
+    order) are not those of `layout`."""
     offsets, offset = {}, 0
     for name, points in components:
         offsets[name] = (offset, {point: i for i, point in enumerate(points)})
         offset += len(points)
     if len(offsets) != len(components) or len(offsets) != len(layout["components"]):
         return None
-    names = {}
-    for name, aliases, points in layout["components"]:
+    positions = {}  # (component, point name as this package writes it) -> index into the header's keypoints
+    for name, aliases, points, *schemes in layout["components"]:
         found = next((candidate for candidate in (name, *aliases) if candidate in offsets), None)
-        if found is None or set(offsets[found][1]) != set(points) or len(offsets[found][1]) != len(points):
+        if found is None:
             return None
-        names[name] = found
-    index = []
-    for component, point in layout["canonical_points"]:
-        start, positions = offsets[names[component]]
-        index.append(start + positions[point] if point in positions else -1)
-    return np.array(index, dtype=np.int64)
+        start, header_points = offsets[found]
+        scheme = next(
+            (
+                scheme
+                for scheme in (points, *(schemes[0] if schemes else ()))
+                if len(scheme) == len(header_points) and set(scheme) == set(header_points)
+            ),
+            None,
+        )
+        if scheme is None:
+            return None
+        positions.update(
+            {(name, point): start + header_points[alias] for point, alias in zip(points, scheme, strict=True)}
+        )
+    return np.array([positions.get(tuple(ref), -1) for ref in layout["canonical_points"]], dtype=np.int64)
 
 
 def gather_canonical(xy: np.ndarray, confidence: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -222,7 +232,7 @@ class ZeroShotSignClassificationPipeline(Pipeline):
                 f"{source}: unknown layout {layout!r}; expected one of {sorted(self.pose_layouts)}"
             )
         spec = self.pose_layouts[layout]
-        num_keypoints = sum(len(points) for _, _, points in spec["components"])
+        num_keypoints = sum(len(points) for _, _, points, *_ in spec["components"])
         if array.ndim != 3 or array.shape[1:] != (num_keypoints, 3):
             raise ValueError(
                 f"{source}: shape {array.shape}; expected (frames, {num_keypoints}, 3) for {layout}"
