@@ -8,6 +8,8 @@ loops, on a state dict that carries Uni-Sign's own parameter names; it shares no
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -332,6 +334,25 @@ def test_random_uni_sign_checkpoint_converts_loads_and_matches_reference(
     expected = reference_pose_branch(state, parts)
     assert np.abs(expected).max() > 0.1
     np.testing.assert_allclose(features[0].numpy(), expected, atol=1e-4, rtol=0)
+
+    # the saved folder runs without lexsign_hf (trust_remote_code): same processor output, same features
+    np.save(tmp_path / "coco.npy", sequence.data)
+    script = f"""
+import sys, numpy as np, torch
+from transformers import AutoModel, AutoProcessor
+model = AutoModel.from_pretrained({str(folder)!r}, trust_remote_code=True).eval()
+processor = AutoProcessor.from_pretrained({str(folder)!r}, trust_remote_code=True)
+assert not any(name.startswith("lexsign_hf") for name in sys.modules), "lexsign_hf was imported"
+inputs = processor(poses=[np.load({str(tmp_path / "coco.npy")!r})], frame_sizes=[{tuple(size)!r}])
+with torch.no_grad():
+    features = model.get_pose_features(**inputs, output_frame_features=True).frame_features
+np.save({str(tmp_path / "remote.npy")!r}, features[0].numpy())
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    np.testing.assert_allclose(np.load(tmp_path / "remote.npy"), expected, atol=1e-4, rtol=0)
 
 
 def test_incomplete_or_wrong_checkpoints_are_refused(tiny_bert):
