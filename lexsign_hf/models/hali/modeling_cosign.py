@@ -93,17 +93,19 @@ class CoSignBlock(nn.Module):
     def _init_cosign_weights(self) -> None:
         init.copy_(self.adjacency, distance_partitions(*self.graph))
 
-    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
         residual = hidden_states
         if self.residual_conv is not None:
             residual = self.residual_norm(self.residual_conv(hidden_states))
         batch, _, frames, joints = hidden_states.shape
         mixed = self.graph_conv(hidden_states).view(batch, self.num_partitions, -1, frames, joints)
         mixed = torch.einsum("nkctv,kvw->nctw", mixed, self.adjacency)
-        mixed = F.relu(self.graph_norm(mixed))
+        mixed = F.relu(self.graph_norm(mixed), inplace=True)
         if self.temporal_conv is not None:
-            mixed = self.temporal_norm(self.temporal_conv(mixed * frame_mask))
-        return F.relu(mixed + residual)
+            if frame_mask is not None:
+                mixed = mixed * frame_mask
+            mixed = self.temporal_norm(self.temporal_conv(mixed))
+        return F.relu(mixed + residual, inplace=True)
 
 
 class CoSignChain(nn.Module):
@@ -122,7 +124,7 @@ class CoSignChain(nn.Module):
             CoSignBlock(sizes[i], sizes[i + 1], graph, temporal_kernel) for i in range(len(widths))
         )
 
-    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
         for layer in self.layers:
             hidden_states = layer(hidden_states, frame_mask)
         return hidden_states
@@ -164,14 +166,14 @@ class CoSignSkeletonEncoder(nn.Module):
 
     def joint_features(self, pose_values: torch.Tensor, pose_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per part, the temporal chain's output `(batch, 256, frames, joints)`."""
-        frame_mask = pose_mask.to(pose_values.dtype)[:, None, :, None]
+        frame_mask = None if bool(pose_mask.all()) else pose_mask.to(pose_values.dtype)[:, None, :, None]
         parts = dict(
             zip(self.config.part_names, pose_values.split(self.config.part_sizes, dim=2), strict=True)
         )
         spatial = {}
         for part, joints in parts.items():
             stream = STREAM_OF_PART[part]
-            embedded = self.part_embeddings[stream](joints).permute(0, 3, 1, 2)  # (B, 64, T, V)
+            embedded = self.part_embeddings[stream](joints).permute(0, 3, 1, 2).contiguous()  # (B, 64, T, V)
             spatial[part] = self.spatial_chains[stream](embedded, frame_mask)
         for part, (anchor_part, anchor_joint) in self.config.part_anchors.items():
             anchor = spatial[anchor_part][..., anchor_joint : anchor_joint + 1]
