@@ -395,3 +395,29 @@ def test_convert_command(tiny_bert, tmp_path, capsys):
         lexsign_main(["convert", "uni-sign", str(tmp_path / "bad.pth"), "--out", str(tmp_path / "o2")]) == 1
     )
     assert "incomplete Uni-Sign pose encoder" in capsys.readouterr().err
+
+
+def test_converted_model_fine_tunes_and_evaluates_on_a_lexsign_folder(tiny_bert, tmp_path):
+    """The path of examples/reproduce_asl1000.md on LexSign-Synth: converted model -> train_zsslr -> evaluate."""
+    from lexsign_hf.synth import SynthConfig, build_synth_dataset
+    from lexsign_hf.train.evaluate import evaluate_zsslr
+    from lexsign_hf.train.zsslr import load_zsslr_data, train_zsslr
+
+    synth = SynthConfig(
+        num_seen=4, num_validation=2, num_test=3, train_instances=2, eval_instances=1, test_seen_instances=1,
+        num_signers=2, max_frames=12,
+    )  # fmt: skip
+    data = load_zsslr_data(build_synth_dataset(tmp_path / "synth", synth, progress=False), "synth")
+    state = random_uni_sign_state_dict()
+    model, processor, _ = uni_sign_to_hali(state, tiny_bert)
+    processor.max_frames = 12
+    before = model.pose_model.temporal_chains["hand"].layers[0].graph_conv.weight.detach().clone()
+    trainer = train_zsslr(
+        model, processor, data, tmp_path / "run", max_steps=2, batch_size=4, logging_steps=1, progress=False,
+        learning_rates={"pose": 3e-5, "text": 1e-5, "other": 6e-5},
+    )  # fmt: skip
+    assert trainer.state.global_step == 2
+    assert np.isfinite([entry["loss"] for entry in trainer.state.log_history if "loss" in entry]).all()
+    assert not torch.equal(before, model.pose_model.temporal_chains["hand"].layers[0].graph_conv.weight)
+    results = evaluate_zsslr(model.eval(), processor, data)
+    assert 0 <= results["zsl"]["top1"] <= 100
