@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -421,3 +422,19 @@ def test_converted_model_fine_tunes_and_evaluates_on_a_lexsign_folder(tiny_bert,
     assert not torch.equal(before, model.pose_model.temporal_chains["hand"].layers[0].graph_conv.weight)
     results = evaluate_zsslr(model.eval(), processor, data)
     assert 0 <= results["zsl"]["top1"] <= 100
+
+
+def test_tower_benchmark_runs_tiny(tmp_path):
+    """benchmarks/bench_towers.py end to end in its tiny mode (without a Uni-Sign checkout: that row is skipped)."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_towers.py"
+    completed = subprocess.run(
+        [sys.executable, str(script), "--tiny", "--threads", "1", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    payload = json.loads((tmp_path / "towers.json").read_text())
+    results = payload["results"]
+    assert results["parameters"]["cosign_tower"] == UNI_SIGN_POSE_PARAMETERS
+    assert "skipped" in results["uni_sign_branch"]
+    for name in ("cosign_branch", "cosign_tower", "light_tower"):
+        assert results[name]["min_s"] > 0
