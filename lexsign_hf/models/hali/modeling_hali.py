@@ -212,7 +212,8 @@ class SkeletonEncoderOutput(ModelOutput):
 
 
 class SkeletonEncoder(nn.Module):
-    """CoSign-style skeleton tower: part graphs, a fused video stream and per-part subunit streams over time."""
+    """The `"light"` skeleton tower: per-part graph layers, a fused video stream and per-part subunit streams over
+    time (LayerNorm, GELU; 1.7M parameters). `architecture="cosign"` selects `modeling_cosign.CoSignSkeletonEncoder`."""
 
     def __init__(self, config: SkeletonEncoderConfig):
         super().__init__()
