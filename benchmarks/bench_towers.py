@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import common  # isort: skip  (first: sets OMP_WAIT_POLICY before torch loads)
 
+import statistics
 import subprocess
 import sys
 import time
@@ -210,13 +211,19 @@ def main(argv: list[str] | None = None) -> None:
     timings = {name: common.summarize(values) for name, values in samples.items()}
     memory = {name: common.measure_peak(call, device) for name, call in calls.items()}
     for name in calls:
-        results[name] = {**timings[name], **memory[name]}
-    fastest = {name: timing["min_s"] for name, timing in timings.items()}
-    ratios = {"cosign_tower_vs_light_tower": fastest["cosign_tower"] / fastest["light_tower"]}
-    if "uni_sign_branch" in fastest:
-        ratios["uni_sign_branch_vs_cosign_branch"] = fastest["uni_sign_branch"] / fastest["cosign_branch"]
-        ratios["uni_sign_branch_vs_cosign_tower"] = fastest["uni_sign_branch"] / fastest["cosign_tower"]
+        results[name] = {**timings[name], **memory[name], "samples_s": samples[name]}
+    pairs = [("cosign_tower", "light_tower")]
+    if "uni_sign_branch" in samples:
+        pairs += [("uni_sign_branch", "cosign_branch"), ("uni_sign_branch", "cosign_tower")]
+    # ratio of the minima, and the median over rounds of the per-round ratio (variants run back to back in each
+    # round, so a change in machine load hits both sides of a round's ratio alike)
+    ratios = {f"{a}_vs_{b}": timings[a]["min_s"] / timings[b]["min_s"] for a, b in pairs}
+    paired = {
+        f"{a}_vs_{b}": statistics.median(x / y for x, y in zip(samples[a], samples[b], strict=True))
+        for a, b in pairs
+    }
     results["ratios_of_min_times"] = ratios
+    results["median_per_round_ratios"] = paired
 
     rows = [
         [name, f"{parameters(variants[name][0]):,}", common.fmt_ms(timing["min_s"]),
@@ -228,7 +235,8 @@ def main(argv: list[str] | None = None) -> None:
         ["variant", "parameters", "min ms", "median ms", "peak MiB"],
         rows,
     )
-    print({key: round(value, 3) for key, value in ratios.items()})
+    print("ratio of minima", {key: round(value, 3) for key, value in ratios.items()})
+    print("median per-round ratio", {key: round(value, 3) for key, value in paired.items()})
     settings = {
         **setting,
         "keypoints": 133,
