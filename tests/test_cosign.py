@@ -308,6 +308,8 @@ def test_uni_sign_normalisation_from_canonical_lacks_only_the_inner_lips(coco_wh
     assert not from_canonical[:, inner_lips].any()
     with pytest.raises(ValueError, match="canonical or COCO-WholeBody"):
         processor.process_poses([np.ones((3, 50, 3))])
+    with pytest.raises(ValueError, match=r"frame_sizes\[0\] = \(0, 480\)"):
+        processor.process_poses([sequence.data], [(0, 480)])
 
 
 def test_random_uni_sign_checkpoint_converts_loads_and_matches_reference(

@@ -182,6 +182,9 @@ class HALIProcessor(ProcessorMixin):
         if frame_sizes is not None and len(frame_sizes) != len(poses):
             raise ValueError(f"frame_sizes has {len(frame_sizes)} entries for {len(poses)} poses")
         sizes = frame_sizes if frame_sizes is not None else [None] * len(poses)
+        for index, size in enumerate(sizes):
+            if size is not None and (len(size) != 2 or not all(np.isfinite(size)) or min(size) <= 0):
+                raise ValueError(f"frame_sizes[{index}] = {size!r}: expected a positive (width, height)")
         sequences = [
             self._prepare_sequence(np.asarray(pose), index, size)
             for index, (pose, size) in enumerate(zip(poses, sizes, strict=True))
