@@ -94,17 +94,11 @@ class CoSignBlock(nn.Module):
         init.copy_(self.adjacency, distance_partitions(*self.graph))
 
     def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
+        residual = hidden_states
+        if self.residual_conv is not None:
+            residual = self.residual_norm(self.residual_conv(hidden_states))
         batch, _, frames, joints = hidden_states.shape
-        if self.residual_conv is None:
-            residual, mixed = hidden_states, self.graph_conv(hidden_states)
-        else:  # both 1x1 convolutions read the same input: one convolution, split after
-            weight = torch.cat([self.graph_conv.weight, self.residual_conv.weight])
-            bias = torch.cat([self.graph_conv.bias, self.residual_conv.bias])
-            mixed, residual = F.conv2d(hidden_states, weight, bias).split(
-                [self.graph_conv.out_channels, self.residual_conv.out_channels], dim=1
-            )
-            residual = self.residual_norm(residual)
-        mixed = mixed.view(batch, self.num_partitions, -1, frames, joints)
+        mixed = self.graph_conv(hidden_states).view(batch, self.num_partitions, -1, frames, joints)
         mixed = torch.einsum("nkctv,kvw->nctw", mixed, self.adjacency)
         mixed = F.relu(self.graph_norm(mixed), inplace=True)
         if self.temporal_conv is not None:
