@@ -11,6 +11,9 @@ Uni-Sign's own pose-branch code, in one process, on the same batch (B = 12, T = 
 - `cosign_tower`: the whole cosign tower as HALI runs it (frame features + video, snippet and subunit pooling, M = 3).
 - `light_tower`: the `light` tower (default config) on the canonical 77-point skeleton of the same keypoints.
 
+Memory: peak RSS growth of one step (CPU; `torch.cuda.max_memory_allocated` on a GPU) and, deterministic, the bytes
+of the activations autograd saves for the backward.
+
 The 133 keypoints are reduced to each tower's points outside the timed region (Uni-Sign does it in its data
 loader, HALI in `HALIProcessor`). Training mode (BatchNorm batch statistics); the loss is the sum of the outputs.
 """
@@ -130,6 +133,20 @@ def parameters(module: nn.Module) -> int:
     return sum(parameter.numel() for parameter in module.parameters())
 
 
+def saved_for_backward_bytes(forward) -> int:
+    """Bytes of the distinct storages autograd keeps for the backward of `forward()` (deterministic, unlike RSS)."""
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        forward()
+    return sum(storages.values())
+
+
 def fwd_bwd(model: nn.Module, forward) -> None:
     model.zero_grad(set_to_none=True)
     forward().backward()
@@ -210,8 +227,14 @@ def main(argv: list[str] | None = None) -> None:
     samples = common.time_interleaved(calls, setting["repeats"], warmup=1, device=device)
     timings = {name: common.summarize(values) for name, values in samples.items()}
     memory = {name: common.measure_peak(call, device) for name, call in calls.items()}
-    for name in calls:
-        results[name] = {**timings[name], **memory[name], "samples_s": samples[name]}
+    for name, (_, forward) in variants.items():
+        saved = saved_for_backward_bytes(forward)
+        results[name] = {
+            **timings[name],
+            **memory[name],
+            "saved_for_backward_bytes": saved,
+            "samples_s": samples[name],
+        }
     pairs = [("cosign_tower", "light_tower")]
     if "uni_sign_branch" in samples:
         pairs += [("uni_sign_branch", "cosign_branch"), ("uni_sign_branch", "cosign_tower")]
@@ -227,12 +250,13 @@ def main(argv: list[str] | None = None) -> None:
 
     rows = [
         [name, f"{parameters(variants[name][0]):,}", common.fmt_ms(timing["min_s"]),
-         common.fmt_ms(timing["median_s"]), common.fmt_mib(memory[name]["peak_delta_bytes"])]
+         common.fmt_ms(timing["median_s"]), common.fmt_mib(memory[name]["peak_delta_bytes"]),
+         common.fmt_mib(results[name]["saved_for_backward_bytes"])]
         for name, timing in timings.items()
     ]  # fmt: skip
     common.print_table(
         f"Skeleton towers, forward + backward, B = {batch}, T = {frames} ({device})",
-        ["variant", "parameters", "min ms", "median ms", "peak MiB"],
+        ["variant", "parameters", "min ms", "median ms", "peak MiB", "saved for backward MiB"],
         rows,
     )
     print("ratio of minima", {key: round(value, 3) for key, value in ratios.items()})
