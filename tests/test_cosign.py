@@ -440,3 +440,32 @@ def test_tower_benchmark_runs_tiny(tmp_path):
     assert "skipped" in results["uni_sign_branch"]
     for name in ("cosign_branch", "cosign_tower", "light_tower"):
         assert results[name]["min_s"] > 0
+
+
+def test_parity_with_uni_sign_own_code(coco_wholebody_pose, tiny_bert):
+    """With a checkout of github.com/ZechengLi19/Uni-Sign in $UNI_SIGN_REPO (not shipped: no licence), its own
+    `stgcn_layers` pose branch, converted, gives the same frame features on the COCO-WholeBody file."""
+    import os
+
+    repo = os.environ.get("UNI_SIGN_REPO")
+    if not repo:
+        pytest.skip("set UNI_SIGN_REPO to a checkout of github.com/ZechengLi19/Uni-Sign")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_towers
+
+    torch.manual_seed(0)
+    uni_sign = bench_towers.UniSignPoseBranch(bench_towers.import_stgcn_layers(Path(repo))).eval()
+    with torch.no_grad():  # non-trivial BatchNorm statistics, as a trained checkpoint has
+        for module in uni_sign.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.normal_(0, 0.1)
+                module.running_var.uniform_(0.5, 1.5)
+    model, processor, _ = uni_sign_to_hali(uni_sign.state_dict(), tiny_bert)
+    path, size = coco_wholebody_pose
+    sequence = read_pose(path)
+    inputs = processor(poses=[sequence.data], frame_sizes=[size])
+    parts = reference_normalise(sequence.data[..., :2] / np.array(size), sequence.data[..., 2])
+    with torch.no_grad():
+        expected = uni_sign.frame_features({k: torch.from_numpy(v).float()[None] for k, v in parts.items()})
+        features = model.eval().get_pose_features(**inputs, output_frame_features=True).frame_features
+    torch.testing.assert_close(features, expected, atol=1e-4, rtol=0)
