@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lexsign_hf.finetune.cli",  # mllm finetune-lora
     "lexsign_hf.hub.cli",  # push
     "lexsign_hf.train.cli",  # train, evaluate
+    "lexsign_hf.convert.cli",  # convert uni-sign
 )
 
 

@@ -24,12 +24,32 @@ SUBUNIT_PARTS_BY_M: dict[int, list[str]] = {
     5: ["body", "left_hand", "right_hand", "mouth", "face"],
 }
 
+ARCHITECTURES = ("light", "cosign")
+# The `"cosign"` tower's input: Uni-Sign's four parts (body, both hands, "face_all" = jaw + inner lips + nose tip).
+COSIGN_PART_NAMES: list[str] = ["body", "left_hand", "right_hand", "face_all"]
+COSIGN_PART_SIZES: list[int] = [9, 21, 21, 18]
+COSIGN_PART_ANCHORS: dict[str, list] = {
+    "left_hand": ["body", 7],
+    "right_hand": ["body", 8],
+    "face_all": ["body", 0],
+}
+# Subunit parts of the cosign tower: the four parts, plus "mouth" (inner lips) and "face" (jaw, nose) of face_all.
+COSIGN_SUBUNIT_PARTS = ("body", "left_hand", "right_hand", "face_all", "mouth", "face")
+
 
 class SkeletonEncoderConfig(PreTrainedConfig):
     r"""
-    Configuration of the CoSign-style skeleton tower of HALI.
+    Configuration of the skeleton tower of HALI.
 
     Args:
+        architecture (`str`):
+            `"light"`: a small per-part graph + temporal-convolution tower (LayerNorm, GELU) that trains on a CPU; the
+            embedded demo uses it. `"cosign"`: the CoSign-1s pose encoder as published in Uni-Sign's pose branch
+            (per-part ST-GCN with BatchNorm and learnable adjacency, 4.56M parameters; `modeling_cosign.py`), which
+            loads Uni-Sign's pretrained checkpoints (`lexsign convert uni-sign`). For `"cosign"` the parts are fixed
+            to Uni-Sign's (body 9, hands 21 + 21, face_all 18, fed by `HALIProcessor(pose_normalization="uni_sign")`),
+            `hidden_size` is 1024 (4 parts x 256), `part_anchors` name what the processor subtracts, and
+            `num_graph_layers`, `num_temporal_layers` and `dropout` are unused (Uni-Sign's fixed 3 + 3 blocks).
         part_names (`list[str]`): Canonical parts in input order (body, left_hand, right_hand, mouth, face).
         part_sizes (`list[int]`): Keypoints per part (default: body 9, hands 21 + 21, mouth 8, face 18).
         part_anchors (`dict[str, list]`):
@@ -37,7 +57,7 @@ class SkeletonEncoderConfig(PreTrainedConfig):
         input_channels (`int`): Channels per keypoint (x, y, confidence).
         part_hidden_size (`int`): Width of the per-part spatial graph convolutions.
         num_graph_layers (`int`): Spatial graph-convolution layers per part.
-        hidden_size (`int`): Width of the temporal stream.
+        hidden_size (`int`): Width of the temporal stream (default 256; 1024 for `"cosign"`).
         num_temporal_layers (`int`): Temporal convolution blocks per scale stage.
         temporal_kernel_size (`int`): Kernel size of the temporal convolutions (odd).
         pyramid_bins (`list[int]`): Snippet bins over the ½-scale and ¼-scale features (sum = T_s).
@@ -48,13 +68,14 @@ class SkeletonEncoderConfig(PreTrainedConfig):
     model_type = "hali_skeleton"
     base_config_key = "pose_config"
 
+    architecture: str = "light"
     part_names: list[str] | None = None
     part_sizes: list[int] | None = None
     part_anchors: dict[str, list] | None = None
     input_channels: int = 3
     part_hidden_size: int = 64
     num_graph_layers: int = 2
-    hidden_size: int = 256
+    hidden_size: int | None = None
     num_temporal_layers: int = 2
     temporal_kernel_size: int = 5
     pyramid_bins: list[int] | None = None
@@ -63,22 +84,31 @@ class SkeletonEncoderConfig(PreTrainedConfig):
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs):
-        self.part_names = list(self.part_names or DEFAULT_PART_NAMES)
-        self.part_sizes = list(self.part_sizes or DEFAULT_PART_SIZES)
-        self.part_anchors = dict(self.part_anchors if self.part_anchors is not None else DEFAULT_PART_ANCHORS)
+        cosign = self.architecture == "cosign"
+        self.part_names = list(self.part_names or (COSIGN_PART_NAMES if cosign else DEFAULT_PART_NAMES))
+        self.part_sizes = list(self.part_sizes or (COSIGN_PART_SIZES if cosign else DEFAULT_PART_SIZES))
+        if self.part_anchors is None:
+            self.part_anchors = COSIGN_PART_ANCHORS if cosign else DEFAULT_PART_ANCHORS
+        self.part_anchors = dict(self.part_anchors)
+        self.hidden_size = self.hidden_size or (4 * 256 if cosign else 256)
         self.pyramid_bins = list(self.pyramid_bins or [2, 4])
         self.subunit_parts = list(self.subunit_parts or SUBUNIT_PARTS_BY_M[3])
         super().__post_init__(**kwargs)
         self.validate_architecture()
 
     def validate_architecture(self) -> None:
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}")
+        if self.architecture == "cosign":
+            self._validate_cosign()
         if len(self.part_names) != len(self.part_sizes):
             raise ValueError(
                 f"part_names {self.part_names} and part_sizes {self.part_sizes} differ in length"
             )
-        unknown = [part for part in self.subunit_parts if part not in self.part_names]
+        allowed = list(COSIGN_SUBUNIT_PARTS) if self.architecture == "cosign" else self.part_names
+        unknown = [part for part in self.subunit_parts if part not in allowed]
         if unknown:
-            raise ValueError(f"subunit_parts {unknown} are not among part_names {self.part_names}")
+            raise ValueError(f"subunit_parts {unknown} are not among {allowed}")
         for part, (anchor_part, joint) in self.part_anchors.items():
             if part not in self.part_names or anchor_part not in self.part_names:
                 raise ValueError(f"part_anchors[{part!r}] = {[anchor_part, joint]} names an unknown part")
@@ -90,6 +120,18 @@ class SkeletonEncoderConfig(PreTrainedConfig):
             )
         if self.temporal_kernel_size % 2 != 1:
             raise ValueError(f"temporal_kernel_size must be odd, got {self.temporal_kernel_size}")
+
+    def _validate_cosign(self) -> None:
+        if self.part_names != COSIGN_PART_NAMES or self.part_sizes != COSIGN_PART_SIZES:
+            raise ValueError(
+                f"architecture='cosign' has Uni-Sign's fixed parts {COSIGN_PART_NAMES} of sizes {COSIGN_PART_SIZES}, "
+                f"got part_names {self.part_names} and part_sizes {self.part_sizes}"
+            )
+        if self.hidden_size != 4 * 256 or self.input_channels != 3:
+            raise ValueError(
+                f"architecture='cosign' needs hidden_size 1024 and input_channels 3, got {self.hidden_size} and "
+                f"{self.input_channels}"
+            )
 
     @property
     def parts(self) -> dict[str, int]:

@@ -57,6 +57,8 @@ class HALIPoseFeatures(ModelOutput):
     subunit_embeds (`torch.FloatTensor` of shape `(batch_size, T_u, projection_dim)`): subunit features X^(u),
         snippet-major (the M subunits of snippet t are rows t*M .. t*M+M-1).
     pooled_output (`torch.FloatTensor` of shape `(batch_size, hidden_size)`): unprojected video feature.
+    frame_features (`torch.FloatTensor` of shape `(batch_size, frames, width)`, with `output_frame_features=True`):
+        the tower's per-frame features, unprojected (cosign: the 4 x 256 part features, before `part_para`).
     All embeddings are L2-normalised.
     """
 
@@ -64,6 +66,7 @@ class HALIPoseFeatures(ModelOutput):
     snippet_embeds: torch.FloatTensor | None = None
     subunit_embeds: torch.FloatTensor | None = None
     pooled_output: torch.FloatTensor | None = None
+    frame_features: torch.FloatTensor | None = None
 
 
 @dataclass
@@ -194,7 +197,8 @@ def pyramid_pool(hidden_states: torch.Tensor, mask: torch.Tensor, num_bins: int)
 class SkeletonEncoderOutput(ModelOutput):
     r"""
     pooled_output (`(batch_size, hidden_size)`): video feature; snippets `(batch_size, T_s, hidden_size)`;
-    subunits `(batch_size, T_u, hidden_size)` snippet-major; half/quarter-scale frame features and their masks.
+    subunits `(batch_size, T_u, hidden_size)` snippet-major; half/quarter-scale frame features and their masks;
+    frame_features `(batch_size, frames, width)`: per-frame features before any temporal pooling.
     """
 
     pooled_output: torch.FloatTensor | None = None
@@ -204,10 +208,12 @@ class SkeletonEncoderOutput(ModelOutput):
     quarter_scale: torch.FloatTensor | None = None
     half_mask: torch.BoolTensor | None = None
     quarter_mask: torch.BoolTensor | None = None
+    frame_features: torch.FloatTensor | None = None
 
 
 class SkeletonEncoder(nn.Module):
-    """CoSign-style skeleton tower: part graphs, a fused video stream and per-part subunit streams over time."""
+    """The `"light"` skeleton tower: per-part graph layers, a fused video stream and per-part subunit streams over
+    time (LayerNorm, GELU; 1.7M parameters). `architecture="cosign"` selects `modeling_cosign.CoSignSkeletonEncoder`."""
 
     def __init__(self, config: SkeletonEncoderConfig):
         super().__init__()
@@ -262,7 +268,8 @@ class SkeletonEncoder(nn.Module):
             part: self.part_encoders["hand" if part in ("left_hand", "right_hand") else part](joints)
             for part, joints in parts.items()
         }
-        video_stream = self.video_input(torch.cat([part_features[part] for part in self.part_names], dim=-1))
+        frame_features = torch.cat([part_features[part] for part in self.part_names], dim=-1)
+        video_stream = self.video_input(frame_features)
         subunit_streams = (
             [self.subunit_inputs[part](part_features[part]) for part in self.config.subunit_parts]
             if include_subunits
@@ -292,6 +299,7 @@ class SkeletonEncoder(nn.Module):
             quarter_scale=quarter[:batch],
             half_mask=half_mask[:batch],
             quarter_mask=quarter_mask[:batch],
+            frame_features=frame_features,
         )
 
 
@@ -311,7 +319,7 @@ class HALIPreTrainedModel(PreTrainedModel):
     main_input_name = "pose_values"
     input_modalities = ("pose", "text")
     supports_gradient_checkpointing = True
-    _no_split_modules = ["BertEmbeddings", "BertLayer", "PartEncoder", "TemporalStage"]
+    _no_split_modules = ["BertEmbeddings", "BertLayer", "PartEncoder", "TemporalStage", "CoSignChain"]
 
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)
@@ -330,6 +338,8 @@ class HALIPreTrainedModel(PreTrainedModel):
                     init.normal_(layer.weight, std=(layer.weight[0].numel()) ** -0.5)
         elif isinstance(module, HALIModel):
             init.constant_(module.logit_scale, math.log(1.0 / self.config.temperature))
+        if hasattr(module, "_init_cosign_weights"):  # adjacency and part_para of the cosign tower
+            module._init_cosign_weights()
 
 
 def _validate_pose_inputs(
@@ -352,7 +362,12 @@ class HALIModel(HALIPreTrainedModel):
 
     def __init__(self, config: HALIConfig):
         super().__init__(config)
-        self.pose_model = SkeletonEncoder(config.pose_config)
+        if config.pose_config.architecture == "cosign":
+            from .modeling_cosign import CoSignSkeletonEncoder
+
+            self.pose_model = CoSignSkeletonEncoder(config.pose_config)
+        else:
+            self.pose_model = SkeletonEncoder(config.pose_config)
         self.text_model = BertModel._from_config(config.text_config, add_pooling_layer=False)
         self.pose_projection = nn.Linear(config.pose_config.hidden_size, config.projection_dim, bias=False)
         self.text_projection = nn.Linear(config.text_config.hidden_size, config.projection_dim, bias=False)
@@ -383,8 +398,10 @@ class HALIModel(HALIPreTrainedModel):
         pose_values: torch.Tensor,
         pose_mask: torch.Tensor | None = None,
         include_subunits: bool = True,
+        output_frame_features: bool = False,
     ) -> HALIPoseFeatures:
         """Projected, L2-normalised video, snippet and subunit features of canonical pose sequences.
+        `output_frame_features=True` also returns the tower's unprojected per-frame features.
 
         `include_subunits=False` leaves `subunit_embeds` None and skips the per-part temporal streams: enough for
         `inference_similarity="global"`, and ~25 % less skeleton-tower time on a 2-core CPU (`benchmarks/`).
@@ -399,6 +416,7 @@ class HALIModel(HALIPreTrainedModel):
             snippet_embeds=F.normalize(self.pose_projection(encoded.snippets), dim=-1),
             subunit_embeds=None if subunits is None else F.normalize(self.pose_projection(subunits), dim=-1),
             pooled_output=encoded.pooled_output,
+            frame_features=encoded.frame_features if output_frame_features else None,
         )
 
     def get_text_features(

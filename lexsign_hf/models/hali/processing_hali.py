@@ -18,6 +18,60 @@ FRAGMENT_DELIMITERS = re.compile(r"[,.;:!?\n\u2026\u3001\u3002\uff0c\uff1b\uff1a
 WORD_CHARACTER = re.compile(r"[^\W_]")
 FRAGMENT_EDGE_CHARACTERS = " \t\r-\u2013\u2014\"'`\u201c\u201d\u2018\u2019"
 
+POSE_NORMALIZATIONS = ("shoulder", "uni_sign")
+COCO_WHOLEBODY_NUM_KEYPOINTS = 133
+# Uni-Sign's input points (the `"cosign"` tower's parts) as COCO-WholeBody indices: body (nose, ears, shoulders,
+# elbows, wrists), left hand, right hand, face_all (jaw 23-39 every other point, inner lips 83-90, nose tip 53).
+UNI_SIGN_PART_SIZES = (9, 21, 21, 18)
+UNI_SIGN_COCO_INDEX = np.array(
+    [0, *range(3, 11), *range(91, 112), *range(112, 133), *range(23, 40, 2), *range(83, 91), 53]
+)
+# The same points in the canonical 77-point skeleton; -1 where it has none (the inner lips). Canonical face slots
+# 0-8 are the jaw from iBUG 16 down to 0 (Uni-Sign runs 0 up to 16), slot 16 is the nose tip.
+_FACE = 9 + 21 + 21 + 8
+UNI_SIGN_CANONICAL_INDEX = np.array([*range(51), *range(_FACE + 8, _FACE - 1, -1), *[-1] * 8, _FACE + 16])
+UNI_SIGN_THRESHOLD = 0.3
+
+
+def uni_sign_points(pose: np.ndarray) -> np.ndarray:
+    """Select Uni-Sign's 69 points (T, 69, 3) from COCO-WholeBody (T, 133, 3) or canonical (T, 77, 3) keypoints;
+    points the canonical skeleton lacks (inner lips) get x = y = confidence = 0."""
+    if pose.shape[1] == COCO_WHOLEBODY_NUM_KEYPOINTS:
+        return pose[:, UNI_SIGN_COCO_INDEX].copy()
+    present = (UNI_SIGN_CANONICAL_INDEX >= 0)[None, :, None]
+    return np.where(present, pose[:, np.maximum(UNI_SIGN_CANONICAL_INDEX, 0)], 0.0).astype(pose.dtype)
+
+
+def uni_sign_normalize(
+    points: np.ndarray, frame_size: tuple[float, float] | None = None, threshold: float = UNI_SIGN_THRESHOLD
+) -> np.ndarray:
+    """Uni-Sign's normalisation of (T, 69, 3) points (see `uni_sign_points`), whole sequence at once.
+
+    Coordinates are first divided by `frame_size` (width, height) when given: Uni-Sign's pose extraction stores them
+    as fractions of the frame. The body is crop-scaled to [-1, 1]: the square of side `scale` = the larger extent of
+    its points with confidence > `threshold`, centred on their bounding box. Hands are taken relative to their wrist
+    (point 0), face_all relative to the nose tip (its last point), divided by the same `scale`. Everything is
+    clipped to [-1, 1] and points with confidence <= `threshold` are zeroed. With fewer than 4 confident body points
+    (or a zero extent) the whole sequence is zero, as in Uni-Sign.
+    """
+    points = points.astype(np.float32)
+    if frame_size is not None:
+        points[..., :2] /= np.asarray(frame_size, dtype=np.float32)
+    body, left, right, face = np.split(points, np.cumsum(UNI_SIGN_PART_SIZES)[:-1], axis=1)
+    confident = body[body[..., 2] > threshold][:, :2]
+    extent = confident.max(0) - confident.min(0) if len(confident) >= 4 else np.zeros(2, np.float32)
+    scale = float(extent.max())
+    if scale == 0:
+        return np.zeros_like(points)
+    corner = (confident.max(0) + confident.min(0) - scale) / 2
+    body[..., :2] = ((body[..., :2] - corner) / scale - 0.5) * 2
+    left[..., :2] = (left[..., :2] - left[:, :1, :2]) / scale
+    right[..., :2] = (right[..., :2] - right[:, :1, :2]) / scale
+    face[..., :2] = (face[..., :2] - face[:, -1:, :2]) / scale
+    result = np.clip(np.concatenate([body, left, right, face], axis=1), -1.0, 1.0)
+    result[result[..., 2] <= threshold] = 0.0
+    return result
+
 
 def fragment_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the fragments of a description, split on natural punctuation.
@@ -56,6 +110,11 @@ class HALIProcessor(ProcessorMixin):
     shoulder width (falling back to the spread of the present keypoints), sampled uniformly down to `max_frames`
     and padded to the longest sequence of the batch with a `pose_mask`.
 
+    With `pose_normalization="uni_sign"` (for `architecture="cosign"` models), poses are COCO-WholeBody
+    `(frames, 133, 2|3)` or canonical arrays, reduced to Uni-Sign's 69 points (`uni_sign_points`) and normalised as
+    Uni-Sign does (`uni_sign_normalize`); `frame_sizes` gives each video's (width, height) when coordinates are in
+    pixels.
+
     Text: tokenised with the BERT tokenizer; `fragment_ids` gives each token's fragment (split on natural
     punctuation, at most `max_fragments`, later ones merged into the last), -1 for special and punctuation tokens.
 
@@ -64,7 +123,9 @@ class HALIProcessor(ProcessorMixin):
         max_frames (`int`): maximum number of frames kept per sequence.
         max_fragments (`int`): maximum number of fragments per description.
         max_length (`int`): maximum number of tokens per description.
-        normalize (`bool`): whether to apply the shoulder normalisation.
+        normalize (`bool`): whether to normalise the poses.
+        pose_normalization (`str`): `"shoulder"` (canonical 77 points, shoulder-centred; the light tower) or
+            `"uni_sign"` (Uni-Sign's 69 points and normalisation; the cosign tower).
     """
 
     def __init__(
@@ -74,8 +135,14 @@ class HALIProcessor(ProcessorMixin):
         max_fragments: int = 16,
         max_length: int = 128,
         normalize: bool = True,
+        pose_normalization: str = "shoulder",
         **kwargs,
     ):
+        if pose_normalization not in POSE_NORMALIZATIONS:
+            raise ValueError(
+                f"pose_normalization must be one of {POSE_NORMALIZATIONS}, got {pose_normalization!r}"
+            )
+        self.pose_normalization = pose_normalization
         self.max_frames = max_frames
         self.max_fragments = max_fragments
         self.max_length = max_length
@@ -92,33 +159,57 @@ class HALIProcessor(ProcessorMixin):
         poses: Sequence[np.ndarray] | np.ndarray | None = None,
         text: str | Sequence[str] | None = None,
         return_tensors: str = "pt",
+        frame_sizes: Sequence[tuple[float, float] | None] | None = None,
         **kwargs,
     ) -> BatchFeature:
         if poses is None and text is None:
             raise ValueError("HALIProcessor needs `poses`, `text` or both")
         features = {}
         if poses is not None:
-            features.update(self.process_poses(poses))
+            features.update(self.process_poses(poses, frame_sizes))
         if text is not None:
             features.update(self.process_text(text))
         return BatchFeature(features, tensor_type=return_tensors)
 
-    def process_poses(self, poses: Sequence[np.ndarray] | np.ndarray) -> dict[str, np.ndarray]:
+    def process_poses(
+        self,
+        poses: Sequence[np.ndarray] | np.ndarray,
+        frame_sizes: Sequence[tuple[float, float] | None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """`frame_sizes`: (width, height) per pose, used by `pose_normalization="uni_sign"` (see the class doc)."""
         if isinstance(poses, np.ndarray) and poses.ndim == 3:
             poses = [poses]
-        sequences = [self._prepare_sequence(np.asarray(pose), index) for index, pose in enumerate(poses)]
+        if frame_sizes is not None and len(frame_sizes) != len(poses):
+            raise ValueError(f"frame_sizes has {len(frame_sizes)} entries for {len(poses)} poses")
+        sizes = frame_sizes if frame_sizes is not None else [None] * len(poses)
+        for index, size in enumerate(sizes):
+            if size is not None and (len(size) != 2 or not all(np.isfinite(size)) or min(size) <= 0):
+                raise ValueError(f"frame_sizes[{index}] = {size!r}: expected a positive (width, height)")
+        sequences = [
+            self._prepare_sequence(np.asarray(pose), index, size)
+            for index, (pose, size) in enumerate(zip(poses, sizes, strict=True))
+        ]
         length = max(len(sequence) for sequence in sequences)
-        values = np.zeros((len(sequences), length, CANONICAL_NUM_KEYPOINTS, 3), dtype=np.float32)
+        values = np.zeros((len(sequences), length, sequences[0].shape[1], 3), dtype=np.float32)
         mask = np.zeros((len(sequences), length), dtype=np.int64)
         for row, sequence in enumerate(sequences):
             values[row, : len(sequence)] = sequence
             mask[row, : len(sequence)] = 1
         return {"pose_values": values, "pose_mask": mask}
 
-    def _prepare_sequence(self, pose: np.ndarray, index: int) -> np.ndarray:
-        if pose.ndim != 3 or pose.shape[1] != CANONICAL_NUM_KEYPOINTS or pose.shape[2] not in (2, 3):
+    def _prepare_sequence(
+        self, pose: np.ndarray, index: int, frame_size: tuple[float, float] | None = None
+    ) -> np.ndarray:
+        uni_sign = self.pose_normalization == "uni_sign"
+        widths = (
+            (CANONICAL_NUM_KEYPOINTS, COCO_WHOLEBODY_NUM_KEYPOINTS)
+            if uni_sign
+            else (CANONICAL_NUM_KEYPOINTS,)
+        )
+        if pose.ndim != 3 or pose.shape[1] not in widths or pose.shape[2] not in (2, 3):
+            expected = "canonical or COCO-WholeBody" if uni_sign else "canonical"
             raise ValueError(
-                f"pose {index}: expected a canonical (frames, {CANONICAL_NUM_KEYPOINTS}, 2|3) array, got shape "
+                f"pose {index}: expected a {expected} (frames, {'|'.join(map(str, widths))}, 2|3) array, got shape "
                 f"{pose.shape}; map other layouts with lexsign_hf.pose.to_canonical first"
             )
         if pose.shape[0] == 0:
@@ -135,6 +226,9 @@ class HALIProcessor(ProcessorMixin):
         if len(pose) > self.max_frames:
             pose = pose[np.linspace(0, len(pose) - 1, self.max_frames).round().astype(int)]
             present = pose[..., 2] > 0
+        if uni_sign:
+            points = uni_sign_points(pose)
+            return uni_sign_normalize(points, frame_size) if self.normalize else points
         if self.normalize:
             centre, scale = self._centre_and_scale(pose, present)
             pose[..., :2] = (pose[..., :2] - centre) / scale
@@ -194,4 +288,4 @@ class HALIProcessor(ProcessorMixin):
         return ["pose_values", "pose_mask", "input_ids", "attention_mask", "fragment_ids"]
 
 
-__all__ = ["HALIProcessor", "fragment_spans", "split_fragments"]
+__all__ = ["HALIProcessor", "fragment_spans", "split_fragments", "uni_sign_normalize", "uni_sign_points"]
