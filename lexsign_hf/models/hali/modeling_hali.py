@@ -318,18 +318,30 @@ class HALIPreTrainedModel(PreTrainedModel):
         if isinstance(module, BertEmbeddings):
             init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
             init.zeros_(module.token_type_ids)
-        elif isinstance(module, GraphConvLayer):
-            init.ones_(module.edge_importance)
-        elif isinstance(module, PartEncoder):
-            init.zeros_(module.position_embedding)
-            init.copy_(module.adjacency, normalized_adjacency(*module.graph))
-        if isinstance(module, (PartEncoder, TemporalBlock, SkeletonEncoder)):
-            # LeCun-normal for the skeleton tower's small fan-in layers (0.02 would start it nearly constant)
-            for layer in module.children():
-                if isinstance(layer, (nn.Linear, nn.Conv1d)):
-                    init.normal_(layer.weight, std=(layer.weight[0].numel()) ** -0.5)
         elif isinstance(module, HALIModel):
             init.constant_(module.logit_scale, math.log(1.0 / self.config.temperature))
+            # transformers only visits modules that own parameters, after their children: the skeleton tower is
+            # initialised here, from the root, so every layer gets its init whatever the traversal does.
+            if isinstance(module.pose_model, SkeletonEncoder):
+                _init_skeleton_encoder(module.pose_model)
+
+
+def _init_skeleton_encoder(tower: SkeletonEncoder) -> None:
+    """LeCun-normal weights for the tower's small fan-in layers (0.02 would start it nearly constant), zero biases,
+    unit edge importances, zero joint positions, the parts' normalised adjacency. Loaded tensors are left alone."""
+    for layer in tower.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv1d)):
+            init.normal_(layer.weight, std=layer.weight[0].numel() ** -0.5)
+            if layer.bias is not None:
+                init.zeros_(layer.bias)
+        elif isinstance(layer, nn.LayerNorm):
+            init.ones_(layer.weight)
+            init.zeros_(layer.bias)
+        elif isinstance(layer, GraphConvLayer):
+            init.ones_(layer.edge_importance)
+        elif isinstance(layer, PartEncoder):
+            init.zeros_(layer.position_embedding)
+            init.copy_(layer.adjacency, normalized_adjacency(*layer.graph))
 
 
 def _validate_pose_inputs(
@@ -356,9 +368,11 @@ class HALIModel(HALIPreTrainedModel):
         self.text_model = BertModel._from_config(config.text_config, add_pooling_layer=False)
         self.pose_projection = nn.Linear(config.pose_config.hidden_size, config.projection_dim, bias=False)
         self.text_projection = nn.Linear(config.text_config.hidden_size, config.projection_dim, bias=False)
-        self.logit_scale = nn.Parameter(
-            torch.tensor(math.log(1.0 / config.temperature)), requires_grad=config.learnable_temperature
-        )
+        logit_scale = torch.tensor(math.log(1.0 / config.temperature))
+        if config.learnable_temperature:
+            self.logit_scale = nn.Parameter(logit_scale)
+        else:  # a buffer, not a frozen parameter: no loader can turn it trainable, DDP sees no grad-less parameter
+            self.register_buffer("logit_scale", logit_scale)
         self.post_init()
 
     @classmethod
@@ -374,9 +388,8 @@ class HALIModel(HALIPreTrainedModel):
         return model
 
     def temperature_scale(self) -> torch.Tensor:
-        """1/τ, clamped at 100; detached unless the temperature is learnable."""
-        logit_scale = self.logit_scale if self.config.learnable_temperature else self.logit_scale.detach()
-        return logit_scale.exp().clamp(max=100.0)
+        """1/τ, clamped at 100 (a constant unless the temperature is learnable)."""
+        return self.logit_scale.exp().clamp(max=100.0)
 
     def get_pose_features(
         self,
