@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import BertModel, PreTrainedModel
 from transformers import initialization as init
+from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import ModelOutput
 from transformers.models.bert.modeling_bert import BertEmbeddings
 from transformers.utils import logging
@@ -116,7 +117,7 @@ class GraphConvLayer(nn.Module):
         return hidden_states + F.gelu(self.layer_norm(mixed))
 
 
-class PartEncoder(nn.Module):
+class PartEncoder(GradientCheckpointingLayer):
     """Per-frame encoder of one part: joint embedding of (x, y, confidence), graph convolutions, joint readout."""
 
     def __init__(self, config: SkeletonEncoderConfig, num_joints: int, edges: list[tuple[int, int]]):
@@ -157,7 +158,7 @@ class TemporalBlock(nn.Module):
         return hidden_states * mask[..., None], mask
 
 
-class TemporalStage(nn.Module):
+class TemporalStage(GradientCheckpointingLayer):
     """A stride-2 block followed by residual blocks: halves the frame rate."""
 
     def __init__(self, config: SkeletonEncoderConfig):
@@ -310,6 +311,7 @@ class HALIPreTrainedModel(PreTrainedModel):
     base_model_prefix = "hali"
     main_input_name = "pose_values"
     input_modalities = ("pose", "text")
+    # activation checkpointing covers both towers: BERT layers, skeleton part encoders and temporal stages
     supports_gradient_checkpointing = True
     _no_split_modules = ["BertEmbeddings", "BertLayer", "PartEncoder", "TemporalStage"]
 
