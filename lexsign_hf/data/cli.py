@@ -91,7 +91,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     synth.add_argument("--out", type=Path, required=True, help="output dataset folder")
     synth.add_argument("--num-seen", type=int, default=120, help="seen (training) classes (default 120)")
-    synth.add_argument("--num-validation", type=int, default=40, help="unseen validation classes (default 40)")
+    synth.add_argument(
+        "--num-validation", type=int, default=40, help="unseen validation classes (default 40)"
+    )
     synth.add_argument("--num-test", type=int, default=60, help="unseen test classes (default 60)")
     synth.add_argument("--train-instances", type=int, default=12, help="sequences per seen class (12)")
     synth.add_argument("--eval-instances", type=int, default=6, help="sequences per unseen class (6)")

@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
     train.add_argument("--text-model", help="BERT folder or Hub id (default: the packaged all-MiniLM-L6-v2)")
     train.add_argument(
-        "--init-model", type=Path, help="start from this saved HALI model folder (its processor and config too)"
+        "--init-model",
+        type=Path,
+        help="start from this saved HALI model folder (its processor and config too)",
     )
     train.add_argument("--loss-mode", choices=LOSS_MODES, default="hali", help="hali or global (baseline)")
     budget = train.add_mutually_exclusive_group()
@@ -72,7 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--no-resume", action="store_true", help="start over even if OUT/checkpoints has some")
     train.add_argument(
-        "--overwrite", action="store_true", help="train again although OUT holds a finished run (metrics.json)"
+        "--overwrite",
+        action="store_true",
+        help="train again although OUT holds a finished run (metrics.json)",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
     train.set_defaults(func=run_train_command)
@@ -106,7 +110,11 @@ def _training_settings(args: argparse.Namespace, model, data, steps: int, world_
     config = model.config.to_dict()
     config.pop("transformers_version", None)
     return {
-        "data": {"path": str(args.data.resolve()), "config": args.config, "train_rows": len(data.splits["train"])},
+        "data": {
+            "path": str(args.data.resolve()),
+            "config": args.config,
+            "train_rows": len(data.splits["train"]),
+        },
         "text_model": args.text_model,
         "init_model": None if args.init_model is None else str(args.init_model.resolve()),
         "model_config": config,
@@ -212,7 +220,7 @@ def run_train_command(args: argparse.Namespace) -> int:
                 "dataset_config": args.config,
                 "text_model": str(args.init_model) if args.init_model else args.text_model or MINILM_HUB_ID,
                 "batch_size": args.batch_size,
-                "world_size": state.num_processes,
+                "world_size": trainer.args.world_size,
                 "learning_rates": rates,
                 "frozen_text_layers": args.frozen_text_layers,
                 "warmup_ratio": args.warmup_ratio,
@@ -223,7 +231,7 @@ def run_train_command(args: argparse.Namespace) -> int:
                 "train_seconds": round(train_seconds, 1),
                 "num_unseen_test": len(data.unseen_test),
             },
-            "world_size": state.num_processes,
+            "world_size": trainer.args.world_size,
             "log_history": trainer.state.log_history,
         }
         card = render_zsslr_card(
