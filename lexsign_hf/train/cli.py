@@ -6,7 +6,6 @@ import argparse
 import json
 import math
 import shutil
-import time
 from pathlib import Path
 
 # Mirrors `zsslr.DEFAULT_LEARNING_RATES` / `zsslr.LOSS_MODES` without importing torch at parser build time.
