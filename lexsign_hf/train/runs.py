@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import torch
 from accelerate import PartialState
 from transformers import TrainerCallback
 from transformers.trainer_utils import get_last_checkpoint
@@ -39,8 +40,9 @@ ELAPSED_FILE = "elapsed.json"
 
 def distributed_state() -> PartialState:
     """The process's place in a `torchrun` / `accelerate launch` job (a single process otherwise); creating it
-    joins the process group, gloo on a CPU, as `transformers.Trainer` would."""
-    return PartialState()
+    joins the process group as `train_zsslr`'s Trainer will. Without a GPU it must be created with ``cpu=True``
+    (accelerate's CPU/gloo path), else every process of a CPU job sees itself as a lone process."""
+    return PartialState(cpu=not torch.cuda.is_available())
 
 
 def _flatten(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
