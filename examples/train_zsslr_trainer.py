@@ -80,10 +80,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.data is None and not args.demo:
         parser.error("--data is required (or --demo)")
-    # under torchrun / accelerate launch: one process builds and caches the data, then the others read it
     # without a GPU, accelerate's CPU (gloo) path must be asked for, else each process sees world size 1
     use_cpu = not torch.cuda.is_available()
     state = PartialState(cpu=use_cpu)
+    # under torchrun / accelerate launch: one process builds and caches the data, then the others read it
     with state.main_process_first():
         if args.demo:
             if state.is_main_process:
