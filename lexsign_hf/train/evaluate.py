@@ -183,7 +183,11 @@ class ZeroShotEvalCallback(TrainerCallback):
         self.eval_steps = max(1, eval_steps)
         self.similarities = list(similarities)
 
-    def _log(self, state, model) -> dict[str, float]:
+    def _log(self, state, model) -> dict[str, float] | None:
+        if (
+            not state.is_world_process_zero
+        ):  # one process evaluates (and logs); the others wait at the next step
+            return None
         was_training = model.training
         model.eval()
         try:

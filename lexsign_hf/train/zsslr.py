@@ -51,6 +51,7 @@ __all__ = [
     "apply_loss_mode",
     "build_hali",
     "estimate_seconds_per_step",
+    "load_hali",
     "load_zsslr_data",
     "steps_for_budget",
     "train_zsslr",
@@ -178,6 +179,19 @@ def build_hali(
     return model, processor
 
 
+def load_hali(
+    model_dir: str | Path, loss_mode: str = "hali", max_frames: int = 64, frozen_text_layers: int = 0
+) -> tuple[HALIModel, HALIProcessor]:
+    """A saved HALI model and its processor to train further (loss weights per `loss_mode`, the processor's
+    `max_frames` replaced, the text tower's lowest layers frozen as in `build_hali`)."""
+    model = HALIModel.from_pretrained(model_dir)
+    processor = HALIProcessor.from_pretrained(model_dir)
+    processor.max_frames = max_frames
+    apply_loss_mode(model.config, loss_mode)
+    freeze_text_layers(model, frozen_text_layers)
+    return model, processor
+
+
 class TrainingBudgetCallback(TrainerCallback):
     """Stop training after `max_seconds` of wall time (since this process began training) or at `stop_step`."""
 
@@ -274,6 +288,7 @@ def train_zsslr(
     resume: bool = True,
     max_seconds: float | None = None,
     stop_step: int | None = None,
+    gradient_checkpointing: bool = False,
     callbacks: Sequence[TrainerCallback] = (),
     progress: bool = True,
     description: str | None = None,
@@ -286,7 +301,11 @@ def train_zsslr(
         save_steps: checkpoint every so many steps into `output_dir` (None: only when stopped by the budget).
         resume: continue from the last ``checkpoint-*`` in `output_dir` when there is one.
         max_seconds / stop_step: stop early after that much wall time / at that step (`TrainingBudgetCallback`).
+        gradient_checkpointing: recompute activations in the backward pass (both towers) to save memory.
         callbacks: extra callbacks, e.g. `ZeroShotEvalCallback` for validation curves.
+
+    Under `torchrun` / `accelerate launch` the Trainer wraps `model` in DDP: `batch_size` is per process, the
+    main process alone writes checkpoints.
     """
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")
@@ -313,6 +332,10 @@ def train_zsslr(
         dataloader_pin_memory=False,
         seed=seed,
         disable_tqdm=not progress,
+        activation_checkpointing=gradient_checkpointing,
+        # the subunit streams only feed L_FG^(u,f) and L_HC: with both off (loss_mode="global") DDP must
+        # look for parameters without gradients
+        ddp_find_unused_parameters=model.config.w_fg_subunit == 0 and model.config.w_hc == 0,
     )
     trainer = Trainer(
         model=model,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import BertModel, PreTrainedModel
 from transformers import initialization as init
+from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import ModelOutput
 from transformers.models.bert.modeling_bert import BertEmbeddings
 from transformers.utils import logging
@@ -38,6 +40,10 @@ PART_GRAPHS: dict[str, tuple[int, list[tuple[int, int]]]] = {
         [(i, i + 1) for i in range(8)] + [(9, 10), (10, 11), (12, 13), (13, 14), (15, 16), (16, 17)],
     ),
 }
+
+
+# Loss term of `HALIOutput` for each weight of `HALIConfig` (L_Global has weight 1).
+WEIGHTED_TERMS = {"w_fg_snippet": "loss_fg_snippet", "w_fg_subunit": "loss_fg_subunit", "w_hc": "loss_hc"}
 
 
 def normalized_adjacency(num_joints: int, edges: list[tuple[int, int]]) -> torch.Tensor:
@@ -87,7 +93,8 @@ class HALITextFeatures(ModelOutput):
 class HALIOutput(ModelOutput):
     r"""
     loss (`torch.FloatTensor` of shape `()`, returned when `return_loss=True`): L_HALI.
-    loss_global, loss_fg_snippet, loss_fg_subunit, loss_hc (`torch.FloatTensor` of shape `()`): its terms.
+    loss_global, loss_fg_snippet, loss_fg_subunit, loss_hc (`torch.FloatTensor` of shape `()`): its terms; None
+        for a term whose weight in the config is 0 (not computed).
     logits_per_pose (`torch.FloatTensor` of shape `(pose_batch_size, text_batch_size)`): scaled cosine similarity
         between video and description features.
     logits_per_text (`torch.FloatTensor` of shape `(text_batch_size, pose_batch_size)`): its transpose.
@@ -119,7 +126,7 @@ class GraphConvLayer(nn.Module):
         return hidden_states + F.gelu(self.layer_norm(mixed))
 
 
-class PartEncoder(nn.Module):
+class PartEncoder(GradientCheckpointingLayer):
     """Per-frame encoder of one part: joint embedding of (x, y, confidence), graph convolutions, joint readout."""
 
     def __init__(self, config: SkeletonEncoderConfig, num_joints: int, edges: list[tuple[int, int]]):
@@ -160,7 +167,7 @@ class TemporalBlock(nn.Module):
         return hidden_states * mask[..., None], mask
 
 
-class TemporalStage(nn.Module):
+class TemporalStage(GradientCheckpointingLayer):
     """A stride-2 block followed by residual blocks: halves the frame rate."""
 
     def __init__(self, config: SkeletonEncoderConfig):
@@ -225,7 +232,12 @@ class SkeletonEncoder(nn.Module):
             if key in self.part_encoders:
                 continue
             graph_size, edges = PART_GRAPHS.get(part, (size, []))
-            self.part_encoders[key] = PartEncoder(config, size, edges if graph_size == size else [])
+            if graph_size != size:
+                raise ValueError(
+                    f"pose_config part {part!r} has {size} keypoints but its skeleton graph has {graph_size}; "
+                    f"use {graph_size} or a part name without a built-in graph ({sorted(PART_GRAPHS)} have one)"
+                )
+            self.part_encoders[key] = PartEncoder(config, size, edges)
         fused_size = config.part_hidden_size * len(self.part_names)
         self.video_input = nn.Linear(fused_size, config.hidden_size)
         self.subunit_inputs = nn.ModuleDict(
@@ -318,6 +330,7 @@ class HALIPreTrainedModel(PreTrainedModel):
     base_model_prefix = "hali"
     main_input_name = "pose_values"
     input_modalities = ("pose", "text")
+    # activation checkpointing covers both towers: BERT layers, skeleton part encoders and temporal stages
     supports_gradient_checkpointing = True
     _no_split_modules = ["BertEmbeddings", "BertLayer", "PartEncoder", "TemporalStage", "CoSignChain"]
 
@@ -326,35 +339,48 @@ class HALIPreTrainedModel(PreTrainedModel):
         if isinstance(module, BertEmbeddings):
             init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
             init.zeros_(module.token_type_ids)
-        elif isinstance(module, GraphConvLayer):
-            init.ones_(module.edge_importance)
-        elif isinstance(module, PartEncoder):
-            init.zeros_(module.position_embedding)
-            init.copy_(module.adjacency, normalized_adjacency(*module.graph))
-        if isinstance(module, (PartEncoder, TemporalBlock, SkeletonEncoder)):
-            # LeCun-normal for the skeleton tower's small fan-in layers (0.02 would start it nearly constant)
-            for layer in module.children():
-                if isinstance(layer, (nn.Linear, nn.Conv1d)):
-                    init.normal_(layer.weight, std=(layer.weight[0].numel()) ** -0.5)
         elif isinstance(module, HALIModel):
             init.constant_(module.logit_scale, math.log(1.0 / self.config.temperature))
+            # transformers only visits modules that own parameters, after their children: the skeleton tower is
+            # initialised here, from the root, so every layer gets its init whatever the traversal does.
+            if isinstance(module.pose_model, SkeletonEncoder):
+                _init_skeleton_encoder(module.pose_model)
+
         if hasattr(module, "_init_cosign_weights"):  # adjacency and part_para of the cosign tower
             module._init_cosign_weights()
+
+
+def _init_skeleton_encoder(tower: SkeletonEncoder) -> None:
+    """LeCun-normal weights for the tower's small fan-in layers (0.02 would start it nearly constant), zero biases,
+    unit edge importances, zero joint positions, the parts' normalised adjacency. Loaded tensors are left alone."""
+    for layer in tower.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv1d)):
+            init.normal_(layer.weight, std=layer.weight[0].numel() ** -0.5)
+            if layer.bias is not None:
+                init.zeros_(layer.bias)
+        elif isinstance(layer, nn.LayerNorm):
+            init.ones_(layer.weight)
+            init.zeros_(layer.bias)
+        elif isinstance(layer, GraphConvLayer):
+            init.ones_(layer.edge_importance)
+        elif isinstance(layer, PartEncoder):
+            init.zeros_(layer.position_embedding)
+            init.copy_(layer.adjacency, normalized_adjacency(*layer.graph))
 
 
 def _validate_pose_inputs(
     pose_values: torch.Tensor, pose_mask: torch.Tensor | None, num_keypoints: int
 ) -> None:
+    """Shape checks only: value checks (NaN, empty sequences) need a host sync and live in `HALIProcessor`."""
     if pose_values.ndim != 4 or pose_values.shape[2] != num_keypoints or pose_values.shape[3] < 3:
         raise ValueError(
             f"pose_values must have shape (batch, frames, {num_keypoints}, 3) in the canonical layout, "
             f"got {tuple(pose_values.shape)}"
         )
-    if not torch.isfinite(pose_values).all():
-        raise ValueError("pose_values contain NaN or inf coordinates")
-    if pose_mask is not None and (pose_mask.sum(-1) == 0).any():
-        empty = (pose_mask.sum(-1) == 0).nonzero().flatten().tolist()
-        raise ValueError(f"pose_mask marks no valid frame for batch rows {empty} (empty sequences)")
+    if pose_mask is not None and pose_mask.shape != pose_values.shape[:2]:
+        raise ValueError(
+            f"pose_mask must have shape {tuple(pose_values.shape[:2])} (batch, frames), got {tuple(pose_mask.shape)}"
+        )
 
 
 class HALIModel(HALIPreTrainedModel):
@@ -371,27 +397,40 @@ class HALIModel(HALIPreTrainedModel):
         self.text_model = BertModel._from_config(config.text_config, add_pooling_layer=False)
         self.pose_projection = nn.Linear(config.pose_config.hidden_size, config.projection_dim, bias=False)
         self.text_projection = nn.Linear(config.text_config.hidden_size, config.projection_dim, bias=False)
-        self.logit_scale = nn.Parameter(
-            torch.tensor(math.log(1.0 / config.temperature)), requires_grad=config.learnable_temperature
-        )
+        logit_scale = torch.tensor(math.log(1.0 / config.temperature))
+        if config.learnable_temperature:
+            self.logit_scale = nn.Parameter(logit_scale)
+        else:  # a buffer, not a frozen parameter: no loader can turn it trainable, DDP sees no grad-less parameter
+            self.register_buffer("logit_scale", logit_scale)
         self.post_init()
 
     @classmethod
     def from_text_pretrained(
         cls, text_model_name_or_path: str, config: HALIConfig | None = None, **kwargs
     ) -> HALIModel:
-        """Build a HALI model whose text tower is a pretrained BERT checkpoint (local folder or Hub id)."""
+        """Build a HALI model whose text tower is a pretrained BERT checkpoint (local folder or Hub id).
+
+        Keyword arguments set `HALIConfig` fields, on a copy of `config` when one is given (never changed).
+        """
         text_model = PoolerFreeBertModel.from_pretrained(text_model_name_or_path)
-        config = config or HALIConfig(**kwargs)
+        if config is None:
+            config = HALIConfig(**kwargs)
+        else:
+            config = copy.deepcopy(config)
+            unknown = sorted(key for key in kwargs if not hasattr(config, key))
+            if unknown:
+                raise TypeError(f"from_text_pretrained: {unknown} are not HALIConfig fields")
+            for key, value in kwargs.items():
+                setattr(config, key, value)
+            config.validate_architecture()
         config.text_config = text_model.config
         model = cls(config)
         model.text_model.load_state_dict(text_model.state_dict())
         return model
 
     def temperature_scale(self) -> torch.Tensor:
-        """1/τ, clamped at 100; detached unless the temperature is learnable."""
-        logit_scale = self.logit_scale if self.config.learnable_temperature else self.logit_scale.detach()
-        return logit_scale.exp().clamp(max=100.0)
+        """1/τ, clamped at 100 (a constant unless the temperature is learnable)."""
+        return self.logit_scale.exp().clamp(max=100.0)
 
     def get_pose_features(
         self,
@@ -424,31 +463,31 @@ class HALIModel(HALIPreTrainedModel):
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
         fragment_ids: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
     ) -> HALITextFeatures:
         """Projected, L2-normalised description and fragment features from one BERT pass.
 
-        `fragment_ids` (batch, seq_len) gives each token's fragment index (-1: not in any fragment); without it the
-        whole description is one fragment.
+        `fragment_ids` (batch, seq_len) gives each token's fragment index (-1: not in any fragment); fragments from
+        `config.max_fragments - 1` on are merged into the last one (`config.max_fragments` is the one limit: the
+        processor does not cut). Without `fragment_ids` the whole description is one fragment. A row without any
+        fragment token (rejected by `HALIProcessor`) gets an all-False `fragment_mask`.
         """
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        hidden = self.text_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        hidden = self.text_model(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
         token_weights = attention_mask[..., None].to(hidden.dtype)
         description = (hidden * token_weights).sum(1) / token_weights.sum(1).clamp(min=1.0)
         if fragment_ids is None:
             fragment_ids = torch.where(attention_mask.bool(), 0, -1)
         num_fragments = self.config.max_fragments
-        in_fragment = (fragment_ids >= 0) & (fragment_ids < num_fragments)
+        in_fragment = fragment_ids >= 0
         one_hot = F.one_hot(fragment_ids.clamp(min=0, max=num_fragments - 1), num_fragments).to(hidden.dtype)
         one_hot = one_hot * in_fragment[..., None].to(hidden.dtype)  # (N, L, F)
         counts = one_hot.sum(1)  # (N, F)
         fragments = torch.einsum("nlf,nlh->nfh", one_hot, hidden) / counts[..., None].clamp(min=1.0)
         fragment_mask = counts > 0
-        if not fragment_mask.any(-1).all():
-            empty = (~fragment_mask.any(-1)).nonzero().flatten().tolist()
-            raise ValueError(
-                f"descriptions at rows {empty} have no fragment tokens (empty or punctuation-only text)"
-            )
         return HALITextFeatures(
             description_embeds=F.normalize(self.text_projection(description), dim=-1),
             fragment_embeds=F.normalize(self.text_projection(fragments), dim=-1) * fragment_mask[..., None],
@@ -481,7 +520,8 @@ class HALIModel(HALIPreTrainedModel):
         text_features: HALITextFeatures,
         labels: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        """L_HALI and its terms for B matched pose/description pairs (row i with row i)."""
+        """L_HALI and its terms for B matched pose/description pairs (row i with row i); a term whose weight is 0
+        is not computed (None), so ablations cost less."""
         batch = pose_features.video_embeds.shape[0]
         if text_features.description_embeds.shape[0] != batch:
             raise ValueError(
@@ -495,7 +535,6 @@ class HALIModel(HALIPreTrainedModel):
         fragments, fragment_mask = text_features.fragment_embeds, text_features.fragment_mask
         logits = scale * pose_features.video_embeds @ text_features.description_embeds.t()
         terms = {"loss_global": info_nce(logits, logits.t(), duplicates)}
-        zero = logits.new_zeros(())  # terms with weight 0 are skipped (reported as 0) so ablations cost less
         terms["loss_fg_snippet"] = (
             fine_grained_loss(
                 pose_features.snippet_embeds,
@@ -506,7 +545,7 @@ class HALIModel(HALIPreTrainedModel):
                 config.loss_chunk_size,
             )
             if config.w_fg_snippet > 0
-            else zero
+            else None
         )
         terms["loss_fg_subunit"] = (
             fine_grained_loss(
@@ -518,7 +557,7 @@ class HALIModel(HALIPreTrainedModel):
                 config.loss_chunk_size,
             )
             if config.w_fg_subunit > 0
-            else zero
+            else None
         )
         terms["loss_hc"] = (
             hierarchical_consistency_loss(
@@ -530,13 +569,12 @@ class HALIModel(HALIPreTrainedModel):
                 len(config.pose_config.subunit_parts),
             )
             if config.w_hc > 0
-            else zero
+            else None
         )
-        terms["loss"] = (
-            terms["loss_global"]
-            + config.w_fg_snippet * terms["loss_fg_snippet"]
-            + config.w_fg_subunit * terms["loss_fg_subunit"]
-            + config.w_hc * terms["loss_hc"]
+        terms["loss"] = terms["loss_global"] + sum(
+            getattr(config, weight) * terms[name]
+            for weight, name in WEIGHTED_TERMS.items()
+            if terms[name] is not None
         )
         return terms
 
@@ -547,9 +585,9 @@ class HALIModel(HALIPreTrainedModel):
         pose_mask: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         fragment_ids: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         return_loss: bool | None = None,
-        **kwargs,
     ) -> HALIOutput:
         r"""
         pose_values (`(batch, frames, keypoints, 3)`): canonical (x, y, confidence) keypoints, normalised.
@@ -558,7 +596,7 @@ class HALIModel(HALIPreTrainedModel):
         return_loss: compute L_HALI (default: when training).
         """
         pose_features = self.get_pose_features(pose_values, pose_mask)
-        text_features = self.get_text_features(input_ids, attention_mask, fragment_ids)
+        text_features = self.get_text_features(input_ids, attention_mask, fragment_ids, token_type_ids)
         scale = self.temperature_scale()
         logits_per_pose = scale * pose_features.video_embeds @ text_features.description_embeds.t()
         terms = {}
@@ -607,20 +645,24 @@ class HALIForSignClassification(HALIPreTrainedModel):
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         fragment_ids: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
         alignment_weight: float = 1.0,
-        **kwargs,
     ) -> HALISignClassifierOutput:
         r"""
         labels (`(batch,)`): class ids for the cross-entropy. input_ids/attention_mask/fragment_ids: the class
         description of each row; when given with labels, `alignment_weight * L_HALI` is added to the loss.
         """
-        pose_features = self.hali.get_pose_features(pose_values, pose_mask)
+        align = labels is not None and input_ids is not None
+        # the subunit streams only serve L_HALI: skipped without descriptions (CE baseline, inference)
+        pose_features = self.hali.get_pose_features(pose_values, pose_mask, include_subunits=align)
         logits = self.classifier(self.dropout(pose_features.pooled_output))
         loss = loss_ce = loss_hali = None
         if labels is not None:
             loss = loss_ce = F.cross_entropy(logits, labels)
-            if input_ids is not None:
-                text_features = self.hali.get_text_features(input_ids, attention_mask, fragment_ids)
+            if align:
+                text_features = self.hali.get_text_features(
+                    input_ids, attention_mask, fragment_ids, token_type_ids
+                )
                 loss_hali = self.hali.hali_loss(pose_features, text_features, labels)["loss"]
                 loss = loss_ce + alignment_weight * loss_hali
         return HALISignClassifierOutput(

@@ -116,12 +116,17 @@ class HALIProcessor(ProcessorMixin):
     pixels.
 
     Text: tokenised with the BERT tokenizer; `fragment_ids` gives each token's fragment (split on natural
-    punctuation, at most `max_fragments`, later ones merged into the last), -1 for special and punctuation tokens.
+    punctuation), -1 for special and punctuation tokens. The model's `HALIConfig.max_fragments` bounds the fragments
+    (later ones merged into the last); the processor does not cut unless given its own `max_fragments`.
+
+    Value checks that would need a host sync inside the model (NaN or inf coordinates, sequences without a present
+    keypoint, descriptions without a fragment token) are done here, on the host, before the tensors are built.
 
     Args:
         tokenizer ([`PreTrainedTokenizerFast`]): the text tower's tokenizer (a fast one: offsets are needed).
         max_frames (`int`): maximum number of frames kept per sequence.
-        max_fragments (`int`): maximum number of fragments per description.
+        max_fragments (`int`, *optional*): merge fragments from this index on into the last one; leave it None so
+            the model's `config.max_fragments` alone decides (a processor saved with a value keeps it).
         max_length (`int`): maximum number of tokens per description.
         normalize (`bool`): whether to normalise the poses.
         pose_normalization (`str`): `"shoulder"` (canonical 77 points, shoulder-centred; the light tower) or
@@ -132,7 +137,7 @@ class HALIProcessor(ProcessorMixin):
         self,
         tokenizer=None,
         max_frames: int = 64,
-        max_fragments: int = 16,
+        max_fragments: int | None = None,
         max_length: int = 128,
         normalize: bool = True,
         pose_normalization: str = "shoulder",
@@ -276,7 +281,14 @@ class HALIProcessor(ProcessorMixin):
                     continue  # special or padding token
                 inside = np.nonzero((token_start >= starts) & (token_start < ends))[0]
                 if len(inside):
-                    fragment_ids[row, position] = min(int(inside[0]), self.max_fragments - 1)
+                    fragment = int(inside[0])
+                    fragment_ids[row, position] = (
+                        fragment if self.max_fragments is None else min(fragment, self.max_fragments - 1)
+                    )
+            if not (fragment_ids[row] >= 0).any():
+                raise ValueError(
+                    f"text {row}: no word of {texts[row]!r} is left after truncation to {self.max_length} tokens"
+                )
         return {
             "input_ids": encoding["input_ids"],
             "attention_mask": encoding["attention_mask"],
