@@ -69,8 +69,13 @@ def test_demo_writes_metrics_models_card_and_plots(demo_run):
         )
         HALIProcessor.from_pretrained(out / folder)
         card = ModelCard.load(out / folder / "README.md")
-        top1 = [r.metric_value for r in card.data.eval_results if r.metric_name.startswith("ZSL top-1")]
-        assert top1 == [round(metrics["hali" if folder == "model" else "baseline"]["zsl"]["top1"], 2)]
+        # generated locally: no Hub dataset id, so the results are a table, not model-index
+        assert not card.data.eval_results and not card.data.datasets
+        for name in ("hali", "baseline"):
+            assert (
+                f"| {name} | {metrics[name]['zsl']['top1']:.1f} | {metrics[name]['zsl']['top5']:.1f} |"
+                in card.content
+            )
         assert "| frozen_text_layers | 1 |" in card.content
     for png in ("training_curves.png", "alignment_heatmap.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

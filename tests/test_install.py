@@ -219,7 +219,10 @@ def test_demo_then_dry_run_push_loads_back_by_remote_code(venvs, empty, tiny_ber
         assert {"config.json", "model.safetensors", "README.md", "modeling_hali.py"} <= {
             p.name for p in (empty / "out" / folder).iterdir()
         }
-    assert "model-index" in (empty / "out" / "model" / "README.md").read_text()
+    card = (empty / "out" / "model" / "README.md").read_text()
+    assert (
+        "| hali |" in card and "model-index" not in card
+    )  # results table; no Hub dataset id, no model-index
 
     output = _run([lexsign, "push", "model", "out/model", "--repo-id", "someone/hali-tiny", "--dry-run", "tree"],
                   empty).stdout  # fmt: skip

@@ -37,6 +37,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from ..card_templates import card_template_path
 from ..fingerprint import WEIGHTS_KEY
+from ..train.card import skeleton_tower_description
 
 ISLR_TEMPLATE = "hali_islr.md.jinja"  # in model_cards/; ZSSLR cards: lexsign_hf.train.card
 TAGS = ["sign-language", "zero-shot", "pose", "lexsign", "hali", "custom_code"]
@@ -306,6 +307,7 @@ def _model_summary(model_dir: Path) -> dict[str, Any]:
     pose, text = config.get("pose_config", {}), config.get("text_config", {})
     return {
         "architecture": (config.get("architectures") or ["HALIModel"])[0],
+        "skeleton_tower": skeleton_tower_description(pose.get("architecture", "light")),
         "num_parameters": _count_parameters(model_dir),
         "projection_dim": config.get("projection_dim"),
         "temperature": config.get("temperature"),
@@ -355,9 +357,11 @@ def build_model_card(
     model_name = repo_id.split("/")[-1]
     dataset_name = dataset_id.split("/")[-1] if dataset_id else "the evaluation data"
     if results.task == "zsslr":
+        architecture = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         card = _zsslr_card(
-            results, model_name, dataset_id, dataset_name, dataset_config, license, template_path
-        )
+            results, model_name, dataset_id, dataset_name, dataset_config, license, template_path,
+            architecture.get("pose_config", {}).get("architecture", "light"),
+        )  # fmt: skip
     else:
         card_data = ModelCardData(
             model_name=model_name,
@@ -390,7 +394,7 @@ def build_model_card(
 
 
 def _zsslr_card(
-    results, model_name, dataset_id, dataset_name, dataset_config, license, template_path
+    results, model_name, dataset_id, dataset_name, dataset_config, license, template_path, skeleton_tower
 ) -> ModelCard:
     from ..train.card import render_zsslr_card
 
@@ -406,6 +410,7 @@ def _zsslr_card(
         dataset_config=dataset_config or "default",
         license=license,
         template_path=template_path,
+        skeleton_tower=skeleton_tower,
     )
 
 

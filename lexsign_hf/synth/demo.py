@@ -400,7 +400,7 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
             metrics,
             name,
             model_name=f"hali-lexsign-synth{'' if name == 'hali' else '-baseline'}",
-            dataset_type="lexsign-synth",
+            dataset_type=None,  # generated locally: no Hub dataset id (`lexsign push --dataset` adds one)
             dataset_name="LexSign-Synth",
             dataset_config=CONFIG_NAME,
             base_model=MINILM_HUB_ID if settings.text_model is None else None,

