@@ -106,6 +106,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ablate.add_argument("--train-instances", type=int, help="training sequences per seen class (default 10)")
     ablate.add_argument("--eval-instances", type=int, help="sequences per unseen class (default 8)")
     ablate.add_argument("--batch-size", type=int, help="training batch size (default 24)")
+    ablate.add_argument("--max-frames", type=int, help="frames per sequence after sampling (default 32)")
+    ablate.add_argument(
+        "--frozen-text-layers", type=int, help="frozen text-tower embeddings + lowest layers (default 4)"
+    )
+    ablate.add_argument("--pose-hidden-size", type=int, help="skeleton tower width (default 192)")
+    ablate.add_argument("--part-hidden-size", type=int, help="per-part graph width (default 48)")
+    ablate.add_argument("--projection-dim", type=int, help="joint embedding size (default 192)")
     ablate.add_argument(
         "--text-model", help="BERT folder for the text tower (default: packaged all-MiniLM-L6-v2)"
     )
@@ -186,10 +193,12 @@ def run_ablate_command(args: argparse.Namespace) -> int:
         "train_instances": args.train_instances,
         "eval_instances": args.eval_instances,
     }
+    pose_sizes = {"hidden_size": args.pose_hidden_size, "part_hidden_size": args.part_hidden_size}
     settings = dataclasses.replace(
         settings,
         out=args.out,
         synth=dataclasses.replace(settings.synth, **{k: v for k, v in synth_sizes.items() if v is not None}),
+        pose_config={**settings.pose_config, **{k: v for k, v in pose_sizes.items() if v is not None}},
         text_model=args.text_model,
         cache_dir=args.cache_dir,
         progress=not args.no_progress,
@@ -200,6 +209,9 @@ def run_ablate_command(args: argparse.Namespace) -> int:
                 ("variants", tuple(args.variants) if args.variants else None),
                 ("steps", args.steps),
                 ("batch_size", args.batch_size),
+                ("max_frames", args.max_frames),
+                ("frozen_text_layers", args.frozen_text_layers),
+                ("projection_dim", args.projection_dim),
                 ("threads", args.threads),
             )
             if value is not None
