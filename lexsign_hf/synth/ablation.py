@@ -63,15 +63,17 @@ VARIANTS: dict[str, Variant] = {
     "hali_m2": Variant("L_HALI, M=2 (hands)", 1.0, 1.0, 1.0, 2, "Table 21"),
     "hali_m5": Variant("L_HALI, M=5 (+ mouth, face)", 1.0, 1.0, 1.0, 5, "Table 21"),
 }
+# (split, section of the evaluation result, metric, name in ablation.json)
 METRICS = (
-    ("test", "zsl", "top1"),
-    ("test", "zsl", "top5"),
-    ("test", "gzsl", "S"),
-    ("test", "gzsl", "U"),
-    ("test", "gzsl", "H"),
-    ("validation", "validation_zsl", "top1"),
-    ("validation", "validation_zsl", "top5"),
+    ("test", "zsl", "top1", "zsl_top1"),
+    ("test", "zsl", "top5", "zsl_top5"),
+    ("test", "gzsl", "S", "gzsl_S"),
+    ("test", "gzsl", "U", "gzsl_U"),
+    ("test", "gzsl", "H", "gzsl_H"),
+    ("validation", "validation_zsl", "top1", "zsl_top1"),
+    ("validation", "validation_zsl", "top5", "zsl_top5"),
 )
+DELTA_METRICS = ("test_zsl_top1", "test_gzsl_H", "validation_zsl_top1")
 
 
 @dataclass
@@ -212,31 +214,33 @@ def _summary(values: Sequence[float]) -> dict[str, Any]:
 
 
 def _aggregate(runs: dict[str, dict[int, dict]], seeds: Sequence[int]) -> dict[str, Any]:
+    """Per variant: its settings, mean / std / per-seed of every metric, and per-seed differences to L_Global."""
+
+    def values(name: str) -> dict[str, list[float]]:
+        return {
+            f"{split}_{label}": [runs[name][seed][split][section][key] for seed in seeds]
+            for split, section, key, label in METRICS
+        }
+
     table = {}
-    for name, by_seed in runs.items():
-        row: dict[str, Any] = {"label": VARIANTS[name].label, "table": VARIANTS[name].table}
-        row.update(
-            {
-                "w_fg_snippet": VARIANTS[name].w_fg_snippet,
-                "w_fg_subunit": VARIANTS[name].w_fg_subunit,
-                "w_hc": VARIANTS[name].w_hc,
-                "M": VARIANTS[name].num_subunit_parts,
-            }
-        )
-        for split, section, key in METRICS:
-            row.setdefault(split, {})[f"{'zsl' if section != 'gzsl' else 'gzsl'}_{key}"] = _summary(
-                [by_seed[seed][split][section][key] for seed in seeds]
-            )
-        row["inference_similarity"] = [by_seed[seed]["inference_similarity"] for seed in seeds]
+    for name in runs:
+        variant = VARIANTS[name]
+        own = values(name)
+        row: dict[str, Any] = {
+            "label": variant.label,
+            "table": variant.table,
+            "w_fg_snippet": variant.w_fg_snippet,
+            "w_fg_subunit": variant.w_fg_subunit,
+            "w_hc": variant.w_hc,
+            "M": variant.num_subunit_parts,
+        }
+        for split, _, _, label in METRICS:
+            row.setdefault(split, {})[label] = _summary(own[f"{split}_{label}"])
+        row["inference_similarity"] = [runs[name][seed]["inference_similarity"] for seed in seeds]
         if "global" in runs and name != "global":
+            base = values("global")
             row["delta_vs_global"] = {
-                f"{split}_{'zsl' if section != 'gzsl' else 'gzsl'}_{key}": _summary(
-                    [
-                        by_seed[seed][split][section][key] - runs["global"][seed][split][section][key]
-                        for seed in seeds
-                    ]
-                )
-                for split, section, key in (METRICS[0], METRICS[4], METRICS[5])
+                metric: _summary(np.subtract(own[metric], base[metric])) for metric in DELTA_METRICS
             }
         table[name] = row
     return table
