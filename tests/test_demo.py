@@ -100,7 +100,7 @@ def test_steps_and_minutes_are_exclusive(tmp_path, capsys):
     assert "not both" in capsys.readouterr().err
     from lexsign_hf.synth.demo import DEFAULT_STEPS, DemoSettings
 
-    assert DemoSettings().steps == DEFAULT_STEPS and DemoSettings().minutes is None
+    assert DemoSettings().fixed_steps == DEFAULT_STEPS and DemoSettings(minutes=2.0).fixed_steps is None
 
 
 def test_predict_ranks_labels_for_a_real_pose_file(demo_run, shared_data, tmp_path, capsys):

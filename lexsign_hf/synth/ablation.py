@@ -269,7 +269,7 @@ def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
         gridspec_kw={"width_ratios": [max(2, len(names)) for _, names in panels]},
     )  # fmt: skip
     width = 0.8 / len(bars)
-    for axis, (title, names) in zip(axes[0], panels, strict=True):
+    for panel, (axis, (title, names)) in enumerate(zip(axes[0], panels, strict=True)):
         positions = np.arange(len(names))
         for index, (split, key, label) in enumerate(bars):
             means = [rows[name][split][key]["mean"] for name in names]
@@ -279,10 +279,7 @@ def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
             for offset, name in zip(x, names, strict=True):
                 seeds = rows[name][split][key]["per_seed"]
                 axis.scatter([offset] * len(seeds), seeds, s=8, color="black", zorder=3)
-        labels = [
-            rows[name]["label"] if rows[name]["table"] == "Table 7" else f"M={rows[name]['M']}"
-            for name in names
-        ]
+        labels = [rows[name]["label"] if panel == 0 else f"M={rows[name]['M']}" for name in names]
         axis.set_xticks(positions, labels, rotation=20, ha="right", fontsize=8)
         axis.set(title=title, ylabel="percent")
         if "chance_top1" in results:

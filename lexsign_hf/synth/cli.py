@@ -152,8 +152,6 @@ def run_demo_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         asl_lex=args.asl_lex,
     )
-    if args.minutes is not None and args.steps is not None:
-        raise ValueError("give either --steps (fixed, reproducible) or --minutes (timing probe), not both")
     defaults = DemoSettings()
     settings = dataclasses.replace(
         defaults,
@@ -161,7 +159,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
         minutes=args.minutes,
         seed=args.seed,
         asl_lex=args.asl_lex,
-        steps=args.steps if args.minutes is not None or args.steps is not None else defaults.steps,
+        steps=args.steps,
         synth=synth,
         text_model=args.text_model,
         batch_size=args.batch_size,

@@ -81,7 +81,7 @@ class DemoSettings:
     minutes: float | None = None
     seed: int = 0
     asl_lex: str | None = None
-    steps: int | None = DEFAULT_STEPS
+    steps: int | None = None  # None: DEFAULT_STEPS, unless `minutes` asks for a timing probe
     # 10 sequences per unseen class (SynthConfig: 6): a steadier test and validation-based choices, for seconds
     synth: SynthConfig = field(default_factory=lambda: SynthConfig(eval_instances=DEMO_EVAL_INSTANCES))
     text_model: str | None = None
@@ -102,7 +102,7 @@ class DemoSettings:
     progress: bool = True
 
     def validate(self) -> None:
-        if (self.minutes is None) == (self.steps is None):
+        if self.minutes is not None and self.steps is not None:
             raise ValueError(
                 "give either --steps (fixed, reproducible) or --minutes (timing probe), not both"
             )
@@ -121,12 +121,17 @@ class DemoSettings:
         if self.asl_lex is not None and not Path(self.asl_lex).is_file():
             raise FileNotFoundError(f"--asl-lex: file not found: {self.asl_lex}")
 
+    @property
+    def fixed_steps(self) -> int | None:
+        """The optimiser steps per model, or None when a timing probe turns `minutes` into steps."""
+        return None if self.minutes is not None else (self.steps or DEFAULT_STEPS)
+
     def recipe(self) -> dict[str, Any]:
         """The settings that change what is trained (a resumed run must match them)."""
         return {
             "seed": self.seed,
             "minutes": self.minutes,
-            "steps": self.steps,
+            "steps": self.fixed_steps,
             "synth": asdict(self.synth),
             "text_model": self.text_model,
             "batch_size": self.batch_size,
@@ -231,7 +236,7 @@ def _plan(settings: DemoSettings, work: Path, data: ZSSLRData, text_model: str, 
         shutil.rmtree(work)  # settings changed: the old work cannot be resumed
     work.mkdir(parents=True, exist_ok=True)
     seconds_per_step = None
-    if settings.steps is None:
+    if settings.fixed_steps is None:
         model, processor = _build(settings, text_model, "hali")
         seconds_per_step = estimate_seconds_per_step(
             model, processor, data, settings.batch_size, settings.learning_rates, seed=settings.seed
@@ -241,7 +246,7 @@ def _plan(settings: DemoSettings, work: Path, data: ZSSLRData, text_model: str, 
             f"timing probe: {seconds_per_step:.2f} s/step → {steps} steps per model in {settings.minutes:g} min"
         )
     else:
-        steps = settings.steps
+        steps = settings.fixed_steps
     plan = {"recipe": recipe, "steps": steps, "seconds_per_step_probe": seconds_per_step}
     write_json_atomic(plan_file, plan)
     return plan
