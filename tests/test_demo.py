@@ -16,7 +16,7 @@ TINY_DEMO = [
     "--steps", "2", "--num-seen", "6", "--num-validation", "3", "--num-test", "4", "--train-instances", "3",
     "--eval-instances", "2", "--test-seen-instances", "1", "--batch-size", "4", "--max-frames", "16",
     "--pose-hidden-size", "16", "--part-hidden-size", "8", "--projection-dim", "16", "--eval-every", "1",
-    "--frozen-text-layers", "1", "--no-progress",
+    "--frozen-text-layers", "1", "--threads", "1", "--no-progress",
 ]  # fmt: skip
 LABELS = [
     {"gloss": "ESSEN", "text": "Flat O hand, fingertips at the mouth, palm in; tap the lips twice."},
@@ -54,6 +54,9 @@ def test_demo_writes_metrics_models_card_and_plots(demo_run):
         assert metrics[name]["config"]["steps"] == 2  # same budget for both
     assert metrics["chance_top1"] == pytest.approx(25.0)  # 4 unseen test classes, in percent
     assert metrics["config"]["seed"] == 0 and metrics["config"]["steps"] == 2
+    assert metrics["config"]["threads"] == 1 and metrics["config"]["minutes"] is None
+    assert set(metrics["run"]) >= {"machine", "runtime_seconds", "train_seconds", "dataset"}
+    assert "machine" not in metrics["config"] and "train_seconds" not in metrics["hali"]["config"]
     assert metrics["config"]["frozen_text_layers"] == 1
     assert (
         metrics["hali"]["config"]["loss_mode"] == "hali"
@@ -77,10 +80,32 @@ def test_demo_writes_metrics_models_card_and_plots(demo_run):
                 in card.content
             )
         assert "| frozen_text_layers | 1 |" in card.content
-    for png in ("training_curves.png", "alignment_heatmap.png"):
+    for png in ("training_curves.png", "alignment_heatmap.png", "fragment_tsne.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not (out / ".work").exists()
     assert len(list((root / "cache").glob("synth-*"))) == 1
+
+
+def test_same_seed_gives_identical_metrics(demo_run, tmp_path):
+    """Fixed steps, threads and deterministic algorithms: a second run reproduces every number; only the
+    machine-dependent "run" section (wall times, machine, paths) may differ."""
+    out, _, args = demo_run
+    again = tmp_path / "again"
+    assert main(["demo", "--out", str(again), *args[3:], *TINY_DEMO]) == 0
+    first, second = (json.loads((folder / "metrics.json").read_text()) for folder in (out, again))
+    first.pop("run"), second.pop("run")
+    assert first == second
+    for folder in ("model", "baseline_model"):
+        a, b = (HALIModel.from_pretrained(root / folder).state_dict() for root in (out, again))
+        assert all(torch.equal(a[key], b[key]) for key in a)
+
+
+def test_steps_and_minutes_are_exclusive(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "x"), "--steps", "3", "--minutes", "1"]) == 1
+    assert "not both" in capsys.readouterr().err
+    from lexsign_hf.synth.demo import DEFAULT_STEPS, DemoSettings
+
+    assert DemoSettings().fixed_steps == DEFAULT_STEPS and DemoSettings(minutes=2.0).fixed_steps is None
 
 
 def test_predict_ranks_labels_for_a_real_pose_file(demo_run, shared_data, tmp_path, capsys):

@@ -216,3 +216,105 @@ def test_build_and_load_dataset(tmp_path):
     descriptions = datasets.load_dataset(str(out), "descriptions", split="train")
     assert len(descriptions) == 13 and descriptions[0]["source"] == "phon"
     assert to_canonical(np.asarray(row["pose"]), LAYOUT).shape[1:] == (77, 3)
+
+
+def _sign(**changes):
+    from lexsign_hf.synth.sign import SynthSign
+
+    first = _record(minor_location="Neutral", movement="Straight", movement_direction="forward")
+    second = _record(
+        handshape="5",
+        major_location="Head",
+        minor_location="Forehead",
+        movement="None",
+        movement_direction=None,
+        palm_orientation="in",
+    )
+    return SynthSign(**{"entry_id": "seq", "segments": (first, second), **changes})
+
+
+def test_sequential_sign_performs_its_segments_in_order():
+    sign = _sign()
+    both = to_canonical(synthesize(sign, seed=0, params=CLEAN, max_frames=None), LAYOUT)
+    alone = [
+        to_canonical(synthesize(s, seed=0, params=CLEAN, max_frames=None), LAYOUT) for s in sign.segments
+    ]
+    assert len(both) > max(len(a) for a in alone)
+    wrist = both[:, RIGHT_HAND][
+        :, 0, 1
+    ]  # image y of the dominant wrist: the second segment is at the forehead
+    forehead_y = alone[1][len(alone[1]) // 2, RIGHT_HAND][0, 1]
+    near_forehead = np.flatnonzero(np.abs(wrist - forehead_y) < 15)
+    in_front = np.flatnonzero(np.abs(wrist - alone[0][len(alone[0]) // 2, RIGHT_HAND][0, 1]) < 15)
+    assert near_forehead.size and in_front.size and in_front.min() < near_forehead.min()
+    assert in_front.min() < len(both) // 2 < near_forehead.max()
+
+
+def test_non_manual_features_move_mouth_and_face():
+    from lexsign_hf.synth.sign import FACE_ACTIONS, MOUTH_SHAPES
+
+    mouth, face = slice(51, 59), slice(59, 77)
+    plain = to_canonical(synthesize(_sign(), seed=0, params=CLEAN), LAYOUT)
+    for shape in MOUTH_SHAPES:
+        marked = to_canonical(synthesize(_sign(mouth=shape), seed=0, params=CLEAN), LAYOUT)
+        assert np.abs(marked[:, mouth, :2] - plain[:, mouth, :2]).max() > 1.0, shape
+        np.testing.assert_allclose(marked[:, RIGHT_HAND], plain[:, RIGHT_HAND])  # hands untouched
+    for action in FACE_ACTIONS:
+        marked = to_canonical(synthesize(_sign(face=action), seed=0, params=CLEAN), LAYOUT)
+        assert np.abs(marked[:, face, :2] - plain[:, face, :2]).max() > 1.0, action
+    # the features are made during their segment only: the first half of the sign is unchanged
+    late = to_canonical(synthesize(_sign(mouth="open", non_manual_segment=1), seed=0, params=CLEAN), LAYOUT)
+    changed = np.flatnonzero(np.abs(late[:, mouth, :2] - plain[:, mouth, :2]).max(axis=(1, 2)) > 0.5)
+    assert changed.min() > len(plain) // 3
+    brows = to_canonical(synthesize(_sign(face="raised_brows"), seed=0, params=CLEAN), LAYOUT)
+    middle = len(brows) // 4  # within the first segment, which carries the features by default
+    assert (brows[middle, 68:74, 1] < plain[middle, 68:74, 1] - 1.0).all()  # brows up: smaller image y
+
+
+def test_sign_descriptions_follow_the_segment_order_and_keep_held_out_wording():
+    from lexsign_hf.synth.sign import FACE_ACTIONS, MOUTH_SHAPES, describe_sign
+
+    sign = _sign(mouth="puffed", face="nod", non_manual_segment=1)
+    for template in range(8):
+        text = describe_sign(sign, template)
+        first = describe(sign.segments[0], template).rstrip(".")
+        assert text.startswith(first) and text.index("neutral space") < text.index("forehead")
+        fragments = split_fragments(text)
+        assert len(fragments) <= 16  # HALIConfig.max_fragments
+        connective = "then" if template in TRAIN_TEMPLATES else ("next" if template == 6 else "after that")
+        assert f"; {connective} " in text
+        phrases = [table[key][2 if template in HELD_OUT_TEMPLATES else template % 2]
+                   for table, key in ((MOUTH_SHAPES, "puffed"), (FACE_ACTIONS, "nod"))]  # fmt: skip
+        assert all(phrase in fragments for phrase in phrases)
+        assert text.index("forehead") < text.index(phrases[0])  # after the segment that carries them
+    train = {row[i] for table in (MOUTH_SHAPES, FACE_ACTIONS) for row in table.values() for i in (0, 1)}
+    held = {row[2] for table in (MOUTH_SHAPES, FACE_ACTIONS) for row in table.values()}
+    assert not train & held
+    with pytest.raises(ValueError, match="unknown mouth"):
+        _sign(mouth="whistle")
+
+
+def test_classes_mix_sequential_compound_and_non_manual_signs():
+    config = SynthConfig(num_seen=40, num_validation=10, num_test=20, seed=3)
+    classes = synth_classes(config)
+    kinds = [sign.kind for sign in classes.records]
+    assert kinds.count("compound") == 6 + 2 + 3 and kinds.count("sequential") == 6 + 2 + 3
+    assert 0.15 < np.mean([sign.has_non_manual for sign in classes.records]) < 0.5
+    seen = set(classes.partition("seen"))
+    by_id = {sign.entry_id: label for label, sign in enumerate(classes.records)}
+    for label, sign in enumerate(classes.records):
+        if sign.kind == "compound":  # built from two seen single-segment classes' segments
+            parts = [classes.records[by_id[gloss]] for gloss in sign.components]
+            assert all(by_id[p.entry_id] in seen and p.kind == "single" for p in parts)
+            assert sign.segments == tuple(p.segments[0] for p in parts)
+        if len(sign.segments) == 2:
+            for template in HELD_OUT_TEMPLATES:
+                assert "then " not in classes.descriptions[label][template].split(";")[-1][:6]
+    texts = [t for texts in classes.descriptions for t in texts]
+    assert len(set(texts)) == len(texts)
+    plain = synth_classes(
+        dataclasses.replace(config, sequential_share=0, compound_share=0, non_manual_share=0)
+    )
+    assert all(sign.kind == "single" and not sign.has_non_manual for sign in plain.records)
+    with pytest.raises(ValueError, match="compound_share"):
+        SynthConfig(sequential_share=0.6, compound_share=0.6)

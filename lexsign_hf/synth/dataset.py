@@ -1,7 +1,9 @@
 """LexSign-Synth: a zero-shot sign recognition dataset performed by the synthetic signer.
 
-Classes are distinct phonological records (pseudo-signs from the built-in inventory, or real ASL-LEX 2.0 glosses
-with their real coding) whose descriptions differ under every paraphrase template. They are partitioned like the
+Classes are signs (`SynthSign`) whose descriptions differ under every paraphrase template: real ASL-LEX 2.0
+glosses with their real coding (one segment each), or pseudo-signs from the built-in inventory, of which a share
+are sequential (two fresh segments in sequence), a share compounds (the segments of two seen single-segment
+classes in sequence) and a share carry a mouth shape and/or a facial action. They are partitioned like the
 real LexSign ZSSLR configs into seen (``train`` + ``test_seen``), unseen validation (``validation``) and unseen
 test (``test``) classes; each class is performed by several signers (`SignerParams`) with per-instance variation.
 
@@ -28,6 +30,7 @@ from ..data.descriptions import split_fragments
 from ..data.hub_layout import pose_feature, write_dataset_folder, write_json_atomic
 from ..data.phonology import HELD_OUT_TEMPLATES, N_TEMPLATES, TRAIN_TEMPLATES, PhonRecord, describe
 from .inventory import records_from_asl_lex, sample_record
+from .sign import FACE_ACTIONS, MOUTH_SHAPES, SynthSign, describe_sign
 from .signer import FPS, LAYOUT, NUM_KEYPOINTS, SignerParams, synthesize
 
 __all__ = [
@@ -47,6 +50,7 @@ CONFIG_NAME = "synth"
 DESCRIPTIONS_CONFIG = "descriptions"
 REPORT_FILE = "synth_report.json"
 SPLITS = ("train", "validation", "test", "test_seen")
+SIGN_KINDS = ("single", "sequential", "compound")
 
 DESCRIPTION_FEATURES = datasets.Features(
     {
@@ -74,6 +78,10 @@ class SynthConfig:
     max_frames: int = 64
     seed: int = 0
     asl_lex: str | None = None
+    # shares of each partition's built-in classes (not used with `asl_lex`, whose coding is kept as it is)
+    sequential_share: float = 0.15
+    compound_share: float = 0.15
+    non_manual_share: float = 0.3
 
     def __post_init__(self) -> None:
         for name in (
@@ -90,6 +98,11 @@ class SynthConfig:
             raise ValueError(
                 f"SynthConfig: test_seen_instances must be >= 0, got {self.test_seen_instances}."
             )
+        for name in ("sequential_share", "compound_share", "non_manual_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"SynthConfig: {name} must be in [0, 1], got {getattr(self, name)}.")
+        if self.sequential_share + self.compound_share > 1.0:
+            raise ValueError("SynthConfig: sequential_share + compound_share must be at most 1.")
         if self.max_frames < 8:
             raise ValueError(f"SynthConfig: max_frames must be at least 8, got {self.max_frames}.")
 
@@ -100,9 +113,9 @@ class SynthConfig:
 
 @dataclass
 class SynthClasses:
-    """The classes of a LexSign-Synth build: records in label order (seen, unseen validation, unseen test)."""
+    """The classes of a LexSign-Synth build: signs in label order (seen, unseen validation, unseen test)."""
 
-    records: list[PhonRecord]
+    records: list[SynthSign]
     num_seen: int
     num_validation: int
     descriptions: list[list[str]] = field(default_factory=list)  # per class, one text per template
@@ -133,13 +146,15 @@ class SynthClasses:
             "unseen_test": [glosses[i] for i in self.partition("unseen_test")],
             "train_templates": list(TRAIN_TEMPLATES),
             "held_out_templates": list(HELD_OUT_TEMPLATES),
+            "kinds": {kind: sum(sign.kind == kind for sign in self.records) for kind in SIGN_KINDS},
+            "non_manual": sum(sign.has_non_manual for sign in self.records),
             "records": {gloss: asdict(record) for gloss, record in zip(glosses, self.records, strict=True)},
             "config": asdict(config),
         }
 
 
-def _texts(record: PhonRecord, seed: int, index: int) -> list[str]:
-    return [describe(record, t, np.random.default_rng([seed, index, t])) for t in range(N_TEMPLATES)]
+def _texts(sign: SynthSign, seed: int, index: int) -> list[str]:
+    return [describe_sign(sign, t, np.random.default_rng([seed, index, t])) for t in range(N_TEMPLATES)]
 
 
 def _distinct(candidates: Iterator[PhonRecord], num: int, source: str) -> list[PhonRecord]:
@@ -160,6 +175,72 @@ def _distinct(candidates: Iterator[PhonRecord], num: int, source: str) -> list[P
     )
 
 
+def _kinds(config: SynthConfig, size: int) -> list[str]:
+    """Sign kinds of one partition of `size` classes, in label order: single, sequential, compound."""
+    compound = round(config.compound_share * size)
+    sequential = round(config.sequential_share * size)
+    return ["single"] * (size - compound - sequential) + ["sequential"] * sequential + ["compound"] * compound
+
+
+def _renamed(record: PhonRecord, name: str) -> PhonRecord:
+    return PhonRecord(**{**asdict(record), "entry_id": name, "gloss": name})
+
+
+def _built_in_signs(config: SynthConfig, rng: np.random.Generator) -> list[SynthSign]:
+    """Signs of all partitions from the built-in inventory, in label order (seen, validation, test)."""
+    kinds = [_kinds(config, size) for size in (config.num_seen, config.num_validation, config.num_test)]
+    flat = [kind for partition in kinds for kind in partition]
+    seen_singles = kinds[0].count("single")
+    if "compound" in flat and seen_singles < 2:
+        raise ValueError(
+            f"SynthConfig: compounds reuse seen single-segment classes, but only {seen_singles} would exist "
+            f"(num_seen={config.num_seen}); raise num_seen or set compound_share=0."
+        )
+    if flat.count("compound") > seen_singles * (seen_singles - 1):
+        raise ValueError(
+            f"SynthConfig: {flat.count('compound')} compounds asked for, but {seen_singles} seen single-segment "
+            "classes make fewer ordered pairs; lower compound_share."
+        )
+    fresh = flat.count("single") + 2 * flat.count("sequential")
+    draws = (sample_record(rng, f"synth_{i:05d}") for i in range(200 * fresh + 100))
+    pool = iter(_distinct(draws, fresh, "the built-in inventory"))
+    pairs = [(a, b) for a in range(seen_singles) for b in range(seen_singles) if a != b]
+    compounds = iter(rng.permutation(len(pairs)))
+    signs: list[SynthSign] = []
+    for label, kind in enumerate(flat):
+        name = f"sign_{label:04d}"
+        if kind == "single":
+            signs.append(SynthSign(entry_id=name, segments=(_renamed(next(pool), name),), gloss=name))
+        elif kind == "sequential":
+            segments = (_renamed(next(pool), f"{name}.1"), _renamed(next(pool), f"{name}.2"))
+            signs.append(SynthSign(entry_id=name, segments=segments, gloss=name))
+        else:
+            first, second = pairs[int(next(compounds))]  # StopIteration only if all ordered pairs are used
+            segments = (signs[first].segments[0], signs[second].segments[0])
+            components = (signs[first].entry_id, signs[second].entry_id)
+            signs.append(SynthSign(entry_id=name, segments=segments, components=components, gloss=name))
+    return [_with_non_manual(sign, config.non_manual_share, rng) for sign in signs]
+
+
+def _with_non_manual(sign: SynthSign, share: float, rng: np.random.Generator) -> SynthSign:
+    """`sign` with, at probability `share`, a mouth shape, a facial action or both during one of its segments."""
+    if rng.random() >= share:
+        return sign
+    which = int(rng.integers(3))  # 0 mouth, 1 face, 2 both
+    mouth = str(rng.choice(sorted(MOUTH_SHAPES))) if which != 1 else None
+    face = str(rng.choice(sorted(FACE_ACTIONS))) if which != 0 else None
+    segment = int(rng.integers(len(sign.segments)))
+    return SynthSign(
+        entry_id=sign.entry_id,
+        segments=sign.segments,
+        mouth=mouth,
+        face=face,
+        non_manual_segment=segment,
+        components=sign.components,
+        gloss=sign.gloss,
+    )
+
+
 def synth_classes(config: SynthConfig) -> SynthClasses:
     """Draw the classes (deterministic from `config.seed`) and their descriptions under every template."""
     rng = np.random.default_rng([config.seed, 1])
@@ -167,16 +248,17 @@ def synth_classes(config: SynthConfig) -> SynthClasses:
         pool = records_from_asl_lex(config.asl_lex)
         order = rng.permutation(len(pool))
         records = _distinct((pool[i] for i in order), config.num_classes, str(config.asl_lex))
+        signs = [SynthSign.single(record) for record in records]
     else:
-        limit = 200 * config.num_classes
-        draws = (sample_record(rng, f"synth_{i:05d}") for i in range(limit))
-        records = _distinct(draws, config.num_classes, "the built-in inventory")
-        records = [
-            PhonRecord(**{**asdict(record), "entry_id": f"sign_{i:04d}", "gloss": f"sign_{i:04d}"})
-            for i, record in enumerate(records)
-        ]
-    classes = SynthClasses(records=records, num_seen=config.num_seen, num_validation=config.num_validation)
-    classes.descriptions = [_texts(record, config.seed, i) for i, record in enumerate(records)]
+        signs = _built_in_signs(config, rng)
+    classes = SynthClasses(records=signs, num_seen=config.num_seen, num_validation=config.num_validation)
+    classes.descriptions = [_texts(sign, config.seed, i) for i, sign in enumerate(signs)]
+    for template in range(N_TEMPLATES):
+        texts = [texts[template] for texts in classes.descriptions]
+        if len(set(texts)) != len(texts):
+            raise ValueError(
+                f"LexSign-Synth seed {config.seed}: two classes share a description (template {template})."
+            )
     return classes
 
 

@@ -2,8 +2,11 @@
 CPU in minutes.
 
 The two models get the same data, initialisation, description sampling, learning rates, schedule and number of
-optimiser steps: the step count comes from the time budget and a timing probe of the HALI model (or `steps`), and
-the baseline stops at the step HALI reached. Unseen classes are scored against held-out paraphrase templates.
+optimiser steps: a fixed `DEFAULT_STEPS` (or `steps`), so the same seed gives the same ``metrics.json``; with
+`minutes` instead, the step count comes from a timing probe of the HALI model and the baseline stops at the step
+HALI reached. Training runs on a fixed number of torch threads with deterministic algorithms. Everything that
+depends on the machine (wall times, the machine, cache paths) is kept apart under ``metrics.json``'s ``"run"``.
+Unseen classes are scored against held-out paraphrase templates.
 
 Work in progress lives in ``<out>/.work`` (the plan, Trainer checkpoints, finished models), so an interrupted demo
 re-run with the same settings resumes; results are moved into place at the end and ``metrics.json`` is written
@@ -43,8 +46,14 @@ from ..train.zsslr import (
     steps_for_budget,
     train_zsslr,
 )
-from .dataset import CONFIG_NAME, SynthConfig, build_synth_dataset, synth_classes
-from .plots import alignment_matrices, plot_alignment, plot_training_curves
+from .dataset import CONFIG_NAME, SynthClasses, SynthConfig, build_synth_dataset, synth_classes
+from .plots import (
+    alignment_matrices,
+    fragment_embeddings,
+    plot_alignment,
+    plot_fragment_tsne,
+    plot_training_curves,
+)
 
 __all__ = ["DemoSettings", "default_cache_dir", "prepare_synth_dataset", "run_demo"]
 
@@ -52,12 +61,18 @@ MODELS = {"hali": "HALI (L_HALI)", "baseline": "baseline (L_Global only)"}
 LOSS_MODE = {"hali": "hali", "baseline": "global"}
 MODEL_FOLDERS = {"hali": "model", "baseline": "baseline_model"}
 # Bumped when the synthetic signer or the dataset layout changes, so cached builds are not reused.
-SYNTH_CACHE_VERSION = 1
+SYNTH_CACHE_VERSION = 2
 # Safety stop: a model's training is cut at this multiple of the budget if the machine got slower than probed.
 BUDGET_SAFETY = 1.25
+# Optimiser steps per model of the default run: ~13 min for both models on 2 idle CPU cores (README).
+DEFAULT_STEPS = 200
+# Torch threads of the default run: results are bit-identical for a given thread count, not across thread counts.
+DEFAULT_THREADS = 2
+# Token limit of a description: the longest LexSign-Synth descriptions (two segments, held-out wording) need ~140.
+MAX_TEXT_TOKENS = 160
 DEMO_EVAL_INSTANCES = 10
 METRICS_FILE = "metrics.json"
-PLOTS = ("training_curves.png", "alignment_heatmap.png")
+PLOTS = ("training_curves.png", "alignment_heatmap.png", "fragment_tsne.png")
 
 
 @dataclass
@@ -65,10 +80,10 @@ class DemoSettings:
     """Everything that defines a demo run (the defaults are the README's numbers)."""
 
     out: Path = Path("lexsign-demo")
-    minutes: float = 5.0
+    minutes: float | None = None
     seed: int = 0
     asl_lex: str | None = None
-    steps: int | None = None
+    steps: int | None = None  # None: DEFAULT_STEPS, unless `minutes` asks for a timing probe
     # 10 sequences per unseen class (SynthConfig: 6): a steadier test and validation-based choices, for seconds
     synth: SynthConfig = field(default_factory=lambda: SynthConfig(eval_instances=DEMO_EVAL_INSTANCES))
     text_model: str | None = None
@@ -85,17 +100,21 @@ class DemoSettings:
     projection_dim: int = 256
     eval_every: int = 5
     cache_dir: Path | None = None
-    threads: int | None = None
+    threads: int = DEFAULT_THREADS
     progress: bool = True
 
     def validate(self) -> None:
-        if not self.minutes > 0:
+        if self.minutes is not None and self.steps is not None:
+            raise ValueError(
+                "give either --steps (fixed, reproducible) or --minutes (timing probe), not both"
+            )
+        if self.minutes is not None and not self.minutes > 0:
             raise ValueError(f"--minutes must be a positive number of minutes per model, got {self.minutes}")
         if self.steps is not None and self.steps < 1:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 2:
             raise ValueError(f"--batch-size must be at least 2 (contrastive loss), got {self.batch_size}")
-        if self.threads is not None and self.threads < 1:
+        if self.threads < 1:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
         if self.frozen_text_layers < 0:
             raise ValueError(f"--frozen-text-layers must be 0 or more, got {self.frozen_text_layers}")
@@ -104,12 +123,17 @@ class DemoSettings:
         if self.asl_lex is not None and not Path(self.asl_lex).is_file():
             raise FileNotFoundError(f"--asl-lex: file not found: {self.asl_lex}")
 
+    @property
+    def fixed_steps(self) -> int | None:
+        """The optimiser steps per model, or None when a timing probe turns `minutes` into steps."""
+        return None if self.minutes is not None else (self.steps or DEFAULT_STEPS)
+
     def recipe(self) -> dict[str, Any]:
         """The settings that change what is trained (a resumed run must match them)."""
         return {
             "seed": self.seed,
             "minutes": self.minutes,
-            "steps": self.steps,
+            "steps": self.fixed_steps,
             "synth": asdict(self.synth),
             "text_model": self.text_model,
             "batch_size": self.batch_size,
@@ -121,6 +145,8 @@ class DemoSettings:
             "pose_config": self.pose_config,
             "projection_dim": self.projection_dim,
             "eval_every": self.eval_every,
+            "threads": self.threads,
+            "max_text_tokens": MAX_TEXT_TOKENS,
         }
 
 
@@ -186,7 +212,7 @@ def _machine() -> dict[str, Any]:
 
 
 def _build(settings: DemoSettings, text_model: str, name: str) -> tuple[HALIModel, HALIProcessor]:
-    return build_hali(
+    model, processor = build_hali(
         text_model,
         loss_mode=LOSS_MODE[name],
         max_frames=settings.max_frames,
@@ -196,6 +222,8 @@ def _build(settings: DemoSettings, text_model: str, name: str) -> tuple[HALIMode
         projection_dim=settings.projection_dim,
         temperature=settings.temperature,
     )
+    processor.max_length = MAX_TEXT_TOKENS
+    return model, processor
 
 
 def _plan(settings: DemoSettings, work: Path, data: ZSSLRData, text_model: str, log) -> dict[str, Any]:
@@ -210,7 +238,7 @@ def _plan(settings: DemoSettings, work: Path, data: ZSSLRData, text_model: str, 
         shutil.rmtree(work)  # settings changed: the old work cannot be resumed
     work.mkdir(parents=True, exist_ok=True)
     seconds_per_step = None
-    if settings.steps is None:
+    if settings.fixed_steps is None:
         model, processor = _build(settings, text_model, "hali")
         seconds_per_step = estimate_seconds_per_step(
             model, processor, data, settings.batch_size, settings.learning_rates, seed=settings.seed
@@ -220,7 +248,7 @@ def _plan(settings: DemoSettings, work: Path, data: ZSSLRData, text_model: str, 
             f"timing probe: {seconds_per_step:.2f} s/step → {steps} steps per model in {settings.minutes:g} min"
         )
     else:
-        steps = settings.steps
+        steps = settings.fixed_steps
     plan = {"recipe": recipe, "steps": steps, "seconds_per_step_probe": seconds_per_step}
     write_json_atomic(plan_file, plan)
     return plan
@@ -257,9 +285,9 @@ def _train_one(
         warmup_ratio=settings.warmup_ratio,
         seed=settings.seed,
         save_steps=max(1, steps // 4),
-        # only HALI is cut by the safety stop; the baseline then stops at the step HALI reached
+        # only HALI is cut by the safety stop (probed budgets only); the baseline then stops where HALI did
         max_seconds=BUDGET_SAFETY * 60 * settings.minutes
-        if settings.steps is None and stop_step is None
+        if settings.minutes is not None and stop_step is None
         else None,
         stop_step=stop_step,
         callbacks=[ZeroShotEvalCallback(evaluator, eval_steps, SIMILARITIES)],
@@ -272,11 +300,8 @@ def _train_one(
     processor.save_pretrained(folder / "final")
     entry = {
         **results,
-        "config": {
-            "loss_mode": LOSS_MODE[name],
-            "steps": trainer.state.global_step,
-            "train_seconds": round(train_seconds, 1),
-        },
+        "config": {"loss_mode": LOSS_MODE[name], "steps": trainer.state.global_step},
+        "train_seconds": round(train_seconds, 1),
         "log_history": trainer.state.log_history,
     }
     write_json_atomic(result_file, entry)
@@ -284,9 +309,19 @@ def _train_one(
     return entry
 
 
-def _alignment_example(data: ZSSLRData, evaluator: ZSSLREvaluator) -> tuple[Any, str, str]:
-    """The first validation sequence, its gloss and the first of its held-out descriptions."""
-    row = data.splits["validation"][0]
+def _alignment_example(
+    data: ZSSLRData, evaluator: ZSSLREvaluator, classes: SynthClasses
+) -> tuple[Any, str, str]:
+    """A validation sequence, its gloss and the first of its held-out descriptions: the first one of a two-segment
+    sign with a non-manual feature if there is one, else of a two-segment sign, else the first."""
+    labels = list(data.splits["validation"]["label"])
+
+    def rank(label: int) -> int:
+        sign = classes.records[label]
+        return -(2 * (len(sign.segments) > 1) + (len(sign.segments) > 1 and sign.has_non_manual))
+
+    index = min(range(len(labels)), key=lambda i: (rank(labels[i]), i))
+    row = data.splits["validation"][index]
     pose = to_canonical(row["pose"], row["layout"])
     return pose, row["gloss"], evaluator.descriptions[int(row["label"])][0]
 
@@ -317,8 +352,17 @@ def _results_table(metrics: Mapping[str, Any]) -> str:
 def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     """Run the whole demo into `settings.out` and return the metrics written to ``metrics.json``."""
     settings.validate()
-    if settings.threads:
-        torch.set_num_threads(settings.threads)
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(settings.threads)
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _run_demo(settings, log)
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def _run_demo(settings: DemoSettings, log) -> dict[str, Any]:
     started = time.monotonic()
     out = Path(settings.out)
     _check_writable(out)
@@ -335,8 +379,12 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     data = load_zsslr_data(dataset_dir, CONFIG_NAME)
     text_model = settings.text_model or _minilm_path()
     evaluator = ZSSLREvaluator(
-        data, HALIProcessor.from_text_pretrained(text_model, max_frames=settings.max_frames)
+        data,
+        HALIProcessor.from_text_pretrained(
+            text_model, max_frames=settings.max_frames, max_length=MAX_TEXT_TOKENS
+        ),
     )
+    classes = synth_classes(synth)
 
     work = out / ".work"
     plan = _plan(settings, work, data, text_model, log)
@@ -358,14 +406,17 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     chance = 100.0 / len(data.unseen_test)
     plot_training_curves({MODELS[name]: entry["log_history"] for name, entry in entries.items()},
                          out / PLOTS[0], chance=chance)  # fmt: skip
-    pose, gloss, text = _alignment_example(data, evaluator)
-    matrices = {}
+    pose, gloss, text = _alignment_example(data, evaluator, classes)
+    test_texts = [evaluator.descriptions[label][0] for label in data.unseen_test]
+    matrices, embeddings = {}, {}
     for name in MODELS:
         model = HALIModel.from_pretrained(work / name / "final")
         matrices[MODELS[name]] = alignment_matrices(model, evaluator.processor, pose, text)
+        embeddings[MODELS[name]] = fragment_embeddings(model, evaluator.processor, test_texts)
     plot_alignment(matrices, out / PLOTS[1], title=f"validation sign {gloss} (unseen): {text}")
+    plot_fragment_tsne(embeddings, out / PLOTS[2], seed=settings.seed,
+                       title="fragments of the unseen test classes' descriptions (held-out wording)")  # fmt: skip
 
-    classes = synth_classes(synth)
     metrics: dict[str, Any] = {
         name: {
             key: entry[key]
@@ -378,14 +429,20 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     metrics["config"] = {
         **settings.recipe(),
         "steps": plan["steps"],
-        "seconds_per_step_probe": plan["seconds_per_step_probe"],
         "text_model": MINILM_HUB_ID if settings.text_model is None else settings.text_model,
-        "dataset": str(dataset_dir),
         "num_classes": len(classes.records),
         "num_seen": len(data.seen),
         "num_unseen_validation": len(data.unseen_validation),
         "num_unseen_test": len(data.unseen_test),
+        "sign_kinds": classes.metadata(synth)["kinds"],
+        "non_manual_signs": sum(sign.has_non_manual for sign in classes.records),
         "eval_templates": list(HELD_OUT_TEMPLATES),
+    }
+    # machine-dependent facts, outside the reproducible part
+    metrics["run"] = {
+        "dataset": str(dataset_dir),
+        "seconds_per_step_probe": plan["seconds_per_step_probe"],
+        "train_seconds": {name: entry["train_seconds"] for name, entry in entries.items()},
         "machine": _machine(),
     }
     comparison = (
@@ -396,8 +453,16 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
         "picked on the unseen *validation* classes."
     )
     for name, folder in MODEL_FOLDERS.items():
+        card_metrics = {  # the card's training table also shows the machine and the wall time
+            **metrics,
+            "config": {**metrics["config"], "machine": metrics["run"]["machine"]},
+            name: {
+                **metrics[name],
+                "config": {**metrics[name]["config"], "train_seconds": entries[name]["train_seconds"]},
+            },
+        }
         card = render_zsslr_card(
-            metrics,
+            card_metrics,
             name,
             model_name=f"hali-lexsign-synth{'' if name == 'hali' else '-baseline'}",
             dataset_type=None,  # generated locally: no Hub dataset id (`lexsign push --dataset` adds one)
@@ -414,10 +479,10 @@ def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     for name, folder in MODEL_FOLDERS.items():  # bind each result to the weights it was measured on
         metrics[name][WEIGHTS_KEY] = weights_fingerprint(out / folder)
     metrics[DATA_KEY] = data_fingerprint(dataset_dir, CONFIG_NAME)
-    metrics["config"]["runtime_seconds"] = round(time.monotonic() - started, 1)
+    metrics["run"]["runtime_seconds"] = round(time.monotonic() - started, 1)
     write_json_atomic(out / METRICS_FILE, metrics)
     shutil.rmtree(work, ignore_errors=True)
     log(_results_table(metrics))
     log(f"wrote {out / 'metrics.json'}, {out / 'model'}, {out / 'baseline_model'} and plots "
-        f"(total {metrics['config']['runtime_seconds'] / 60:.1f} min)")  # fmt: skip
+        f"(total {metrics['run']['runtime_seconds'] / 60:.1f} min)")  # fmt: skip
     return metrics

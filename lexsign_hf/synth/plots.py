@@ -1,4 +1,5 @@
-"""Figures of `lexsign demo`: training curves and fragment alignment heatmaps (the paper's Fig. 8)."""
+"""Figures of `lexsign demo`: training curves, fragment alignment heatmaps (the paper's Fig. 8) and a t-SNE map of
+fragment embeddings (the paper's Fig. 9)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,17 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from ..models.hali import HALIModel, HALIProcessor, split_fragments  # noqa: E402
+from .sign import FACE_ACTIONS, MOUTH_SHAPES  # noqa: E402
 
-__all__ = ["alignment_matrices", "plot_alignment", "plot_training_curves"]
+__all__ = [
+    "FRAGMENT_CATEGORIES",
+    "alignment_matrices",
+    "fragment_category",
+    "fragment_embeddings",
+    "plot_alignment",
+    "plot_fragment_tsne",
+    "plot_training_curves",
+]
 
 PART_LABELS = {
     "body": "body",
@@ -127,4 +137,92 @@ def plot_alignment(matrices: Mapping[str, Mapping[str, Any]], path: str | Path, 
         figure.colorbar(image, ax=axes[row].tolist(), fraction=0.02, label="cosine similarity")
     if title:
         figure.suptitle(textwrap.fill(title, 160), fontsize=9)
+    return _save(figure, path)
+
+
+# What a description fragment is mainly about, decided by its wording (first matching rule wins).
+FRAGMENT_CATEGORIES = ("non-manual", "two hands", "palm orientation", "handshape", "location", "movement")
+_NON_MANUAL_PHRASES = tuple(
+    phrase for table in (MOUTH_SHAPES, FACE_ACTIONS) for row in table.values() for phrase in row
+)
+_CATEGORY_WORDS = {
+    "two hands": ("non-dominant", "other hand stays", "both hands form", "each hand"),
+    "palm orientation": ("palm", "palms"),
+    "location": (" at the ", " near the ", " on the ", " in neutral space", " under the ", " above the ",
+                 " in front of ", "at the ", "near the ", "in neutral space", "sign is made"),
+    "handshape": (" hand", "finger", "thumb", "fist", "handshape"),
+}  # fmt: skip
+
+
+def fragment_category(fragment: str) -> str:
+    """The `FRAGMENT_CATEGORIES` entry of a LexSign-Synth description fragment, from its wording."""
+    text = f" {fragment.lower()} "
+    if any(phrase in fragment.lower() for phrase in _NON_MANUAL_PHRASES):
+        return "non-manual"
+    motion = ("move", "moving", "hold", "touch", "twist", "open", "close", "spread", "tap", "movement")
+    first_words = text.split()[:3]
+    if any(word.startswith(motion) for word in first_words) or "movement consists" in text:
+        return "movement"
+    for category in ("two hands", "palm orientation"):
+        if any(word in text for word in _CATEGORY_WORDS[category]):
+            return category
+    if any(word in text for word in _CATEGORY_WORDS["location"]):
+        return "location"
+    if any(word in text for word in _CATEGORY_WORDS["handshape"]):
+        return "handshape"
+    return "movement"
+
+
+@torch.no_grad()
+def fragment_embeddings(
+    model: HALIModel, processor: HALIProcessor, texts: Sequence[str], batch_size: int = 64
+) -> dict[str, Any]:
+    """Projected fragment embeddings (N, D) of `texts` (fragments past `max_fragments` merged into the last one),
+    with the fragment strings and their `fragment_category`."""
+    model.eval()
+    device = next(model.parameters()).device
+    vectors, fragments = [], []
+    for start in range(0, len(texts), batch_size):
+        batch = list(texts[start : start + batch_size])
+        inputs = processor(text=batch).to(device)
+        features = model.get_text_features(
+            inputs["input_ids"], inputs["attention_mask"], inputs["fragment_ids"]
+        )
+        for row, text in enumerate(batch):
+            count = int(features.fragment_mask[row].sum())
+            pieces = split_fragments(text)
+            if len(pieces) > count:
+                pieces = [*pieces[: count - 1], " ".join(pieces[count - 1 :])]
+            vectors.append(features.fragment_embeds[row, :count].float().cpu().numpy())
+            fragments += pieces[:count]
+    return {
+        "embeddings": np.concatenate(vectors),
+        "fragments": fragments,
+        "categories": [fragment_category(fragment) for fragment in fragments],
+    }
+
+
+def plot_fragment_tsne(
+    embeddings: Mapping[str, Mapping[str, Any]], path: str | Path, seed: int = 0, title: str = ""
+) -> Path:
+    """t-SNE maps (scikit-learn, cosine metric) of each model's fragment embeddings, coloured by category."""
+    from sklearn.manifold import TSNE
+
+    figure, axes = plt.subplots(1, len(embeddings), figsize=(6.5 * len(embeddings), 5.5), squeeze=False)
+    for axis, (name, entry) in zip(axes[0], embeddings.items(), strict=True):
+        vectors = np.asarray(entry["embeddings"], dtype=np.float64)
+        perplexity = float(min(30.0, max(2.0, (len(vectors) - 1) / 3)))
+        points = TSNE(
+            n_components=2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed
+        ).fit_transform(vectors)
+        categories = np.asarray(entry["categories"])
+        for index, category in enumerate(FRAGMENT_CATEGORIES):
+            chosen = categories == category
+            if chosen.any():
+                axis.scatter(*points[chosen].T, s=9, color=f"C{index}", label=f"{category} ({chosen.sum()})")
+        axis.set(title=name, xticks=[], yticks=[])
+        axis.legend(fontsize=8, markerscale=1.5)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
     return _save(figure, path)

@@ -11,7 +11,10 @@ signers, and projected by a perspective camera onto a `IMAGE_SIZE` frame:
   between body-anchored start and end locations, with holds at start and end, a rise from and a return to rest,
   repetitions, contact (the hand reaches the location's surface) and handshape / spread changes;
 - the non-dominant hand rests, mirrors the dominant one (symmetrical signs), or is held as a base (asymmetrical);
-- elbows by two-link inverse kinematics; a 68-point iBUG face with a moving mouth; shoulders, hips, ears, eyes.
+- elbows by two-link inverse kinematics; a 68-point iBUG face with a moving mouth; shoulders, hips, ears, eyes;
+- a `SynthSign` performs its segments one after the other (rise from rest, segment, transition, segment, return),
+  with its mouth shape (open, rounded, stretched, puffed cheeks) and facial action (raised or furrowed brows, head
+  nod or shake) during the segment that carries them.
 
 Signer variation (`SignerParams`): body proportions, handedness, speed, amplitude, camera scale / shift / roll /
 pitch / yaw, keypoint jitter, dropped detections (x = y = confidence = 0) and variable length. Everything is
@@ -28,6 +31,7 @@ import numpy as np
 
 from ..data.phonology import PhonRecord, infer_palm_orientation
 from .inventory import HANDSHAPE_POSES
+from .sign import SynthSign
 
 __all__ = ["FPS", "IMAGE_SIZE", "LAYOUT", "NUM_KEYPOINTS", "SignerParams", "hand_keypoints", "synthesize"]
 
@@ -327,7 +331,11 @@ class _Timeline:
     active: np.ndarray
 
 
-def _timeline(record: PhonRecord, params: SignerParams, rng: np.random.Generator) -> _Timeline:
+def _timeline(
+    record: PhonRecord, params: SignerParams, rng: np.random.Generator, enter: bool = True, leave: bool = True
+) -> _Timeline:
+    """Rise from rest (`enter`), holds and strokes, return to rest (`leave`); a segment inside a sequential sign
+    has neither rise nor return."""
     speed = params.speed * rng.uniform(0.9, 1.1)
     stroke_frames = max(4, round(rng.uniform(10, 14) / speed))
     return_frames = max(2, round(stroke_frames * 0.5))
@@ -337,7 +345,8 @@ def _timeline(record: PhonRecord, params: SignerParams, rng: np.random.Generator
     hold_end = max(1, params.hold_frames + int(rng.integers(-1, 2)))
     rest = max(2, params.rest_frames + int(rng.integers(-1, 2)))
 
-    u, stroke = [np.zeros(rest + hold_start)], [np.full(rest + hold_start, -1)]
+    rest_start, rest_end = rest if enter else 0, rest if leave else 0
+    u, stroke = [np.zeros(rest_start + hold_start)], [np.full(rest_start + hold_start, -1)]
     for index in range(repetitions):
         u.append(np.linspace(0, 1, stroke_frames + 1)[1:])
         stroke.append(np.full(stroke_frames, index))
@@ -345,13 +354,13 @@ def _timeline(record: PhonRecord, params: SignerParams, rng: np.random.Generator
             u.append(np.linspace(1, 0, return_frames + 1)[1:])
             stroke.append(np.full(return_frames, index))
     end_u = 1.0 if not periodic else 0.0
-    u.append(np.full(hold_end + rest, end_u))
-    stroke.append(np.full(hold_end + rest, -1))
+    u.append(np.full(hold_end + rest_end, end_u))
+    stroke.append(np.full(hold_end + rest_end, -1))
     u_all = np.concatenate(u)
     total = len(u_all)
     active = np.ones(total)
-    active[:rest] = _smooth(np.linspace(0, 1, rest + 1)[:-1])
-    active[total - rest :] = _smooth(np.linspace(1, 0, rest + 1)[1:])
+    active[:rest_start] = _smooth(np.linspace(0, 1, rest_start + 1)[:-1])
+    active[total - rest_end :] = _smooth(np.linspace(1, 0, rest_end + 1)[1:])
     return _Timeline(u=u_all, stroke=np.concatenate(stroke), active=active)
 
 
@@ -483,9 +492,18 @@ def _orientation_matrix(name: str, tilt_degrees: float) -> np.ndarray:
     return _rotation(base[:, 2], np.radians(tilt_degrees) * (1 if name in ("in", "rest") else -1)) @ base
 
 
-def _scene(record: PhonRecord, params: SignerParams, rng: np.random.Generator) -> np.ndarray:
-    """World coordinates (T, 133, 3) of a right-handed signer performing `record`."""
-    timeline = _timeline(record, params, rng)
+def _scene(
+    record: PhonRecord,
+    params: SignerParams,
+    rng: np.random.Generator,
+    enter: bool = True,
+    leave: bool = True,
+    mouth: str | None = None,
+    face_action: str | None = None,
+) -> np.ndarray:
+    """World coordinates (T, 133, 3) of a right-handed signer performing `record` (one segment), with the
+    non-manual `mouth` shape and `face_action` made while signing."""
+    timeline = _timeline(record, params, rng, enter, leave)
     frames = len(timeline.u)
     scale = params.body_scale
     half_width = params.shoulder_width * scale / 2
@@ -617,9 +635,11 @@ def _scene(record: PhonRecord, params: SignerParams, rng: np.random.Generator) -
     head_turn = _rotation(
         np.array([0.0, 1.0, 0.0]), rng.normal(0, 0.05) + 0.04 * np.sin(np.linspace(0, 2, frames))
     )
-    face = (_FACE_TEMPLATE * scale) @ np.swapaxes(head_turn, -1, -2) + head_center[:, None]
     mouth_open = np.clip(rng.normal(0.3, 0.3) + 0.5 * np.sin(np.linspace(0, rng.uniform(2, 6), frames)), 0, 1)
-    face[:, _LOWER_LIP, 1] -= 0.01 * scale * mouth_open[:, None]
+    template = np.broadcast_to(_FACE_TEMPLATE * scale, (frames, 68, 3)).copy()
+    template[:, _LOWER_LIP, 1] -= 0.01 * scale * mouth_open[:, None]
+    template, head_turn = _non_manual(template, head_turn, active, mouth, face_action, scale)
+    face = template @ np.swapaxes(head_turn, -1, -2) + head_center[:, None]
 
     points = np.zeros((frames, NUM_KEYPOINTS, 3))
     points[:, 0] = face[:, 30]
@@ -639,6 +659,72 @@ def _scene(record: PhonRecord, params: SignerParams, rng: np.random.Generator) -
     points[:, _LEFT_HAND] = nd_hand
     points[:, _RIGHT_HAND] = dominant_hand
     return points
+
+
+def _non_manual(
+    face: np.ndarray,
+    head_turn: np.ndarray,
+    weight: np.ndarray,
+    mouth: str | None,
+    face_action: str | None,
+    scale: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mouth shape and facial action on the face template (T, 68, 3) and head rotation (T, 3, 3), faded in and
+    out with the signing weight (T,)."""
+    w = weight[:, None]
+    lips = np.arange(48, 68)
+    center = face[:, lips].mean(1, keepdims=True)
+    if mouth == "open":
+        face[:, _LOWER_LIP, 1] -= 0.022 * scale * w
+        face[:, 6:11, 1] -= 0.02 * scale * w  # the jaw drops with the lower lip
+    elif mouth in ("rounded", "stretched", "puffed"):
+        face[:, _LOWER_LIP, 1] = (
+            face[:, _LOWER_LIP, 1] * (1 - w) + (face[:, _LOWER_LIP, 1] + 0.006 * scale) * w
+        )
+        factor = {"rounded": 0.55, "stretched": 1.35, "puffed": 0.85}[mouth]
+        face[:, lips, 0] = center[..., 0] + (face[:, lips, 0] - center[..., 0]) * (1 + (factor - 1) * w)
+        if mouth == "rounded":
+            face[:, lips, 2] += 0.012 * scale * w
+        if mouth == "puffed":
+            face[:, 2:15, 0] *= 1 + 0.14 * w  # cheeks bulge
+    if face_action in ("raised_brows", "furrowed_brows"):
+        brows = np.arange(17, 27)
+        lift = 0.014 if face_action == "raised_brows" else -0.007
+        face[:, brows, 1] += lift * scale * w
+        if face_action == "furrowed_brows":
+            face[:, brows, 0] *= 1 - 0.18 * w
+    elif face_action in ("nod", "shake"):
+        cycles = np.linspace(0, 2 * np.pi * 2.5, len(weight))
+        axis = np.array([1.0, 0.0, 0.0]) if face_action == "nod" else np.array([0.0, 1.0, 0.0])
+        head_turn = (
+            _rotation(axis, (0.22 if face_action == "nod" else 0.35) * np.sin(cycles) * weight) @ head_turn
+        )
+    return face, head_turn
+
+
+def _sign_scene(sign: SynthSign, params: SignerParams, rng: np.random.Generator) -> np.ndarray:
+    """World coordinates (T, 133, 3) of all segments of `sign` in order, joined by short transitions."""
+    last = len(sign.segments) - 1
+    scenes = []
+    for index, segment in enumerate(sign.segments):
+        carries = index == sign.non_manual_segment
+        scenes.append(
+            _scene(
+                segment,
+                params,
+                rng,
+                enter=index == 0,
+                leave=index == last,
+                mouth=sign.mouth if carries else None,
+                face_action=sign.face if carries else None,
+            )
+        )
+    joined = [scenes[0]]
+    for scene in scenes[1:]:
+        steps = max(3, round(rng.uniform(5, 8) / params.speed))
+        w = _smooth(np.linspace(0, 1, steps + 2)[1:-1])[:, None, None]
+        joined += [joined[-1][-1] * (1 - w) + scene[0] * w, scene]
+    return np.concatenate(joined)
 
 
 def _default_orientation(record: PhonRecord) -> str:
@@ -672,17 +758,23 @@ def _project(points: np.ndarray, params: SignerParams) -> np.ndarray:
 
 
 def synthesize(
-    record: PhonRecord, seed: int = 0, params: SignerParams | None = None, max_frames: int | None = 64
+    sign: PhonRecord | SynthSign,
+    seed: int = 0,
+    params: SignerParams | None = None,
+    max_frames: int | None = 64,
 ) -> np.ndarray:
     """Keypoints (T, 133, 3) float32 — x, y in pixels of a `IMAGE_SIZE` frame, confidence — in COCO-WholeBody order.
 
-    `params` is the signer (sampled from `seed` when None); `seed` also drives the per-instance variation
-    (timing, amplitude, jitter, dropped detections). Sequences longer than `max_frames` are uniformly subsampled.
+    `sign` is one phonological record or a `SynthSign` (segments in sequence, non-manual features). `params` is
+    the signer (sampled from `seed` when None); `seed` also drives the per-instance variation (timing, amplitude,
+    jitter, dropped detections). Sequences longer than `max_frames` are uniformly subsampled.
     """
     rng = np.random.default_rng(seed)
     if params is None:
         params = SignerParams.sample(rng)
-    points = _scene(record, params, rng)
+    if isinstance(sign, PhonRecord):
+        sign = SynthSign.single(sign)
+    points = _sign_scene(sign, params, rng)
     if params.left_handed:
         points = points[:, _MIRROR] * np.array([-1.0, 1.0, 1.0])
     xy = _project(points, params)

@@ -1,0 +1,388 @@
+"""`lexsign ablate`: the paper's loss ablation (Table 7) and subunit-count ablation (Table 21) on LexSign-Synth.
+
+Every variant trains the same HALI architecture from the same initialisation, data and description sampling for
+the same number of optimiser steps; only the loss weights (L_Global only; + L_FG^(s,f); + L_FG^(u,f); + both;
++ both + L_HC) or the subunit parts (M = 2 hands; M = 3 + body; M = 5 + mouth + face) differ. Each seed builds
+its own LexSign-Synth (classes, signers, split) and initialisation, and all variants of a seed share them, so
+per-seed differences between variants are paired. Each model's inference similarity (global or hali) is picked
+on the unseen validation classes, as in `lexsign demo`.
+
+Results (percent) go to ``<out>/ablation.json`` — per variant the mean, the standard deviation over seeds
+(n - 1) and the per-seed values of ZSL top-1 / top-5 and GZSL S / U / H on the test classes and ZSL top-1 / top-5
+on the validation classes, plus each variant's per-seed difference to L_Global only — and a bar chart
+``<out>/ablation.png``. Finished (seed, variant) runs are kept in ``<out>/.work`` so an interrupted ablation
+resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..data.hub_layout import write_json_atomic
+from ..models.hali.configuration_hali import SUBUNIT_PARTS_BY_M
+from ..train.evaluate import SIMILARITIES, evaluate_zsslr
+from ..train.zsslr import DEFAULT_LEARNING_RATES, build_hali, load_zsslr_data, train_zsslr
+from .dataset import CONFIG_NAME, SynthConfig
+from .demo import MAX_TEXT_TOKENS, _machine, _minilm_path, default_cache_dir, prepare_synth_dataset
+
+__all__ = ["QUICK", "VARIANTS", "AblationSettings", "Variant", "plot_ablation", "run_ablation"]
+
+RESULT_FILE = "ablation.json"
+CHART_FILE = "ablation.png"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of the ablation: loss weights and the number of subunit parts M."""
+
+    label: str
+    w_fg_snippet: float
+    w_fg_subunit: float
+    w_hc: float
+    num_subunit_parts: int = 3
+    table: str = "Table 7"
+
+
+VARIANTS: dict[str, Variant] = {
+    "global": Variant("L_Global", 0.0, 0.0, 0.0),
+    "fg_snippet": Variant("+ L_FG(s,f)", 1.0, 0.0, 0.0),
+    "fg_subunit": Variant("+ L_FG(u,f)", 0.0, 1.0, 0.0),
+    "fg_both": Variant("+ L_FG(s,f) + L_FG(u,f)", 1.0, 1.0, 0.0),
+    "hali": Variant("+ both + L_HC (L_HALI, M=3)", 1.0, 1.0, 1.0),
+    "hali_m2": Variant("L_HALI, M=2 (hands)", 1.0, 1.0, 1.0, 2, "Table 21"),
+    "hali_m5": Variant("L_HALI, M=5 (+ mouth, face)", 1.0, 1.0, 1.0, 5, "Table 21"),
+}
+# (split, section of the evaluation result, metric, name in ablation.json)
+METRICS = (
+    ("test", "zsl", "top1", "zsl_top1"),
+    ("test", "zsl", "top5", "zsl_top5"),
+    ("test", "gzsl", "S", "gzsl_S"),
+    ("test", "gzsl", "U", "gzsl_U"),
+    ("test", "gzsl", "H", "gzsl_H"),
+    ("validation", "validation_zsl", "top1", "zsl_top1"),
+    ("validation", "validation_zsl", "top5", "zsl_top5"),
+)
+DELTA_METRICS = ("test_zsl_top1", "test_gzsl_H", "validation_zsl_top1")
+
+
+@dataclass
+class AblationSettings:
+    """Everything that defines an ablation run (defaults: ~1 hour on 2 idle CPU cores)."""
+
+    out: Path = Path("results/ablation")
+    seeds: tuple[int, ...] = (0, 1, 2)
+    variants: tuple[str, ...] = tuple(VARIANTS)
+    steps: int = 120
+    synth: SynthConfig = field(
+        default_factory=lambda: SynthConfig(
+            num_seen=80, num_validation=30, num_test=40, train_instances=10, eval_instances=8, num_signers=16
+        )
+    )
+    text_model: str | None = None
+    batch_size: int = 24
+    max_frames: int = 32
+    learning_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LEARNING_RATES))
+    frozen_text_layers: int = 4
+    warmup_ratio: float = 0.05
+    temperature: float = 0.03
+    pose_config: dict[str, Any] = field(
+        default_factory=lambda: {"hidden_size": 192, "part_hidden_size": 48, "dropout": 0.1}
+    )
+    projection_dim: int = 192
+    cache_dir: Path | None = None
+    threads: int = 2
+    progress: bool = True
+
+    def validate(self) -> None:
+        unknown = [name for name in self.variants if name not in VARIANTS]
+        if unknown:
+            raise ValueError(f"--variants: unknown {unknown}; expected some of {list(VARIANTS)}")
+        if len(set(self.seeds)) != len(self.seeds) or not self.seeds:
+            raise ValueError(f"--seeds must be distinct and at least one, got {list(self.seeds)}")
+        if self.steps < 1:
+            raise ValueError(f"--steps must be at least 1, got {self.steps}")
+        if self.batch_size < 2:
+            raise ValueError(f"--batch-size must be at least 2 (contrastive loss), got {self.batch_size}")
+        if self.threads < 1:
+            raise ValueError(f"--threads must be at least 1, got {self.threads}")
+
+    def recipe(self) -> dict[str, Any]:
+        """The settings shared by every run (what a resumed run must match), JSON-ready."""
+        return {
+            "steps": self.steps,
+            "synth": {key: value for key, value in asdict(self.synth).items() if key != "seed"},
+            "text_model": self.text_model,
+            "batch_size": self.batch_size,
+            "max_frames": self.max_frames,
+            "learning_rates": self.learning_rates,
+            "frozen_text_layers": self.frozen_text_layers,
+            "warmup_ratio": self.warmup_ratio,
+            "temperature": self.temperature,
+            "pose_config": self.pose_config,
+            "projection_dim": self.projection_dim,
+            "threads": self.threads,
+            "max_text_tokens": MAX_TEXT_TOKENS,
+        }
+
+
+QUICK = dict(
+    seeds=(0, 1),
+    steps=2,
+    synth=SynthConfig(
+        num_seen=8, num_validation=3, num_test=4, train_instances=2, test_seen_instances=1, eval_instances=2,
+        num_signers=5,
+    ),
+    batch_size=4,
+    max_frames=16,
+    frozen_text_layers=1,
+    pose_config={"hidden_size": 16, "part_hidden_size": 8, "dropout": 0.1},
+    projection_dim=16,
+)  # fmt: skip
+
+
+def _train_variant(
+    settings: AblationSettings, name: str, seed: int, data, text_model: str, work: Path
+) -> dict:
+    """Train one variant on one seed's data and evaluate it; returns its results (percent) and timing."""
+    variant = VARIANTS[name]
+    pose_config = {**settings.pose_config, "subunit_parts": SUBUNIT_PARTS_BY_M[variant.num_subunit_parts]}
+    model, processor = build_hali(
+        text_model,
+        loss_mode="hali",
+        max_frames=settings.max_frames,
+        seed=seed,
+        frozen_text_layers=settings.frozen_text_layers,
+        pose_config=pose_config,
+        projection_dim=settings.projection_dim,
+        temperature=settings.temperature,
+        w_fg_snippet=variant.w_fg_snippet,
+        w_fg_subunit=variant.w_fg_subunit,
+        w_hc=variant.w_hc,
+    )
+    processor.max_length = MAX_TEXT_TOKENS
+    started = time.monotonic()
+    train_zsslr(
+        model,
+        processor,
+        data,
+        work / "checkpoints",
+        max_steps=settings.steps,
+        batch_size=settings.batch_size,
+        learning_rates=settings.learning_rates,
+        warmup_ratio=settings.warmup_ratio,
+        seed=seed,
+        resume=False,
+        progress=settings.progress,
+        description=f"seed {seed} {variant.label}",
+    )
+    train_seconds = time.monotonic() - started
+    results = evaluate_zsslr(model, processor, data, similarities=SIMILARITIES)
+    shutil.rmtree(work / "checkpoints", ignore_errors=True)
+    return {
+        "test": {"zsl": results["zsl"], "gzsl": results["gzsl"]},
+        "validation": {"validation_zsl": results["validation_zsl"]},
+        "inference_similarity": results["inference_similarity"],
+        "by_similarity": {
+            similarity: {
+                "test_zsl_top1": entry["zsl"]["top1"],
+                "validation_zsl_top1": entry["validation_zsl"]["top1"],
+            }
+            for similarity, entry in results["by_similarity"].items()
+        },
+        "train_seconds": round(train_seconds, 1),
+    }
+
+
+def _summary(values: Sequence[float]) -> dict[str, Any]:
+    array = np.asarray(values, dtype=np.float64)
+    return {
+        "mean": float(array.mean()),
+        "std": float(array.std(ddof=1)) if len(array) > 1 else 0.0,
+        "per_seed": [float(value) for value in array],
+    }
+
+
+def _aggregate(runs: dict[str, dict[int, dict]], seeds: Sequence[int]) -> dict[str, Any]:
+    """Per variant: its settings, mean / std / per-seed of every metric, and per-seed differences to L_Global."""
+
+    def values(name: str) -> dict[str, list[float]]:
+        return {
+            f"{split}_{label}": [runs[name][seed][split][section][key] for seed in seeds]
+            for split, section, key, label in METRICS
+        }
+
+    table = {}
+    for name in runs:
+        variant = VARIANTS[name]
+        own = values(name)
+        row: dict[str, Any] = {
+            "label": variant.label,
+            "table": variant.table,
+            "w_fg_snippet": variant.w_fg_snippet,
+            "w_fg_subunit": variant.w_fg_subunit,
+            "w_hc": variant.w_hc,
+            "M": variant.num_subunit_parts,
+        }
+        for split, _, _, label in METRICS:
+            row.setdefault(split, {})[label] = _summary(own[f"{split}_{label}"])
+        row["inference_similarity"] = [runs[name][seed]["inference_similarity"] for seed in seeds]
+        if "global" in runs and name != "global":
+            base = values("global")
+            row["delta_vs_global"] = {
+                metric: _summary(np.subtract(own[metric], base[metric])) for metric in DELTA_METRICS
+            }
+        table[name] = row
+    return table
+
+
+def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
+    """Bar chart with error bars (std over seeds) and per-seed dots: test ZSL top-1, GZSL H and validation ZSL
+    top-1 per variant, the loss ablation (Table 7) and the subunit-count ablation (Table 21) side by side."""
+    from .plots import _save, plt
+
+    rows = results["variants"]
+    panels = [
+        ("Loss terms (paper Table 7), M = 3", [n for n in rows if rows[n]["table"] == "Table 7"]),
+        (
+            "Subunit parts M (paper Table 21), L_HALI",
+            sorted(
+                [n for n in rows if rows[n]["table"] == "Table 21" or n == "hali"], key=lambda n: rows[n]["M"]
+            ),
+        ),
+    ]
+    panels = [(title, names) for title, names in panels if names]
+    bars = (("test", "zsl_top1", "test ZSL top-1"), ("test", "gzsl_H", "test GZSL H"),
+            ("validation", "zsl_top1", "validation ZSL top-1"))  # fmt: skip
+    figure, axes = plt.subplots(
+        1, len(panels), figsize=(5 + 1.7 * sum(len(n) for _, n in panels), 4.8), squeeze=False,
+        gridspec_kw={"width_ratios": [max(2, len(names)) for _, names in panels]},
+    )  # fmt: skip
+    width = 0.8 / len(bars)
+    for panel, (axis, (title, names)) in enumerate(zip(axes[0], panels, strict=True)):
+        positions = np.arange(len(names))
+        for index, (split, key, label) in enumerate(bars):
+            means = [rows[name][split][key]["mean"] for name in names]
+            stds = [rows[name][split][key]["std"] for name in names]
+            x = positions + (index - (len(bars) - 1) / 2) * width
+            axis.bar(x, means, width, yerr=stds, capsize=3, color=f"C{index}", label=label, alpha=0.85)
+            for offset, name in zip(x, names, strict=True):
+                seeds = rows[name][split][key]["per_seed"]
+                axis.scatter([offset] * len(seeds), seeds, s=8, color="black", zorder=3)
+        labels = [rows[name]["label"] if panel == 0 else f"M={rows[name]['M']}" for name in names]
+        axis.set_xticks(positions, labels, rotation=20, ha="right", fontsize=8)
+        axis.set(title=title, ylabel="percent")
+        if "chance_top1" in results:
+            axis.axhline(results["chance_top1"], color="grey", linestyle=":", label="chance (test ZSL top-1)")
+        axis.legend(fontsize=7)
+    seeds = results["seeds"]
+    figure.suptitle(
+        f"LexSign-Synth ablation: mean ± std over seeds {seeds}, {results['config']['steps']} steps each",
+        fontsize=10,
+    )
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def run_ablation(settings: AblationSettings, log=print) -> dict[str, Any]:
+    """Train every variant on every seed, write ``ablation.json`` and ``ablation.png`` into `settings.out`."""
+    settings.validate()
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(settings.threads)
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _run_ablation(settings, log)
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
+    started = time.monotonic()
+    out = Path(settings.out)
+    out.mkdir(parents=True, exist_ok=True)
+    recipe = settings.recipe()
+    key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
+    work = out / ".work" / key
+    text_model = settings.text_model or _minilm_path()
+    cache_dir = Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
+    runs: dict[str, dict[int, dict]] = {name: {} for name in settings.variants}
+    chance = None
+    for seed in settings.seeds:
+        synth = dataclasses.replace(settings.synth, seed=seed)
+        dataset_dir = prepare_synth_dataset(synth, cache_dir, settings.progress)
+        data = load_zsslr_data(dataset_dir, CONFIG_NAME)
+        chance = 100.0 / len(data.unseen_test)
+        for name in settings.variants:
+            result_file = work / f"seed{seed}" / f"{name}.json"
+            if result_file.is_file():
+                runs[name][seed] = json.loads(result_file.read_text(encoding="utf-8"))
+                log(f"seed {seed} {VARIANTS[name].label}: already done ({result_file})")
+                continue
+            entry = _train_variant(settings, name, seed, data, text_model, result_file.parent / name)
+            write_json_atomic(result_file, entry)
+            runs[name][seed] = entry
+            log(
+                f"seed {seed} {VARIANTS[name].label}: test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, "
+                f"GZSL H {entry['test']['gzsl']['H']:.1f}, validation top-1 "
+                f"{entry['validation']['validation_zsl']['top1']:.1f} ({entry['train_seconds']:.0f} s)"
+            )
+    results: dict[str, Any] = {
+        "unit": "percent",
+        "seeds": list(settings.seeds),
+        "chance_top1": chance,
+        "config": {
+            **recipe,
+            "text_model": "sentence-transformers/all-MiniLM-L6-v2"
+            if settings.text_model is None
+            else settings.text_model,
+            "variants": {name: asdict(VARIANTS[name]) for name in settings.variants},
+            "subunit_parts": {m: parts for m, parts in SUBUNIT_PARTS_BY_M.items()},
+            "selection": "inference similarity (global or hali) picked per model on the unseen validation classes",
+        },
+        "variants": _aggregate(runs, settings.seeds),
+        "run": {
+            "train_seconds": {
+                name: {seed: runs[name][seed]["train_seconds"] for seed in settings.seeds} for name in runs
+            },
+            "runtime_seconds": round(time.monotonic() - started, 1),
+            "machine": _machine(),
+        },
+    }
+    write_json_atomic(out / RESULT_FILE, results)
+    plot_ablation(results, out / CHART_FILE)
+    shutil.rmtree(out / ".work", ignore_errors=True)
+    log(format_table(results))
+    log(f"wrote {out / RESULT_FILE} and {out / CHART_FILE}")
+    return results
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """A Markdown table of the ablation (mean ± std over seeds)."""
+
+    def cell(entry: dict[str, Any]) -> str:
+        return f"{entry['mean']:.1f} ± {entry['std']:.1f}"
+
+    lines = [
+        "| variant | test ZSL top-1 | test ZSL top-5 | test GZSL H | validation ZSL top-1 | Δ test top-1 vs L_Global |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in results["variants"].values():
+        delta = row.get("delta_vs_global", {}).get("test_zsl_top1")
+        delta_text = "" if delta is None else f"{delta['mean']:+.1f} ± {delta['std']:.1f}"
+        lines.append(
+            f"| {row['label']} | {cell(row['test']['zsl_top1'])} | {cell(row['test']['zsl_top5'])} | "
+            f"{cell(row['test']['gzsl_H'])} | {cell(row['validation']['zsl_top1'])} | "
+            f"{delta_text} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""`lexsign ablate --quick`: every Table 7 / Table 21 variant over two seeds, aggregated correctly."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lexsign_hf.cli import main
+from lexsign_hf.synth.ablation import VARIANTS
+
+
+@pytest.fixture(autouse=True)
+def single_thread():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
+    out = tmp_path / "ablation"
+    args = [
+        "ablate",
+        "--quick",
+        "--out",
+        str(out),
+        "--text-model",
+        tiny_bert,
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    assert main([*args, "--threads", "1", "--no-progress"]) == 0
+    results = json.loads((out / "ablation.json").read_text())
+    assert (out / "ablation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (out / ".work").exists()
+    assert (
+        results["seeds"] == [0, 1] and results["config"]["steps"] == 2 and results["config"]["threads"] == 1
+    )
+    assert list(results["variants"]) == list(VARIANTS)
+    rows = results["variants"]
+    assert [rows[name]["M"] for name in ("hali_m2", "hali", "hali_m5")] == [2, 3, 5]
+    assert (rows["global"]["w_fg_snippet"], rows["global"]["w_fg_subunit"], rows["global"]["w_hc"]) == (
+        0,
+        0,
+        0,
+    )
+    assert (rows["fg_subunit"]["w_fg_snippet"], rows["fg_subunit"]["w_fg_subunit"]) == (0, 1)
+    for name, row in rows.items():
+        for split, keys in (("test", ("zsl_top1", "zsl_top5", "gzsl_S", "gzsl_U", "gzsl_H")),
+                            ("validation", ("zsl_top1", "zsl_top5"))):  # fmt: skip
+            for key in keys:
+                entry = row[split][key]
+                assert len(entry["per_seed"]) == 2 and all(0 <= value <= 100 for value in entry["per_seed"])
+                assert entry["mean"] == pytest.approx(np.mean(entry["per_seed"]))
+                assert entry["std"] == pytest.approx(np.std(entry["per_seed"], ddof=1))
+        if name != "global":
+            delta = row["delta_vs_global"]["test_zsl_top1"]["per_seed"]
+            expected = np.subtract(
+                row["test"]["zsl_top1"]["per_seed"], rows["global"]["test"]["zsl_top1"]["per_seed"]
+            )
+            np.testing.assert_allclose(delta, expected)
+        assert set(row["inference_similarity"]) <= {"global", "hali"}
+    assert results["chance_top1"] == pytest.approx(25.0)  # 4 unseen test classes
+
+    # same settings, same numbers (fixed steps, threads, deterministic algorithms)
+    again = tmp_path / "again"
+    assert (
+        main(
+            [
+                *args[:2],
+                "--out",
+                str(again),
+                *args[4:],
+                "--threads",
+                "1",
+                "--no-progress",
+                "--variants",
+                "global",
+                "hali_m5",
+            ]
+        )
+        == 0
+    )
+    repeat = json.loads((again / "ablation.json").read_text())["variants"]
+    for name in ("global", "hali_m5"):
+        assert (
+            repeat[name]["test"] == rows[name]["test"]
+            and repeat[name]["validation"] == rows[name]["validation"]
+        )
+
+
+def test_ablation_rejects_unknown_variant(tmp_path, capsys):
+    assert main(["ablate", "--quick", "--out", str(tmp_path), "--variants", "nope"]) == 1
+    assert "unknown ['nope']" in capsys.readouterr().err
