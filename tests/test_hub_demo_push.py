@@ -60,7 +60,7 @@ def test_demo_results_record_the_weights_and_data_they_measure(demo_out):
     assert metrics["hali"][WEIGHTS_KEY] == weights_fingerprint(demo_out / "model")
     assert metrics["baseline"][WEIGHTS_KEY] == weights_fingerprint(demo_out / "baseline_model")
     assert metrics["hali"][WEIGHTS_KEY]["sha256"] != metrics["baseline"][WEIGHTS_KEY]["sha256"]
-    assert metrics[DATA_KEY] == data_fingerprint(metrics["config"]["dataset"], "synth")
+    assert metrics[DATA_KEY] == data_fingerprint(metrics["run"]["dataset"], "synth")
     assert {"test", "test_seen", "train", "validation"} <= set(metrics[DATA_KEY]["splits"])
 
 
@@ -110,7 +110,7 @@ def test_pushing_the_baseline_with_hali_results_is_refused(demo_out, tmp_path, c
 
 
 def test_lexsign_evaluate_results_can_be_pushed(demo_out, tmp_path, capsys):
-    data = json.loads((demo_out / "metrics.json").read_text())["config"]["dataset"]
+    data = json.loads((demo_out / "metrics.json").read_text())["run"]["dataset"]
     results = tmp_path / "results.json"
     args = ["evaluate", "--model", str(demo_out / "model"), "--data", data, "--config", "synth"]
     assert main([*args, "--out", str(results)]) == 0
@@ -135,7 +135,7 @@ def test_lexsign_evaluate_results_can_be_pushed(demo_out, tmp_path, capsys):
 def test_lexsign_train_results_push_without_the_folder_name(demo_out, tiny_bert, tmp_path):
     """`lexsign train` on a dataset folder named synth-<hash>: its metrics.json binds the `model` run to the
     weights; the pushed card names no local folder."""
-    data = json.loads((demo_out / "metrics.json").read_text())["config"]["dataset"]
+    data = json.loads((demo_out / "metrics.json").read_text())["run"]["dataset"]
     out = tmp_path / "trained"
     code = main(
         ["train", "--data", data, "--config", "synth", "--out", str(out), "--steps", "1", "--batch-size", "4",
