@@ -139,7 +139,9 @@ def test_coco_wholebody_files_of_every_pose_format_naming_scheme(classifier, tmp
     with path.open("wb") as file:
         coco_from_real_openpose(scheme).write(file)
     np.testing.assert_allclose(classifier.load_pose(path), read_pose(path).canonical(), atol=1e-6)
-    np.testing.assert_allclose(classifier.load_pose(path.read_bytes()), read_pose(path).canonical(), atol=1e-6)
+    np.testing.assert_allclose(
+        classifier.load_pose(path.read_bytes()), read_pose(path).canonical(), atol=1e-6
+    )
 
 
 def test_arrays_in_another_layout_and_npy_files(classifier, tmp_path):

@@ -264,19 +264,6 @@ def read_option_texts(path: str | Path, source: str | None = None) -> tuple[dict
     return {gloss: text for gloss, (_, text) in candidates[source].items()}, source
 
 
-def size_category(rows: int) -> str:
-    """The Hub's `size_categories` value for a dataset of `rows` rows."""
-    for bound, name in (
-        (1_000, "n<1K"),
-        (10_000, "1K<n<10K"),
-        (100_000, "10K<n<100K"),
-        (1_000_000, "100K<n<1M"),
-    ):
-        if rows < bound:
-            return name
-    return "1M<n<10M" if rows < 10_000_000 else "n>10M"
-
-
 def render_card(
     summary: BenchSummary,
     template: str | Path | None = None,
