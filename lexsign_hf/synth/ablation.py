@@ -27,14 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from ..data.hub_layout import write_json_atomic
 from ..models.hali.configuration_hali import SUBUNIT_PARTS_BY_M
 from ..train.evaluate import SIMILARITIES, evaluate_zsslr
 from ..train.zsslr import DEFAULT_LEARNING_RATES, build_hali, load_zsslr_data, train_zsslr
 from .dataset import CONFIG_NAME, SynthConfig
-from .demo import MAX_TEXT_TOKENS, _machine, _minilm_path, default_cache_dir, prepare_synth_dataset
+from .demo import (
+    MAX_TEXT_TOKENS,
+    _machine,
+    _minilm_path,
+    default_cache_dir,
+    prepare_synth_dataset,
+    reproducible_torch,
+)
 
 __all__ = ["QUICK", "VARIANTS", "AblationSettings", "Variant", "plot_ablation", "run_ablation"]
 
@@ -297,14 +303,8 @@ def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
 def run_ablation(settings: AblationSettings, log=print) -> dict[str, Any]:
     """Train every variant on every seed, write ``ablation.json`` and ``ablation.png`` into `settings.out`."""
     settings.validate()
-    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(settings.threads)
-    torch.use_deterministic_algorithms(True)
-    try:
+    with reproducible_torch(settings.threads):
         return _run_ablation(settings, log)
-    finally:
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic)
 
 
 def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:

@@ -22,7 +22,8 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -349,17 +350,25 @@ def _results_table(metrics: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def reproducible_torch(threads: int) -> Iterator[None]:
+    """`threads` torch threads and deterministic algorithms inside the block (the same seed and thread count then
+    give the same numbers); the caller's settings are restored after it."""
+    previous, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+        torch.use_deterministic_algorithms(deterministic)
+
+
 def run_demo(settings: DemoSettings, log=print) -> dict[str, Any]:
     """Run the whole demo into `settings.out` and return the metrics written to ``metrics.json``."""
     settings.validate()
-    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(settings.threads)
-    torch.use_deterministic_algorithms(True)
-    try:
+    with reproducible_torch(settings.threads):
         return _run_demo(settings, log)
-    finally:
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic)
 
 
 def _run_demo(settings: DemoSettings, log) -> dict[str, Any]:
