@@ -64,7 +64,7 @@ def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
         assert set(row["inference_similarity"]) <= {"global", "hali"}
     assert results["chance_top1"] == pytest.approx(25.0)  # 4 unseen test classes
 
-    # same settings, same numbers (fixed steps, threads, deterministic algorithms)
+    # same settings, same numbers (fixed steps, threads, deterministic algorithms), also from 2 worker processes
     again = tmp_path / "again"
     assert (
         main(
@@ -79,6 +79,8 @@ def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
                 "--variants",
                 "global",
                 "hali_m5",
+                "--jobs",
+                "2",
             ]
         )
         == 0

@@ -11,7 +11,8 @@ Results (percent) go to ``<out>/ablation.json`` — per variant the mean, the st
 (n - 1) and the per-seed values of ZSL top-1 / top-5 and GZSL S / U / H on the test classes and ZSL top-1 / top-5
 on the validation classes, plus each variant's per-seed difference to L_Global only — and a bar chart
 ``<out>/ablation.png``. Finished (seed, variant) runs are kept in ``<out>/.work`` so an interrupted ablation
-resumes.
+resumes. With ``jobs`` > 1 the runs train in that many worker processes (each with ``threads`` torch threads);
+every run seeds itself, so the numbers are the same as with one job.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +111,7 @@ class AblationSettings:
     projection_dim: int = 192
     cache_dir: Path | None = None
     threads: int = 2
+    jobs: int = 1
     progress: bool = True
 
     def validate(self) -> None:
@@ -122,6 +126,8 @@ class AblationSettings:
             raise ValueError(f"--batch-size must be at least 2 (contrastive loss), got {self.batch_size}")
         if self.threads < 1:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
+        if self.jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, got {self.jobs}")
 
     def recipe(self) -> dict[str, Any]:
         """The settings shared by every run (what a resumed run must match), JSON-ready."""
@@ -208,6 +214,46 @@ def _train_variant(
         },
         "train_seconds": round(train_seconds, 1),
     }
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One (seed, variant) training still to do, and where its result goes."""
+
+    name: str
+    seed: int
+    dataset_dir: Path
+    text_model: str
+    result_file: Path
+
+
+def _train_one(settings: AblationSettings, run: _Run) -> dict:
+    """Train and evaluate one run and store its result (the unit of resumption and of parallel jobs)."""
+    with reproducible_torch(settings.threads):
+        data = load_zsslr_data(run.dataset_dir, CONFIG_NAME)
+        entry = _train_variant(
+            settings, run.name, run.seed, data, run.text_model, run.result_file.parent / run.name
+        )
+    write_json_atomic(run.result_file, entry)
+    return entry
+
+
+def _train_all(settings: AblationSettings, todo: list[_Run]) -> Iterator[tuple[_Run, dict]]:
+    """Yield (run, result) as runs finish: in this process, or in `settings.jobs` worker processes.
+
+    Each run seeds its own initialisation, data order and sampling, so the numbers do not depend on `jobs`."""
+    if settings.jobs == 1 or len(todo) <= 1:
+        for run in todo:
+            yield run, _train_one(settings, run)
+        return
+    quiet = dataclasses.replace(settings, progress=False)  # one bar per worker would interleave
+    pool = ProcessPoolExecutor(min(settings.jobs, len(todo)), mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {pool.submit(_train_one, quiet, run): run for run in todo}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _summary(values: Sequence[float]) -> dict[str, Any]:
@@ -318,25 +364,26 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
     cache_dir = Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
     runs: dict[str, dict[int, dict]] = {name: {} for name in settings.variants}
     chance = None
+    todo = []
     for seed in settings.seeds:
         synth = dataclasses.replace(settings.synth, seed=seed)
         dataset_dir = prepare_synth_dataset(synth, cache_dir, settings.progress)
-        data = load_zsslr_data(dataset_dir, CONFIG_NAME)
-        chance = 100.0 / len(data.unseen_test)
+        if chance is None:
+            chance = 100.0 / len(load_zsslr_data(dataset_dir, CONFIG_NAME).unseen_test)
         for name in settings.variants:
             result_file = work / f"seed{seed}" / f"{name}.json"
             if result_file.is_file():
                 runs[name][seed] = json.loads(result_file.read_text(encoding="utf-8"))
                 log(f"seed {seed} {VARIANTS[name].label}: already done ({result_file})")
-                continue
-            entry = _train_variant(settings, name, seed, data, text_model, result_file.parent / name)
-            write_json_atomic(result_file, entry)
-            runs[name][seed] = entry
-            log(
-                f"seed {seed} {VARIANTS[name].label}: test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, "
-                f"GZSL H {entry['test']['gzsl']['H']:.1f}, validation top-1 "
-                f"{entry['validation']['validation_zsl']['top1']:.1f} ({entry['train_seconds']:.0f} s)"
-            )
+            else:
+                todo.append(_Run(name, seed, dataset_dir, text_model, result_file))
+    for run, entry in _train_all(settings, todo):
+        runs[run.name][run.seed] = entry
+        log(
+            f"seed {run.seed} {VARIANTS[run.name].label}: test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, "
+            f"GZSL H {entry['test']['gzsl']['H']:.1f}, validation top-1 "
+            f"{entry['validation']['validation_zsl']['top1']:.1f} ({entry['train_seconds']:.0f} s)"
+        )
     results: dict[str, Any] = {
         "unit": "percent",
         "seeds": list(settings.seeds),

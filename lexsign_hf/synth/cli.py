@@ -117,7 +117,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--text-model", help="BERT folder for the text tower (default: packaged all-MiniLM-L6-v2)"
     )
     ablate.add_argument("--cache-dir", type=Path, help="where LexSign-Synth builds are cached")
-    ablate.add_argument("--threads", type=int, help="torch CPU threads (default 2)")
+    ablate.add_argument("--threads", type=int, help="torch CPU threads per job (default 2)")
+    ablate.add_argument(
+        "--jobs",
+        type=int,
+        help="(seed, variant) runs trained at once in worker processes (default 1; same numbers for any value)",
+    )
     ablate.add_argument("--quick", action="store_true", help="tiny sizes and 2 steps on 2 seeds (tests)")
     ablate.add_argument("--no-progress", action="store_true", help="no progress bars")
     ablate.set_defaults(func=run_ablate_command)
@@ -211,6 +216,7 @@ def run_ablate_command(args: argparse.Namespace) -> int:
                 ("frozen_text_layers", args.frozen_text_layers),
                 ("projection_dim", args.projection_dim),
                 ("threads", args.threads),
+                ("jobs", args.jobs),
             )
             if value is not None
         },
