@@ -82,6 +82,23 @@ def test_build_with_asl_lex_and_poses_then_train(tmp_path, built, asl_lex, tiny_
     dropped = metrics["config"]["dropped_undescribed"]
     assert dropped["classes"] == 2 and sorted(dropped["examples"]) == sorted(UNDESCRIBED)
     assert dropped["videos"] == 4 and dropped["kept_classes"] == 6
+    # evaluate: the same refusal and the same drop, recorded in its JSON
+    evaluate = [
+        "evaluate",
+        "--model",
+        str(tmp_path / "model" / "model"),
+        "--data",
+        str(out),
+        "--config",
+        "mini4",
+    ]
+    capsys.readouterr()
+    assert main(evaluate) == 1 and "no description" in capsys.readouterr().err
+    assert main([*evaluate, "--drop-undescribed", "--out", str(tmp_path / "eval.json")]) == 0
+    evaluated = json.loads((tmp_path / "eval.json").read_text())
+    described_test = [gloss for gloss in classes["unseen_test"] if gloss not in UNDESCRIBED]
+    assert evaluated["dropped_undescribed"] == dropped
+    assert evaluated["chance_top1"] == pytest.approx(100 / len(described_test))
 
     # the build can drop them itself, with the same counts, in the card and classes.json
     rebuilt = tmp_path / "rebuilt"

@@ -99,6 +99,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="model",
         help="zero-shot similarity: the model's configured one, global, hali, or both (picked on validation)",
     )
+    evaluate.add_argument(
+        "--drop-undescribed",
+        action="store_true",
+        help="leave out classes without any description (as `lexsign train --drop-undescribed`)",
+    )
     evaluate.add_argument("--out", type=Path, help="also write the JSON here")
     evaluate.add_argument(
         "--confusions",
@@ -279,6 +284,7 @@ def run_train_command(args: argparse.Namespace) -> int:
 
 
 def run_evaluate_command(args: argparse.Namespace) -> int:
+    from ..data.descriptions import drop_undescribed
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..models.hali import HALIModel, HALIProcessor
@@ -290,9 +296,11 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
     model = HALIModel.from_pretrained(args.model)
     processor = HALIProcessor.from_pretrained(args.model)
     data = load_zsslr_data(args.data, args.config)
+    undescribed = drop_undescribed(data) if args.drop_undescribed else None
     similarities = {"model": None, "both": SIMILARITIES}.get(args.similarity, [args.similarity])
     results = evaluate_zsslr(model, processor, data, similarities=similarities)
     results["chance_top1"] = 100.0 / len(data.unseen_test)
+    results["dropped_undescribed"] = undescribed
     results[WEIGHTS_KEY] = weights_fingerprint(args.model)
     results[DATA_KEY] = data_fingerprint(args.data, args.config)
     if args.out:
