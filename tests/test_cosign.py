@@ -8,6 +8,7 @@ loops, on a state dict that carries Uni-Sign's own parameter names; it shares no
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,21 @@ from pose_format import Pose
 
 from lexsign_hf.cli import main as lexsign_main
 from lexsign_hf.convert import convert_uni_sign_state_dict, uni_sign_to_hali, write_converted
-from lexsign_hf.models.hali import HALIConfig, HALIModel, HALIProcessor, SkeletonEncoderConfig
-from lexsign_hf.pose import read_pose, write_pose_file
+from lexsign_hf.data.build import build_lexsign
+from lexsign_hf.data.collator import HALIDataCollator
+from lexsign_hf.data.pose_store import load_video_config
+from lexsign_hf.data.splits import ZSSLRSpec
+from lexsign_hf.models.hali import (
+    HALIConfig,
+    HALIModel,
+    HALIProcessor,
+    HALIZeroShotClassifier,
+    SkeletonEncoderConfig,
+)
+from lexsign_hf.pose import read_pose, to_canonical, write_pose_file
+from lexsign_hf.train.evaluate import ZSSLREvaluator
+from lexsign_hf.train.predict import predict_pose
+from lexsign_hf.train.zsslr import load_zsslr_data
 
 UNI_SIGN_POSE_PARAMETERS = 5_346_088 - 787_200  # Uni-Sign's pose branch without pose_proj (1024 x 768 + 768)
 
@@ -469,3 +483,82 @@ def test_parity_with_uni_sign_own_code(coco_wholebody_pose, tiny_bert):
         expected = uni_sign.frame_features({k: torch.from_numpy(v).float()[None] for k, v in parts.items()})
         features = model.eval().get_pose_features(**inputs, output_frame_features=True).frame_features
     torch.testing.assert_close(features, expected, atol=1e-4, rtol=0)
+
+
+def test_dataset_folder_gives_the_cosign_tower_uni_sign_input(
+    coco_wholebody_pose, shared_data, tmp_path, tiny_bert, tiny_hali_config
+):
+    """A LexSign build from COCO-WholeBody .pose files keeps each video's frame size; the collator and the
+    evaluator then feed a cosign model Uni-Sign's input (the whole 133 points, so the inner lips, divided by the
+    frame size), checked against the reference on the file as pose-format reads it. The light tower's input stays
+    the canonical skeleton."""
+    source, _ = coco_wholebody_pose
+    sequence = read_pose(source)
+    width, height = 1600.0, 1000.0  # not square, so the division by the frame size matters
+    path = write_pose_file(tmp_path / "wide.pose", sequence.data, sequence.layout, sequence.fps, 1600, 1000)
+    assert read_pose(path).frame_size == (width, height)
+    poses = tmp_path / "poses"
+    poses.mkdir()
+    entries = []
+    for number, gloss in enumerate(
+        ("mother", "father", "water", "thank you", "drink", "book", "kleine", "kinder")
+    ):
+        instances = []
+        for split in ("train", "test"):
+            video_id = f"{number:02d}{split[:2]}"
+            shutil.copy(path, poses / f"{video_id}.pose")
+            instances.append({"video_id": video_id, "split": split, "signer_id": 1, "fps": 25,
+                              "frame_start": 1, "frame_end": -1})  # fmt: skip
+        entries.append({"gloss": gloss, "instances": instances})
+    index = tmp_path / "WLASL_v0.3.json"
+    index.write_text(json.dumps(entries), encoding="utf-8")
+    out = tmp_path / "lexsign"
+    build_lexsign(
+        out, wlasl=index, asl_lex=shared_data / "asl-lex" / "asllex2_signdata-11-5-20.csv", poses=poses,
+        asl_spec=ZSSLRSpec(seen_sizes={"mini4": 4}, num_validation=2, num_test=2), islr_sizes=(8,),
+        drop_undescribed=True, progress=False,
+    )  # fmt: skip
+    rows = [{**row, "description": "Open hands."} for row in load_video_config(out, "mini4", split="train")]
+    assert rows and {(row["width"], row["height"]) for row in rows} == {(width, height)}
+
+    body = Pose.read(path.read_bytes()).body
+    xy = np.ma.filled(body.data[:, 0, :, :2].astype(np.float64), 0.0) / np.array([width, height])
+    reference = reference_normalise(xy, np.asarray(body.confidence[:, 0], dtype=np.float64))
+    expected = np.concatenate([reference[part] for part in ("body", "left", "right", "face_all")], axis=1)
+    inner_lips = slice(9 + 21 + 21 + 9, 9 + 21 + 21 + 17)
+    assert np.abs(expected[:, inner_lips, :2]).max() > 0  # the recording has confident inner-lip points
+
+    uni_sign = HALIProcessor.from_text_pretrained(tiny_bert, max_frames=512, pose_normalization="uni_sign")
+    batch = HALIDataCollator(uni_sign)(rows[:2])
+    for values in batch["pose_values"].numpy():
+        np.testing.assert_allclose(values, expected, atol=1e-5)
+
+    light = HALIProcessor.from_text_pretrained(tiny_bert, max_frames=512)
+    canonical = [to_canonical(np.asarray(row["pose"], np.float32), row["layout"]) for row in rows[:2]]
+    torch.testing.assert_close(
+        HALIDataCollator(light)(rows[:2])["pose_values"], light(poses=canonical)["pose_values"]
+    )
+
+    tiny_hali_config.pose_config = SkeletonEncoderConfig(architecture="cosign")
+    torch.manual_seed(0)
+    model = HALIModel(tiny_hali_config).eval()
+    features, labels = ZSSLREvaluator(load_zsslr_data(out, "mini4"), uni_sign).encode_split(model, "train")
+    values = torch.as_tensor(np.stack([expected] * len(labels)), dtype=torch.float32)
+    with torch.no_grad():
+        direct = model.get_pose_features(values, torch.ones(values.shape[:2], dtype=torch.long))
+    torch.testing.assert_close(features.video_embeds, direct.video_embeds, atol=1e-5, rtol=1e-4)
+
+    # `lexsign predict` on the .pose file: the same whole-133-point, frame-size-scaled input
+    model_dir = tmp_path / "cosign-model"
+    model.save_pretrained(model_dir)
+    uni_sign.save_pretrained(model_dir)
+    labels_file = tmp_path / "labels.jsonl"
+    vocabulary = {"BOOK": "Open hands.", "DRINK": "A C hand tips to the mouth."}
+    labels_file.write_text("".join(json.dumps({"gloss": g, "text": t}) + "\n" for g, t in vocabulary.items()))
+    predicted = predict_pose(model_dir, path, labels_file, top_k=2)["predictions"]
+    classifier = HALIZeroShotClassifier(model, uni_sign)
+    classifier.set_vocabulary(list(vocabulary), list(vocabulary.values()))
+    with torch.no_grad():
+        probabilities = classifier.model.score(direct, classifier.text_features) * model.temperature_scale()
+    by_gloss = dict(zip(vocabulary, probabilities[0].softmax(-1).tolist(), strict=True))
+    assert {p["gloss"]: pytest.approx(p["score"], abs=1e-5) for p in predicted} == by_gloss

@@ -231,3 +231,11 @@ def test_unreadable_pose_files_are_listed_and_remembered(tmp_path, pose_dir):
     resumed = pose_store.PoseCache(files, tmp_path / "cache", chunk_size=2)
     assert resumed.prepare(progress=False) == 0  # nothing read again; the reasons come from the manifests
     assert resumed.unreadable == cache.unreadable
+    assert resumed["good"].frame_size == (640.0, 480.0)  # the .pose header's video frame
+
+    # a cache written by an older schema (its manifests name another format) is read again, not misread
+    for manifest in (tmp_path / "cache").glob("chunk-*.json"):
+        record = json.loads(manifest.read_text())
+        manifest.write_text(json.dumps({**record, "format": record["format"] - 1}))
+    stale = pose_store.PoseCache(files, tmp_path / "cache", chunk_size=2)
+    assert stale.prepare(progress=False) == 3 and stale["good"].frame_size == (640.0, 480.0)

@@ -720,7 +720,15 @@ def _pose_rows(
         stored = cache[video_id]
         span = spans[video_id]
         data = stored.data if span is None else stored.data[span]
-        yield {"video_id": video_id, "pose": data, "layout": stored.layout, "fps": stored.fps}
+        width, height = stored.frame_size or (None, None)
+        yield {
+            "video_id": video_id,
+            "pose": data,
+            "layout": stored.layout,
+            "fps": stored.fps,
+            "width": width,
+            "height": height,
+        }
 
 
 def drop_undescribed_classes(
@@ -773,6 +781,8 @@ def _pose_features(cache: PoseCache) -> datasets.Features:
             "pose": pose_feature(next(iter(keypoint_counts)) if len(keypoint_counts) == 1 else None),
             "layout": datasets.Value("string"),
             "fps": datasets.Value("float32"),
+            "width": datasets.Value("float32"),  # the video frame, where the pose file records it (else null)
+            "height": datasets.Value("float32"),
         }
     )
 

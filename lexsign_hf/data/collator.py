@@ -15,7 +15,9 @@ from .descriptions import DescriptionBank
 class HALIDataCollator:
     """Turn rows with ``pose`` (T, K, 3), ``layout``, ``gloss``, ``label`` into a HALI batch with ``labels``.
 
-    Each pose goes to the canonical skeleton (`lexsign_hf.pose.to_canonical`); each example gets one description:
+    Each pose goes to the form the processor takes (`lexsign_hf.pose.processor_input`: the canonical skeleton, or
+    whole COCO-WholeBody poses and the rows' frame ``width``/``height`` for a ``"uni_sign"`` processor, the cosign
+    tower's); each example gets one description:
     sampled from ``description_bank`` (multi-source sampling over ``sources``/``weights``) when given, else the
     row's own ``description`` (a string, or a list from which one is drawn). The processor (e.g.
     `HALIProcessor`) normalises poses, samples frames, tokenizes and fragments the text.
@@ -46,15 +48,21 @@ class HALIDataCollator:
         self.weights = weights
         self.max_frames = max_frames
         self.seed = seed
+        self.pose_normalization = getattr(processor, "pose_normalization", "shoulder")
         self._rngs: dict[int, np.random.Generator] = {}
 
     def __call__(self, rows: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
         if not rows:
             raise ValueError("HALIDataCollator: empty batch.")
         rng = self._rng()
-        poses = [self._canonical_pose(row) for row in rows]
+        poses = [self._pose(row) for row in rows]
         texts = [self._description(row, rng) for row in rows]
-        batch = dict(self.processor(poses=poses, text=texts, return_tensors="pt"))
+        sizes = (
+            {"frame_sizes": [frame_size(row) for row in rows]}
+            if self.pose_normalization == "uni_sign"
+            else {}
+        )
+        batch = dict(self.processor(poses=poses, text=texts, return_tensors="pt", **sizes))
         batch["labels"] = torch.tensor([int(row["label"]) for row in rows], dtype=torch.long)
         return batch
 
@@ -65,7 +73,7 @@ class HALIDataCollator:
             self._rngs[worker_id] = np.random.default_rng([self.seed, worker_id + 1])
         return self._rngs[worker_id]
 
-    def _canonical_pose(self, row: Mapping[str, Any]) -> np.ndarray:
+    def _pose(self, row: Mapping[str, Any]) -> np.ndarray:
         name = row.get("video_id", row.get("gloss"))
         if row.get("pose") is None or not row.get("layout"):
             raise ValueError(
@@ -79,7 +87,7 @@ class HALIDataCollator:
             )
         if self.max_frames is not None and array.shape[0] > self.max_frames:
             array = array[np.linspace(0, array.shape[0] - 1, self.max_frames).round().astype(int)]
-        return pose_lib.to_canonical(array, row["layout"])
+        return pose_lib.processor_input(array, row["layout"], self.pose_normalization)
 
     def _description(self, row: Mapping[str, Any], rng: np.random.Generator) -> str:
         gloss = row["gloss"]
@@ -94,3 +102,9 @@ class HALIDataCollator:
             f"HALIDataCollator: gloss {gloss!r} has no description (pass a description_bank or add a "
             "'description' column)."
         )
+
+
+def frame_size(row: Mapping[str, Any]) -> tuple[float, float] | None:
+    """A row's video frame (width, height), or None where its pose file did not record one."""
+    width, height = row.get("width"), row.get("height")
+    return None if width is None or height is None else (float(width), float(height))

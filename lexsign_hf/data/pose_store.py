@@ -30,13 +30,15 @@ from .. import pose as pose_lib
 # File types `lexsign_hf.pose.read_pose` reads; OpenPose output is a folder of `*_keypoints.json` frames.
 POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet")
 _OPENPOSE_FRAME = re.compile(r".*_keypoints\.json$")
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3  # 3: frame width / height
 POSES_CONFIG_KEY = "poses_config"  # classes.json field naming the config that stores a video config's poses
 _SCHEMA = pa.schema(
     [
         ("video_id", pa.string()),
         ("layout", pa.string()),
         ("fps", pa.float32()),
+        ("width", pa.float32()),
+        ("height", pa.float32()),
         ("shape", pa.list_(pa.int32(), 3)),
         ("data", pa.large_binary()),
     ]
@@ -48,6 +50,7 @@ class StoredPose:
     data: np.ndarray  # (T, K, C) float32, read-only view of the cache
     layout: str
     fps: float
+    frame_size: tuple[float, float] | None = None  # (width, height) where the file records it
 
 
 def find_pose_files(directory: str | os.PathLike) -> dict[str, Path]:
@@ -120,6 +123,7 @@ class PoseCache:
                 if (
                     arrow_path.is_file()
                     and isinstance(stored, dict)
+                    and stored.get("format") == _CACHE_FORMAT  # chunks of an older schema are read again
                     and stored.get("files") == manifest["files"]
                 ):
                     self.unreadable.update(stored.get("unreadable", {}))
@@ -158,8 +162,12 @@ class PoseCache:
         table = self._tables[chunk]
         shape = table.column("shape")[row].as_py()
         data = np.frombuffer(table.column("data")[row].as_buffer(), dtype=np.float32).reshape(shape)
+        width, height = table.column("width")[row].as_py(), table.column("height")[row].as_py()
         return StoredPose(
-            data=data, layout=table.column("layout")[row].as_py(), fps=table.column("fps")[row].as_py()
+            data=data,
+            layout=table.column("layout")[row].as_py(),
+            fps=table.column("fps")[row].as_py(),
+            frame_size=None if width is None else (width, height),
         )
 
     def num_frames(self, video_id: str) -> int:
@@ -194,6 +202,9 @@ class PoseCache:
             columns["video_id"].append(video_id)
             columns["layout"].append(sequence.layout)
             columns["fps"].append(float(sequence.fps))
+            width, height = sequence.frame_size or (None, None)
+            columns["width"].append(width)
+            columns["height"].append(height)
             columns["shape"].append(list(data.shape))
             columns["data"].append(data.tobytes())
         tmp = path.with_name(f".{path.name}.tmp")
@@ -234,7 +245,8 @@ def instance_span(num_frames: int, frame_start: int | None, frame_end: int | Non
 def load_video_config(
     data_dir: str | os.PathLike, config: str, split: str | None = None
 ) -> datasets.DatasetDict | datasets.Dataset:
-    """``load_dataset(data_dir, config)`` with the poses joined by ``video_id`` (``pose``, ``layout``, ``fps``).
+    """``load_dataset(data_dir, config)`` with the poses joined by ``video_id`` (``pose``, ``layout``, ``fps``,
+    ``width`` and ``height`` where the build recorded them).
 
     A LexSign build stores each video's pose once, in the config named by ``data/<config>/classes.json``
     (``poses_config``); a config without that field (metadata only, or one that stores its own ``pose``

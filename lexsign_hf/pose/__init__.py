@@ -19,6 +19,7 @@ from .layouts import (
     Layout,
     detect_layout,
     get_layout,
+    processor_input,
     to_canonical,
 )
 from .readers import DEFAULT_FPS, PoseSequence, read_pose
@@ -34,6 +35,7 @@ __all__ = [
     "PoseSequence",
     "detect_layout",
     "get_layout",
+    "processor_input",
     "read_pose",
     "to_canonical",
     "write_pose_file",

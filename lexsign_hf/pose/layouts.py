@@ -242,6 +242,9 @@ def _mediapipe_components(face_points: int, world: bool) -> dict[str, Component]
     return components
 
 
+COCO_WHOLEBODY = "coco_wholebody_133"
+
+
 def _coco_wholebody_layout() -> Layout:
     components = (
         Component("BODY", COCO_BODY_POINTS, ("BODY_133",)),
@@ -264,7 +267,7 @@ def _coco_wholebody_layout() -> Layout:
         [("FACE", COCO_FACE_POINTS[i]) for i in IBUG_MOUTH],
         [("FACE", COCO_FACE_POINTS[i]) for i in IBUG_FACE],
     )
-    return Layout("coco_wholebody_133", components, canonical, "XYC")
+    return Layout(COCO_WHOLEBODY, components, canonical, "XYC")
 
 
 def _openpose_layout() -> Layout:
@@ -347,14 +350,33 @@ def to_canonical(array: np.ndarray, layout: str) -> np.ndarray:
     Slots the layout lacks, and joints with confidence 0, get x = y = confidence = 0.
     """
     spec = get_layout(layout)
-    array = np.asarray(array, dtype=np.float32)
-    if array.ndim != 3 or array.shape[1:] != (spec.num_keypoints, 3):
-        raise ValueError(
-            f"pose array has shape {array.shape}; expected (frames, {spec.num_keypoints}, 3) for layout {layout}"
-        )
-    if not np.isfinite(array).all():
-        raise ValueError(f"pose array for layout {layout} has NaN or infinite values")
+    array = _checked(array, spec)
     index = spec.canonical_index
     canonical = np.where((index >= 0)[None, :, None], array[:, np.maximum(index, 0)], 0.0).astype(np.float32)
     canonical[canonical[..., 2] <= 0] = 0.0
     return canonical
+
+
+def processor_input(array: np.ndarray, layout: str, pose_normalization: str = "shoulder") -> np.ndarray:
+    """A stored (T, K, 3) pose in `layout` as `HALIProcessor` with `pose_normalization` takes it.
+
+    ``"uni_sign"`` (the cosign tower) keeps a COCO-WholeBody 133 pose whole, since Uni-Sign's points include the
+    inner lips that the canonical skeleton lacks (joints with confidence 0 get x = y = 0); everything else is
+    mapped onto the canonical skeleton (`to_canonical`)."""
+    if pose_normalization != "uni_sign" or layout != COCO_WHOLEBODY:
+        return to_canonical(array, layout)
+    points = _checked(array, get_layout(layout)).copy()
+    points[points[..., 2] <= 0] = 0.0
+    return points
+
+
+def _checked(array: np.ndarray, spec: Layout) -> np.ndarray:
+    """`array` as float32 after checking it is a finite (T, K, 3) pose of `spec`."""
+    array = np.asarray(array, dtype=np.float32)
+    if array.ndim != 3 or array.shape[1:] != (spec.num_keypoints, 3):
+        raise ValueError(
+            f"pose array has shape {array.shape}; expected (frames, {spec.num_keypoints}, 3) for layout {spec.name}"
+        )
+    if not np.isfinite(array).all():
+        raise ValueError(f"pose array for layout {spec.name} has NaN or infinite values")
+    return array

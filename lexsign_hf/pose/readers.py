@@ -46,12 +46,14 @@ KAGGLE_TYPES = {
 
 @dataclass
 class PoseSequence:
-    """Keypoints of one signer over time, as stored: `data` is (T, K, 3) float32 x, y, confidence."""
+    """Keypoints of one signer over time, as stored: `data` is (T, K, 3) float32 x, y, confidence;
+    `frame_size` is the video's (width, height) in the coordinates' units where the file records it."""
 
     data: np.ndarray
     layout: str
     fps: float
     source: str
+    frame_size: tuple[float, float] | None = None
 
     @property
     def num_frames(self) -> int:
@@ -106,7 +108,9 @@ def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence
         missing = np.ma.getmaskarray(data[:, 0]).any(axis=-1)
         xy = np.ma.getdata(data[:, 0])[:, index, :2]
         confidence = np.where(missing, 0.0, confidence[:, 0])[:, index]
-    return _sequence(path, xy, confidence, layout, float(body.fps))
+    width, height = float(header.dimensions.width), float(header.dimensions.height)
+    frame_size = (width, height) if width > 0 and height > 0 else None
+    return _sequence(path, xy, confidence, layout, float(body.fps), frame_size)
 
 
 def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
@@ -234,7 +238,14 @@ def read_kaggle_parquet(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSeq
     return _sequence(path, xy, confidence, layout.name, default_fps)
 
 
-def _sequence(path: Path, xy: np.ndarray, confidence: np.ndarray, layout: str, fps: float) -> PoseSequence:
+def _sequence(
+    path: Path,
+    xy: np.ndarray,
+    confidence: np.ndarray,
+    layout: str,
+    fps: float,
+    frame_size: tuple[float, float] | None = None,
+) -> PoseSequence:
     """Validate and pack (T, K, 2) coordinates and (T, K) confidences."""
     if xy.shape[0] == 0:
         raise ValueError(f"{path}: field 'frames' is 0; expected a non-empty pose sequence")
@@ -250,7 +261,7 @@ def _sequence(path: Path, xy: np.ndarray, confidence: np.ndarray, layout: str, f
     confidence = np.where(confidence > 0, confidence, 0.0)
     xy = np.where(confidence[..., None] > 0, xy, 0.0)
     data = np.concatenate([xy, confidence[..., None]], axis=-1).astype(np.float32)
-    return PoseSequence(data=data, layout=layout, fps=float(fps), source=str(path))
+    return PoseSequence(data=data, layout=layout, fps=float(fps), source=str(path), frame_size=frame_size)
 
 
 def _detect(path: Path, num_keypoints: int, header: PoseHeader | None = None) -> str:

@@ -91,8 +91,7 @@ def zsslr_confusions(
         for split in ("test_seen", "test"):
             if split not in data.splits or len(data.splits[split]) == 0:
                 continue
-            poses, labels = evaluator.poses(split)
-            features = evaluator.encode_poses(model, poses)
+            features, labels = evaluator.encode_split(model, split)
             scores = evaluator.class_scores(model, features, candidates, [similarity])[similarity]
             counts += confusion_counts(
                 scores[:, candidates], np.array([position[int(y)] for y in labels]), len(candidates), k

@@ -22,10 +22,11 @@ import torch
 from tqdm.auto import tqdm
 from transformers import TrainerCallback
 
+from ..data.collator import frame_size
 from ..metrics import gzsl_accuracy, zsl_accuracy
 from ..models.hali import HALIModel, HALIProcessor, HALIZeroShotClassifier
 from ..models.hali.modeling_hali import HALIPoseFeatures
-from ..pose import to_canonical
+from ..pose import processor_input
 from .zsslr import ZSSLRData
 
 __all__ = ["SIMILARITIES", "ZSSLREvaluator", "ZeroShotEvalCallback", "evaluate_zsslr"]
@@ -47,24 +48,46 @@ class ZSSLREvaluator:
         self.progress = progress
         self.descriptions = data.eval_descriptions()
         self._poses: dict[str, tuple[list[np.ndarray], np.ndarray]] = {}
+        self._frame_sizes: dict[str, list[tuple[float, float] | None] | None] = {}
 
     def poses(self, split: str) -> tuple[list[np.ndarray], np.ndarray]:
-        """Canonical pose arrays and labels of a split (converted once)."""
+        """Pose arrays (as the processor takes them, see `lexsign_hf.pose.processor_input`) and labels of a split
+        (converted once)."""
         if split not in self._poses:
             dataset = self.data.splits.get(split)
             if dataset is None or len(dataset) == 0:
                 raise ValueError(f"the dataset has no {split!r} split to evaluate on")
-            poses = [to_canonical(np.asarray(row["pose"], np.float32), row["layout"]) for row in dataset]
+            normalization = self.processor.pose_normalization
+            poses = [
+                processor_input(np.asarray(row["pose"], np.float32), row["layout"], normalization)
+                for row in dataset
+            ]
             self._poses[split] = (poses, np.asarray(dataset["label"], dtype=np.int64))
+            self._frame_sizes[split] = (
+                [frame_size(row) for row in dataset] if normalization == "uni_sign" else None
+            )
         return self._poses[split]
 
+    def encode_split(self, model: HALIModel, split: str) -> tuple[HALIPoseFeatures, np.ndarray]:
+        """Pose features and labels of a split (with each video's frame size for a ``"uni_sign"`` processor)."""
+        poses, labels = self.poses(split)
+        return self.encode_poses(model, poses, split, self._frame_sizes[split]), labels
+
     @torch.no_grad()
-    def encode_poses(self, model: HALIModel, poses: Sequence[np.ndarray], desc: str = "") -> HALIPoseFeatures:
+    def encode_poses(
+        self,
+        model: HALIModel,
+        poses: Sequence[np.ndarray],
+        desc: str = "",
+        frame_sizes: Sequence[tuple[float, float] | None] | None = None,
+    ) -> HALIPoseFeatures:
         device = next(model.parameters()).device
         chunks = []
         starts = range(0, len(poses), self.batch_size)
         for start in tqdm(starts, desc=desc, disable=not self.progress, leave=False):
-            inputs = self.processor(poses=list(poses[start : start + self.batch_size])).to(device)
+            end = start + self.batch_size
+            sizes = None if frame_sizes is None else list(frame_sizes[start:end])
+            inputs = self.processor(poses=list(poses[start:end]), frame_sizes=sizes).to(device)
             chunks.append(model.get_pose_features(**inputs))
         return HALIPoseFeatures(
             **{key: torch.cat([getattr(chunk, key) for chunk in chunks]) for key in chunks[0].keys()}
@@ -103,8 +126,7 @@ class ZSSLREvaluator:
 
     def validation_zsl(self, model: HALIModel, similarities: Sequence[str] = SIMILARITIES) -> dict[str, dict]:
         """ZSL top-1 / top-5 on the unseen validation classes, per similarity."""
-        poses, labels = self.poses("validation")
-        features = self.encode_poses(model, poses, "validation")
+        features, labels = self.encode_split(model, "validation")
         scores = self.class_scores(model, features, self.data.unseen_validation, similarities)
         return {
             name: zsl_accuracy(matrix, labels, self.data.unseen_validation) for name, matrix in scores.items()
@@ -115,10 +137,8 @@ class ZSSLREvaluator:
         was_training = model.training
         model.eval()
         try:
-            test_poses, test_labels = self.poses("test")
-            seen_poses, seen_labels = self.poses("test_seen")
-            test_features = self.encode_poses(model, test_poses, "test")
-            seen_features = self.encode_poses(model, seen_poses, "test_seen")
+            test_features, test_labels = self.encode_split(model, "test")
+            seen_features, seen_labels = self.encode_split(model, "test_seen")
             candidates = [*self.data.seen, *self.data.unseen_test]
             test_scores = self.class_scores(model, test_features, candidates, similarities)
             seen_scores = self.class_scores(model, seen_features, candidates, similarities)

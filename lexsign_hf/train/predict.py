@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..models.hali import HALIModel, HALIProcessor, HALIZeroShotClassifier
-from ..pose import read_pose
+from ..pose import processor_input, read_pose
 
 __all__ = ["load_zero_shot_model", "predict_pose", "rank_glosses", "read_label_file"]
 
@@ -62,7 +62,11 @@ def load_zero_shot_model(model_dir: str | Path) -> HALIZeroShotClassifier:
 
 @torch.no_grad()
 def rank_glosses(
-    classifier: HALIZeroShotClassifier, poses: Sequence[np.ndarray], glosses: Sequence[str], top_k: int = 5
+    classifier: HALIZeroShotClassifier,
+    poses: Sequence[np.ndarray],
+    glosses: Sequence[str],
+    top_k: int = 5,
+    frame_sizes: Sequence[tuple[float, float] | None] | None = None,
 ) -> list[list[dict[str, Any]]]:
     """Per pose, the `top_k` glosses with probabilities: the mean similarity to each gloss's descriptions, softmax
     over glosses at the model's temperature (a classifier whose vocabulary holds one entry per description)."""
@@ -71,7 +75,7 @@ def rank_glosses(
     pooling = torch.zeros(len(glosses), len(names))
     pooling[torch.arange(len(glosses)), owner] = 1.0
     pooling /= pooling.sum(0, keepdim=True)
-    scores = classifier.scores(poses).float().cpu() @ pooling
+    scores = classifier.scores(poses, frame_sizes).float().cpu() @ pooling
     probabilities = (scores * classifier.model.temperature_scale().cpu()).softmax(-1)
     top = probabilities.topk(min(top_k, len(names)), dim=-1)
     return [
@@ -95,7 +99,8 @@ def predict_pose(
     classifier = load_zero_shot_model(model_dir)
     classifier.set_vocabulary(glosses, texts)
     try:
-        predictions = rank_glosses(classifier, [sequence.canonical()], glosses, top_k)[0]
+        pose = processor_input(sequence.data, sequence.layout, classifier.processor.pose_normalization)
+        predictions = rank_glosses(classifier, [pose], glosses, top_k, [sequence.frame_size])[0]
     except ValueError as error:
         raise ValueError(f"{pose_path}: {error}") from None
     return {"file": str(pose_path), "layout": sequence.layout, "predictions": predictions}

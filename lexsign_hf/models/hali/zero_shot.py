@@ -52,15 +52,20 @@ class HALIZeroShotClassifier:
         self.text_features = self.encode_texts(texts)
 
     @torch.no_grad()
-    def scores(self, poses: Sequence[np.ndarray]) -> torch.Tensor:
-        """(len(poses), len(vocabulary)) similarity of canonical pose sequences to the cached descriptions."""
+    def scores(
+        self, poses: Sequence[np.ndarray], frame_sizes: Sequence[tuple[float, float] | None] | None = None
+    ) -> torch.Tensor:
+        """(len(poses), len(vocabulary)) similarity of pose sequences (as the processor takes them) to the cached
+        descriptions; `frame_sizes` as in `HALIProcessor.process_poses`."""
         if self.text_features is None:
             raise ValueError("call set_vocabulary(labels, texts) before scoring")
         device = next(self.model.parameters()).device
         include_subunits = self.model.config.inference_similarity == "hali"
         rows = []
         for start in range(0, len(poses), self.batch_size):
-            inputs = self.processor(poses=list(poses[start : start + self.batch_size])).to(device)
+            end = start + self.batch_size
+            sizes = None if frame_sizes is None else list(frame_sizes[start:end])
+            inputs = self.processor(poses=list(poses[start:end]), frame_sizes=sizes).to(device)
             features = self.model.get_pose_features(**inputs, include_subunits=include_subunits)
             rows.append(self.model.score(features, self.text_features))
         return torch.cat(rows)
