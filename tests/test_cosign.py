@@ -24,6 +24,7 @@ from lexsign_hf.data.build import build_lexsign
 from lexsign_hf.data.collator import HALIDataCollator
 from lexsign_hf.data.pose_store import load_video_config
 from lexsign_hf.data.splits import ZSSLRSpec
+from lexsign_hf.hub import zero_shot_pipeline
 from lexsign_hf.models.hali import (
     HALIConfig,
     HALIModel,
@@ -562,3 +563,9 @@ def test_dataset_folder_gives_the_cosign_tower_uni_sign_input(
         probabilities = classifier.model.score(direct, classifier.text_features) * model.temperature_scale()
     by_gloss = dict(zip(vocabulary, probabilities[0].softmax(-1).tolist(), strict=True))
     assert {p["gloss"]: pytest.approx(p["score"], abs=1e-5) for p in predicted} == by_gloss
+
+    # the Hub pipeline (remote code, no lexsign_hf): the same input from the .pose file, the same probabilities
+    pipe = zero_shot_pipeline(model, uni_sign)
+    assert pipe.load_pose(path).shape == (len(expected), 133, 3)
+    ranked = pipe(str(path), candidate_labels=list(vocabulary), descriptions=list(vocabulary.values()))
+    assert {item["label"]: pytest.approx(item["score"], abs=1e-5) for item in ranked} == by_gloss

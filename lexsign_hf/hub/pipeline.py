@@ -4,7 +4,9 @@ descriptions match it (HALI).
 This module is copied next to the weights of a published model (`config.custom_pipelines`), so it imports
 nothing from `lexsign_hf`: a `.pose` file is mapped onto the canonical 77-keypoint skeleton with the layout
 table saved beside the model (`pose_layouts.json`, written by `lexsign_hf.hub.save_zero_shot_pipeline` from
-`lexsign_hf.pose.LAYOUTS`), and `pose_format` is only needed to read `.pose` files.
+`lexsign_hf.pose.LAYOUTS`), and `pose_format` is only needed to read `.pose` files. A model whose processor uses
+`pose_normalization="uni_sign"` (the cosign tower) gets COCO-WholeBody inputs whole, with the frame size a
+`.pose` header records, as Uni-Sign's pose encoder does.
 
 ```python
 from transformers import pipeline
@@ -33,6 +35,7 @@ from transformers.utils import cached_file
 TASK = "zero-shot-sign-classification"
 POSE_LAYOUTS_FILE = "pose_layouts.json"
 CANONICAL_NUM_KEYPOINTS = 77
+COCO_WHOLEBODY = "coco_wholebody_133"  # the layout a `"uni_sign"` processor takes whole
 
 
 def canonical_index(layout: dict[str, Any]) -> np.ndarray:
@@ -44,12 +47,25 @@ def canonical_index(layout: dict[str, Any]) -> np.ndarray:
     return np.array([index.get(tuple(ref), -1) for ref in layout["canonical_points"]], dtype=np.int64)
 
 
-def header_canonical_index(
+def header_canonical_index(layout: dict[str, Any], positions: dict[tuple[str, str], int]) -> np.ndarray:
+    """(77,) index into a `.pose` header's keypoints (`header_positions`) for every canonical slot (-1: absent)."""
+    return np.array([positions.get(tuple(ref), -1) for ref in layout["canonical_points"]], dtype=np.int64)
+
+
+def header_layout_index(layout: dict[str, Any], positions: dict[tuple[str, str], int]) -> np.ndarray:
+    """Index into a `.pose` header's keypoints for every point of `layout`, in the layout's own order."""
+    return np.array(
+        [positions[(name, point)] for name, _, points, *_ in layout["components"] for point in points],
+        dtype=np.int64,
+    )
+
+
+def header_positions(
     layout: dict[str, Any], components: Sequence[tuple[str, Sequence[str]]]
-) -> np.ndarray | None:
-    """(77,) index into a `.pose` header's keypoints for every canonical slot (-1: absent), or None when the
-    header's components (by name or alias, with the point names of any naming scheme the layout lists, in any
-    order) are not those of `layout`."""
+) -> dict[tuple[str, str], int] | None:
+    """{(component, point as the layout names it): index into the header's keypoints}, or None when the header's
+    components (by name or alias, with the point names of any naming scheme the layout lists, in any order) are
+    not those of `layout`."""
     offsets, offset = {}, 0
     for name, points in components:
         offsets[name] = (offset, {point: i for i, point in enumerate(points)})
@@ -75,11 +91,12 @@ def header_canonical_index(
         positions.update(
             {(name, point): start + header_points[alias] for point, alias in zip(points, scheme, strict=True)}
         )
-    return np.array([positions.get(tuple(ref), -1) for ref in layout["canonical_points"]], dtype=np.int64)
+    return positions
 
 
 def gather_canonical(xy: np.ndarray, confidence: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """(T, 77, 3) x, y, confidence from (T, K, 2) and (T, K) via `index`; absent or unconfident joints are 0."""
+    """(T, len(index), 3) x, y, confidence from (T, K, 2) and (T, K) via `index` (the canonical slots, or a whole
+    layout); absent (-1) or unconfident joints are 0."""
     present = (index >= 0)[None, :]
     safe = np.maximum(index, 0)
     confidence = np.where(present, confidence[:, safe], 0.0)
@@ -122,6 +139,7 @@ class ZeroShotSignClassificationPipeline(Pipeline):
         if self.processor is None:
             raise ValueError(f"the {TASK} pipeline needs the model's HALIProcessor (processor_config.json)")
         self.pose_layouts = pose_layouts if pose_layouts is not None else self._saved_pose_layouts()
+        self.uni_sign = getattr(self.processor, "pose_normalization", "shoulder") == "uni_sign"
         self.description_cache_size = description_cache_size
         self.text_batch_size = text_batch_size
         self._description_cache: OrderedDict[tuple[str, ...], Any] = OrderedDict()
@@ -193,7 +211,12 @@ class ZeroShotSignClassificationPipeline(Pipeline):
         return descriptions
 
     def load_pose(self, inputs, layout: str | None = None) -> np.ndarray:
-        """The canonical (frames, 77, 3) skeleton of one pipeline input."""
+        """One pipeline input as the processor takes it: the canonical (frames, 77, 3) skeleton, or for a
+        `"uni_sign"` processor a COCO-WholeBody input whole (frames, 133, 3)."""
+        return self._load(inputs, layout)[0]
+
+    def _load(self, inputs, layout: str | None) -> tuple[np.ndarray, tuple[float, float] | None]:
+        """`load_pose` and the video frame (width, height) where a `.pose` header records it."""
         if isinstance(inputs, (bytes, bytearray, memoryview)):
             return self._read_pose_bytes(bytes(inputs), "<bytes>")
         if isinstance(inputs, (str, os.PathLike)):
@@ -204,14 +227,14 @@ class ZeroShotSignClassificationPipeline(Pipeline):
                 with open(path, "rb") as handle:
                     return self._read_pose_bytes(handle.read(), path)
             if path.lower().endswith(".npy"):
-                return self._canonical_array(np.load(path, allow_pickle=False), layout, path)
+                return self._canonical_array(np.load(path, allow_pickle=False), layout, path), None
             raise ValueError(
                 f"{path}: unsupported pose file type; expected a .pose or .npy file, or an array"
             )
         if isinstance(inputs, torch.Tensor):
             inputs = inputs.detach().cpu().numpy()
         if isinstance(inputs, np.ndarray):
-            return self._canonical_array(inputs, layout, "pose array")
+            return self._canonical_array(inputs, layout, "pose array"), None
         raise ValueError(
             f"unsupported pose input of type {type(inputs).__name__}; expected a .pose path, .pose bytes or an array"
         )
@@ -239,9 +262,11 @@ class ZeroShotSignClassificationPipeline(Pipeline):
             )
         if not np.isfinite(array).all():
             raise ValueError(f"{source}: keypoints contain NaN or inf")
-        return gather_canonical(array[..., :2], array[..., 2], canonical_index(spec))
+        whole = self.uni_sign and layout == COCO_WHOLEBODY
+        index = np.arange(num_keypoints) if whole else canonical_index(spec)
+        return gather_canonical(array[..., :2], array[..., 2], index)
 
-    def _read_pose_bytes(self, buffer: bytes, source: str) -> np.ndarray:
+    def _read_pose_bytes(self, buffer: bytes, source: str) -> tuple[np.ndarray, tuple[float, float] | None]:
         try:
             from pose_format import Pose
         except ImportError:  # optional: only `.pose` inputs need it
@@ -255,34 +280,41 @@ class ZeroShotSignClassificationPipeline(Pipeline):
                 f"{source}: not a readable .pose file ({type(error).__name__}: {error})"
             ) from None
         components = [(component.name, list(component.points)) for component in pose.header.components]
-        for spec in self.pose_layouts.values():
-            index = header_canonical_index(spec, components)
-            if index is not None:
-                break
-        else:
+        matches = (
+            (layout, spec, header_positions(spec, components)) for layout, spec in self.pose_layouts.items()
+        )
+        layout, spec, positions = next(
+            (match for match in matches if match[2] is not None), (None, None, None)
+        )
+        if positions is None:
             found = ", ".join(f"{name} ({len(points)})" for name, points in components)
             raise ValueError(
                 f"{source}: unknown pose layout with components [{found}]; expected one of {sorted(self.pose_layouts)}"
             )
+        whole = self.uni_sign and layout == COCO_WHOLEBODY
+        index = header_layout_index(spec, positions) if whole else header_canonical_index(spec, positions)
+        width, height = float(pose.header.dimensions.width), float(pose.header.dimensions.height)
+        frame_size = (width, height) if width > 0 and height > 0 else None
         data, frames = pose.body.data, pose.body.data.shape[0]
         if frames == 0:
             raise ValueError(f"{source}: the pose file has no frames")
         if data.shape[1] == 0:  # no person detected in any frame
-            return np.zeros((frames, CANONICAL_NUM_KEYPOINTS, 3), dtype=np.float32)
+            return np.zeros((frames, len(index), 3), dtype=np.float32), frame_size
         missing = np.ma.getmaskarray(data[:, 0]).any(axis=-1)
         xy = np.ma.getdata(data[:, 0])[..., :2].astype(np.float64)
         confidence = np.where(missing, 0.0, np.asarray(pose.body.confidence, dtype=np.float64)[:, 0])
         if not (np.isfinite(xy).all() and np.isfinite(confidence).all()):
             raise ValueError(f"{source}: keypoints contain NaN or inf")
-        return gather_canonical(xy, confidence, index)
+        return gather_canonical(xy, confidence, index), frame_size
 
     def preprocess(self, inputs, candidate_labels=None, descriptions=None, layout=None) -> dict[str, Any]:
-        pose = self.load_pose(inputs, layout)
+        pose, frame_size = self._load(inputs, layout)
         if candidate_labels is None and not hasattr(self.model, "classifier"):
             raise ValueError(
                 "candidate_labels: expected a non-empty list of glosses (this model has no class head)"
             )
-        model_inputs = dict(self.processor(poses=[pose], return_tensors="pt"))
+        sizes = {"frame_sizes": [frame_size]} if self.uni_sign else {}
+        model_inputs = dict(self.processor(poses=[pose], return_tensors="pt", **sizes))
         return {**model_inputs, "candidate_labels": candidate_labels, "descriptions": descriptions}
 
     def _encode_descriptions(self, descriptions: list[str]):
