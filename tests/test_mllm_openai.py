@@ -54,7 +54,7 @@ class ChatHandler(BaseHTTPRequestHandler):
         if behaviour == "400":
             return self._send(400, {"error": {"message": "bad request"}})
         if behaviour == "slow":
-            time.sleep(1.0)
+            time.sleep(2.5)  # well past the client's timeout, even on a loaded machine
         images = sum(part["type"] == "image_url" for part in body["messages"][-1]["content"])
         reply = {
             "id": "chatcmpl-1",
@@ -135,7 +135,7 @@ def test_429_then_success_is_retried(server):
 
 def test_timeout_is_retried_then_reported(server):
     server.script = ["slow", "ok"]
-    backend = _backend(server, timeout=0.3)
+    backend = _backend(server, timeout=1.0)  # a prompt reply takes milliseconds; "slow" takes 2.5 s
     assert backend.generate([ChatRequest(prompt="hi")])[0].ok and len(server.bodies) == 2
     server.script = ["slow"] * 3
     failed = backend.generate([ChatRequest(prompt="hi", request_id="late")])[0]
