@@ -35,7 +35,7 @@ from lexsign_hf.models.hali import (
 from lexsign_hf.pose import read_pose, to_canonical, write_pose_file
 from lexsign_hf.train.evaluate import ZSSLREvaluator
 from lexsign_hf.train.predict import predict_pose
-from lexsign_hf.train.zsslr import load_zsslr_data
+from lexsign_hf.train.zsslr import build_hali, load_zsslr_data, train_zsslr
 
 UNI_SIGN_POSE_PARAMETERS = 5_346_088 - 787_200  # Uni-Sign's pose branch without pose_proj (1024 x 768 + 768)
 
@@ -539,6 +539,23 @@ def test_dataset_folder_gives_the_cosign_tower_uni_sign_input(
     torch.testing.assert_close(
         HALIDataCollator(light)(rows[:2])["pose_values"], light(poses=canonical)["pose_values"]
     )
+
+    # `build_hali` pairs a cosign tower with Uni-Sign's processor, and a training step from the folder runs
+    fresh, fresh_processor = build_hali(tiny_bert, max_frames=16, pose_config={"architecture": "cosign"})
+    assert fresh_processor.pose_normalization == "uni_sign"
+    before = fresh.pose_model.part_para.detach().clone()
+    data = load_zsslr_data(out, "mini4")
+    train_zsslr(
+        fresh,
+        fresh_processor,
+        data,
+        tmp_path / "run",
+        max_steps=1,
+        batch_size=2,
+        warmup_ratio=0.0,
+        progress=False,
+    )
+    assert not torch.equal(fresh.pose_model.part_para.detach(), before)
 
     tiny_hali_config.pose_config = SkeletonEncoderConfig(architecture="cosign")
     torch.manual_seed(0)

@@ -169,11 +169,14 @@ def build_hali(
     **config_kwargs: Any,
 ) -> tuple[HALIModel, HALIProcessor]:
     """A fresh HALI model (skeleton tower initialised from `seed`, text tower from the `text_model` BERT folder or
-    Hub id, its embeddings and lowest `frozen_text_layers` layers frozen when that is > 0) and its processor;
-    keyword arguments go to `HALIConfig`."""
+    Hub id, its embeddings and lowest `frozen_text_layers` layers frozen when that is > 0) and its processor (with
+    Uni-Sign's normalisation for a ``"cosign"`` skeleton tower); keyword arguments go to `HALIConfig`."""
     set_seed(seed)
-    processor = HALIProcessor.from_text_pretrained(text_model, max_frames=max_frames)
     config = apply_loss_mode(HALIConfig(**config_kwargs), loss_mode)
+    normalization = "uni_sign" if config.pose_config.architecture == "cosign" else "shoulder"
+    processor = HALIProcessor.from_text_pretrained(
+        text_model, max_frames=max_frames, pose_normalization=normalization
+    )
     model = HALIModel.from_text_pretrained(text_model, config=config)
     freeze_text_layers(model, frozen_text_layers)
     return model, processor
