@@ -10,6 +10,10 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="lexsign-hf-home-"))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# the tests' HTTP stubs listen on 127.0.0.1: never route them through a proxy the environment may set
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = ",".join(
+    filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"])
+)
 
 import copy  # noqa: E402
 

@@ -102,7 +102,7 @@ def test_peak_memory_sees_an_allocation():
         del block
     if memory.peak_delta_bytes is None:
         pytest.skip("the kernel does not allow resetting the peak RSS mark")
-    assert memory.peak_delta_bytes >= 48 * 2**20
+    assert memory.peak_delta_bytes >= 32 * 2**20  # RSS also counts file pages the kernel may drop meanwhile
 
 
 def test_summary_statistics():

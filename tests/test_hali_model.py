@@ -255,6 +255,9 @@ def test_skeleton_tower_initialisation_reaches_every_layer(tiny_hali_config):
     temporal convolutions and the graph layers (std 1/sqrt(fan_in), not the 0.02 of the text tower)."""
     tiny_hali_config.pose_config.hidden_size = 64
     tiny_hali_config.pose_config.part_hidden_size = 48
+    torch.manual_seed(
+        0
+    )  # the smallest layers have 144 weights: an unseeded std check fails for ~0.75 % of seeds
     for model in (HALIModel(tiny_hali_config), HALIForSignClassification(tiny_hali_config).hali):
         tower = model.pose_model
         layers = {

@@ -28,6 +28,7 @@ class ChatServer(ThreadingHTTPServer):
         self.bodies: list[dict] = []
         self.headers_seen: list[dict] = []
         self.lock = threading.Lock()
+        self.release = threading.Event()  # "slow" replies wait for it (set at teardown)
 
     @property
     def base_url(self) -> str:
@@ -54,7 +55,7 @@ class ChatHandler(BaseHTTPRequestHandler):
         if behaviour == "400":
             return self._send(400, {"error": {"message": "bad request"}})
         if behaviour == "slow":
-            time.sleep(2.5)  # well past the client's timeout, even on a loaded machine
+            server.release.wait(30)  # never answers within the client's timeout
         images = sum(part["type"] == "image_url" for part in body["messages"][-1]["content"])
         reply = {
             "id": "chatcmpl-1",
@@ -90,6 +91,7 @@ def server():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
+    server.release.set()
     server.shutdown()
     server.server_close()
 
@@ -135,7 +137,7 @@ def test_429_then_success_is_retried(server):
 
 def test_timeout_is_retried_then_reported(server):
     server.script = ["slow", "ok"]
-    backend = _backend(server, timeout=1.0)  # a prompt reply takes milliseconds; "slow" takes 2.5 s
+    backend = _backend(server, timeout=2.0)  # a prompt reply takes milliseconds even on a loaded machine
     assert backend.generate([ChatRequest(prompt="hi")])[0].ok and len(server.bodies) == 2
     server.script = ["slow"] * 3
     failed = backend.generate([ChatRequest(prompt="hi", request_id="late")])[0]
