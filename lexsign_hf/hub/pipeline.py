@@ -313,8 +313,7 @@ class ZeroShotSignClassificationPipeline(Pipeline):
             raise ValueError(
                 "candidate_labels: expected a non-empty list of glosses (this model has no class head)"
             )
-        sizes = {"frame_sizes": [frame_size]} if self.uni_sign else {}
-        model_inputs = dict(self.processor(poses=[pose], return_tensors="pt", **sizes))
+        model_inputs = dict(self.processor(poses=[pose], frame_sizes=[frame_size], return_tensors="pt"))
         return {**model_inputs, "candidate_labels": candidate_labels, "descriptions": descriptions}
 
     def _encode_descriptions(self, descriptions: list[str]):

@@ -48,10 +48,10 @@ class ZSSLREvaluator:
         self.progress = progress
         self.descriptions = data.eval_descriptions()
         self._poses: dict[str, tuple[list[np.ndarray], np.ndarray]] = {}
-        self._frame_sizes: dict[str, list[tuple[float, float] | None] | None] = {}
+        self._frame_sizes: dict[str, list[tuple[float, float] | None]] = {}
 
     def poses(self, split: str) -> tuple[list[np.ndarray], np.ndarray]:
-        """Pose arrays (as the processor takes them, see `lexsign_hf.pose.processor_input`) and labels of a split
+        """Pose arrays (as the processor takes them: `lexsign_hf.pose.processor_input`) and labels of a split
         (converted once)."""
         if split not in self._poses:
             dataset = self.data.splits.get(split)
@@ -63,13 +63,11 @@ class ZSSLREvaluator:
                 for row in dataset
             ]
             self._poses[split] = (poses, np.asarray(dataset["label"], dtype=np.int64))
-            self._frame_sizes[split] = (
-                [frame_size(row) for row in dataset] if normalization == "uni_sign" else None
-            )
+            self._frame_sizes[split] = [frame_size(row) for row in dataset]  # the processor decides their use
         return self._poses[split]
 
     def encode_split(self, model: HALIModel, split: str) -> tuple[HALIPoseFeatures, np.ndarray]:
-        """Pose features and labels of a split (with each video's frame size for a ``"uni_sign"`` processor)."""
+        """Pose features and labels of a split (and each video's frame size, for a ``"uni_sign"`` processor)."""
         poses, labels = self.poses(split)
         return self.encode_poses(model, poses, split, self._frame_sizes[split]), labels
 
