@@ -67,7 +67,7 @@ class ZSSLREvaluator:
         return self._poses[split]
 
     def encode_split(self, model: HALIModel, split: str) -> tuple[HALIPoseFeatures, np.ndarray]:
-        """Pose features and labels of a split (and each video's frame size, for a ``"uni_sign"`` processor)."""
+        """Pose features and labels of a split (and each frame size, for a ``"uni_sign"`` processor)."""
         poses, labels = self.poses(split)
         return self.encode_poses(model, poses, split, self._frame_sizes[split]), labels
 
