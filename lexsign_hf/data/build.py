@@ -133,6 +133,11 @@ class BuildReport:
             )
             for reason in self.poses["unreadable"].values():  # each reason names its file
                 lines.append(f"unreadable pose file left out: {reason}")
+            if self.poses.get("ignored_files"):
+                lines.append(
+                    f"ignored {self.poses['ignored_files']} non-pose file(s) in the pose folder(s), e.g. "
+                    f"{self.poses['ignored_examples'][:3]}"
+                )
         for name, dropped in self.undescribed.items():
             lines.append(
                 f"{name}: dropped {dropped['classes']} classes without descriptions ({dropped['videos']} videos)"
@@ -278,6 +283,8 @@ def write_lexsign_folder(
                 for cache in caches.values()
                 for video_id, reason in sorted(cache.unreadable.items())
             },
+            "ignored_files": sum(len(cache.ignored) for cache in caches.values()),
+            "ignored_examples": [path for cache in caches.values() for path in cache.ignored][:10],
             "videos_without_pose": {},
             "trim": "instance frame span" if trim else "off",
             "trimmed": {},
@@ -690,7 +697,8 @@ def _pose_cache(
     chunk_size: int,
     progress: bool,
 ) -> PoseCache:
-    files = find_pose_files(folder)
+    ignored: list[Path] = []
+    files = find_pose_files(folder, ignored)
     unknown = [str(path) for video_id, path in files.items() if video_id not in known_videos]
     if unknown:
         raise ValueError(
@@ -701,7 +709,7 @@ def _pose_cache(
         raise ValueError(
             f"pose folder {folder} holds no pose files (expected <video_id>.pose, .npy, .npz, ...)."
         )
-    cache = PoseCache(files, cache_dir, chunk_size=chunk_size)
+    cache = PoseCache(files, cache_dir, chunk_size=chunk_size, ignored=ignored, root=folder)
     cache.prepare(progress=progress)
     return cache
 
@@ -723,6 +731,7 @@ def _pose_rows(
         width, height = stored.frame_size or (None, None)
         yield {
             "video_id": video_id,
+            "pose_file": cache.relative_path(video_id),
             "pose": data,
             "layout": stored.layout,
             "fps": stored.fps,
@@ -778,6 +787,7 @@ def _pose_features(cache: PoseCache) -> datasets.Features:
     return datasets.Features(
         {
             "video_id": datasets.Value("string"),
+            "pose_file": datasets.Value("string"),  # relative to the pose folder: errors in training name it
             "pose": pose_feature(next(iter(keypoint_counts)) if len(keypoint_counts) == 1 else None),
             "layout": datasets.Value("string"),
             "fps": datasets.Value("float32"),

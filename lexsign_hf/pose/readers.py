@@ -23,8 +23,12 @@ from pose_format.pose_header import PoseHeader
 from pose_format.utils.reader import BufferReader
 
 from .layouts import LAYOUTS, detect_layout, to_canonical
+from .validate import MAX_POSE_VALUES, check_pose
 
 DEFAULT_FPS = 25.0  # frame rate given to formats that do not store one (numpy, JSON, parquet)
+MEDIAPIPE_543 = 543  # MediaPipe holistic points without world landmarks (Kaggle's or pose-format's order)
+FACE_TO_BODY_MAX = 0.6  # the face mesh spans well under the body's box (about 0.2-0.4 on real recordings)
+SCORE_SLACK = 0.05  # confidences up to 1 + this are read as 1 in probability formats (.pose, OpenPose)
 OPENPOSE_FRAME_PATTERN = r"(?:^|\D)(\d+)_keypoints\.json"  # OpenPose's `<name>_<frame>_keypoints.json`
 
 NPZ_KEYPOINT_KEYS = ("keypoints", "data", "pose", "arr_0")
@@ -65,18 +69,25 @@ class PoseSequence:
 
 
 def read_pose(path: str | Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
-    """Read any supported keypoint file (or OpenPose JSON folder); `default_fps` is used where none is stored."""
+    """Read any supported keypoint file (or OpenPose JSON folder); `default_fps` is used where none is stored.
+
+    Whatever is wrong with the file raises one `ValueError` naming it (a `PoseValidationError` when it reads
+    but fails `lexsign_hf.pose.validate.check_pose`), never another exception.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"pose file not found: {path}")
-    if path.is_dir():
-        return read_openpose_folder(path, default_fps)
-    reader = _READERS.get(path.suffix.lower())
+    reader = read_openpose_folder if path.is_dir() else _READERS.get(path.suffix.lower())
     if reader is None:
         raise ValueError(
             f"{path}: unsupported pose file type {path.suffix!r}; expected one of {sorted(_READERS)}"
         )
-    return reader(path, default_fps)
+    try:
+        return reader(path, default_fps)
+    except ValueError:
+        raise
+    except Exception as error:  # a reader's unforeseen failure on malformed input: still one line
+        raise ValueError(f"{path}: not a readable pose file ({type(error).__name__}: {error})") from error
 
 
 def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
@@ -86,7 +97,12 @@ def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence
     try:  # what `Pose.read` does, keeping the reader to check that the body was complete
         header = PoseHeader.read(reader)
         body_offset = reader.read_offset
+        _check_pose_body_size(path, header, buffer, body_offset)  # before pose-format allocates anything
         body = NumPyPoseBody.read(header, reader)
+    except ValueError as error:
+        if str(path) in str(error):  # ours, naming the file already
+            raise
+        raise ValueError(f"{path}: not a readable .pose file ({type(error).__name__}: {error})") from error
     except Exception as error:  # pose-format surfaces corrupt bytes as struct/Type/Value/Index errors
         raise ValueError(f"{path}: not a readable .pose file ({type(error).__name__}: {error})") from error
     frames = body.data.shape[0]
@@ -116,10 +132,14 @@ def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence
 def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
     """`.npy` (T, K, C) or (T, P, K, C) array, or `.npz` with one under `keypoints`/`data`/`pose`/`arr_0`.
 
-    An `.npz` may also hold `confidence` (T, K), `fps` and `layout`. Channels: C = 2 is x, y; C = 4 is x, y, z,
-    confidence; C = 3 is x, y, z for MediaPipe layouts and x, y, confidence for the others. Without a
-    confidence, a joint at exactly (0, 0) counts as missing. Never unpickles.
+    An `.npz` may also hold `confidence` (or RTMLib's `scores`) (T, K), `fps`, `layout` and the video frame's
+    `width` / `height` in pixels. Channels: C = 2 is x, y; C = 4 is x, y, z, confidence; C = 3 is x, y, z for
+    MediaPipe layouts and x, y, confidence for the others. Without a confidence, a joint at exactly (0, 0) (or,
+    for MediaPipe layouts, with x and y NaN: Kaggle's convention) counts as missing. A 543-point array
+    without a `layout` is in Kaggle's order or pose-format's, told apart by its structure (`mediapipe_543_order`).
+    Never unpickles.
     """
+    _check_numpy_sizes(path)  # before numpy allocates what a header declares
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.lib.npyio.NpzFile):
@@ -132,20 +152,38 @@ def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
     key = next((key for key in NPZ_KEYPOINT_KEYS if key in arrays), None)
     if key is None:
         raise ValueError(f"{path}: no keypoint array; expected one of the keys {list(NPZ_KEYPOINT_KEYS)}")
-    array, confidence = arrays[key], arrays.get("confidence")
+    array = arrays[key]
+    confidence = arrays.get("confidence", arrays.get("scores"))
     fps = float(_floats(path, "fps", arrays.get("fps", default_fps), ()))
     layout = str(arrays["layout"]) if "layout" in arrays else None
-    if not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"{path}: field 'keypoints' has dtype {array.dtype}; expected numbers")
+    frame_size = _npz_frame_size(path, arrays)
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise ValueError(f"{path}: field 'keypoints' has dtype {array.dtype}; expected real numbers")
     if confidence is not None:
         confidence = _floats(path, "confidence", confidence, confidence.shape)
     if array.ndim == 4:
+        if array.shape[1] == 0:
+            raise ValueError(
+                f"{path}: field 'keypoints' has shape {array.shape}: 0 people; expected at least 1"
+            )
         array = array[:, 0]
         confidence = confidence[:, 0] if confidence is not None and confidence.ndim == 3 else confidence
-    if array.ndim != 3 or array.shape[-1] not in (2, 3, 4):
+    if array.ndim == 3 and array.shape[0] == 0:
+        raise ValueError(f"{path}: field 'frames' is 0; expected a non-empty pose sequence")
+    if array.ndim != 3 or array.shape[-1] not in (2, 3, 4) or 0 in array.shape:
         raise ValueError(
-            f"{path}: field 'keypoints' has shape {array.shape}; expected (frames, keypoints, 2|3|4)"
+            f"{path}: field 'keypoints' has shape {array.shape}; expected (frames > 0, keypoints > 0, 2|3|4)"
         )
+    array = array.astype(np.float64)
+    if layout is None and array.shape[1] == MEDIAPIPE_543:
+        order = mediapipe_543_order(array[..., :2])
+        if order is None:
+            raise ValueError(
+                f"{path}: 543 keypoints whose order (Kaggle's face-left-pose-right or pose-format's "
+                "pose-face-left-right) the points do not tell; expected an .npz `layout` key"
+            )
+        array = array[:, order]
+        confidence = None if confidence is None else confidence[:, order]
     layout = layout or _detect(path, array.shape[1])
     spec = LAYOUTS.get(layout)
     if spec is None or spec.num_keypoints != array.shape[1]:
@@ -153,16 +191,65 @@ def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
             f"{path}: field 'layout' is {layout!r}, which does not fit {array.shape[1]} keypoints; "
             f"expected one of {sorted(LAYOUTS)}"
         )
-    array = array.astype(np.float64)
     xy = array[..., :2]
     if confidence is None:
         if array.shape[-1] == 4 or (array.shape[-1] == 3 and spec.point_format != "XYZC"):
             confidence = array[..., -1]
         else:
+            missing = (
+                np.isnan(xy).all(axis=-1) if spec.point_format == "XYZC" else np.zeros(xy.shape[:2], bool)
+            )
+            xy = np.where(missing[..., None], 0.0, xy)
             confidence = np.any(xy != 0, axis=-1).astype(np.float64)
     if confidence.shape != xy.shape[:2]:
         raise ValueError(f"{path}: field 'confidence' has shape {confidence.shape}; expected {xy.shape[:2]}")
-    return _sequence(path, xy, confidence, layout, fps)
+    return _sequence(path, xy, confidence, layout, fps, frame_size, clip_scores=True)
+
+
+def mediapipe_543_order(xy: np.ndarray) -> np.ndarray | None:
+    """Index putting (T, 543, 2) MediaPipe holistic points into Kaggle's order, or None if the points do not tell.
+
+    The orders are told apart by structure: the 468-point face mesh spans a much smaller box than the 33 body
+    points (shoulders, elbows, hips). In each frame, each order's face block and body block are measured; the
+    order whose face block is the smaller one (median ratio below `FACE_TO_BODY_MAX`) in the frames where both
+    are detected wins, and only if the other order's ratio is not below it as well.
+    """
+    pose_format = np.r_[33:501, 501:522, 0:33, 522:543]  # pose-format's (pose, face, left, right) → Kaggle's
+    kaggle = np.arange(MEDIAPIPE_543)
+    ratios = [_face_to_body(xy[:, order]) for order in (kaggle, pose_format)]
+    fits = [ratio is not None and ratio < FACE_TO_BODY_MAX for ratio in ratios]
+    if fits.count(True) != 1:
+        return None
+    return kaggle if fits[0] else pose_format
+
+
+def _face_to_body(xy: np.ndarray) -> float | None:
+    """Median over frames of the face block's extent over the body block's, in Kaggle's order."""
+    face, body = xy[:, :468], xy[:, 489:522]
+    ratios = []
+    for face_points, body_points in zip(face, body, strict=True):
+        face_points = face_points[np.isfinite(face_points).all(-1) & (face_points != 0).any(-1)]
+        body_points = body_points[np.isfinite(body_points).all(-1) & (body_points != 0).any(-1)]
+        if len(face_points) < 10 or len(body_points) < 5:
+            continue
+        body_extent = float(np.ptp(body_points, axis=0).max())
+        if body_extent > 0:
+            ratios.append(float(np.ptp(face_points, axis=0).max()) / body_extent)
+    return float(np.median(ratios)) if ratios else None
+
+
+def _npz_frame_size(path: Path, arrays: dict[str, np.ndarray]) -> tuple[float, float] | None:
+    if "width" not in arrays and "height" not in arrays:
+        return None
+    try:
+        width, height = float(arrays["width"]), float(arrays["height"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{path}: fields 'width' / 'height' must both be numbers ({error})") from None
+    if not (np.isfinite(width) and np.isfinite(height) and width > 0 and height > 0):
+        raise ValueError(
+            f"{path}: fields 'width' / 'height' are {width} / {height}; expected positive pixels"
+        )
+    return width, height
 
 
 def read_openpose_folder(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
@@ -193,7 +280,8 @@ def read_json(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
     if any(frame is not None and len(frame) != num_keypoints for frame in frames):
         raise ValueError(f"{path}: field 'keypoints' changes length between frames")
     array = np.stack([np.zeros((num_keypoints, 3)) if frame is None else frame for frame in frames])
-    return _sequence(path, array[..., :2], array[..., 2], _detect(path, num_keypoints), default_fps)
+    layout = _detect(path, num_keypoints)
+    return _sequence(path, array[..., :2], array[..., 2], layout, default_fps, clip_scores=True)
 
 
 def read_kaggle_parquet(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
@@ -245,8 +333,13 @@ def _sequence(
     layout: str,
     fps: float,
     frame_size: tuple[float, float] | None = None,
+    clip_scores: bool = False,
 ) -> PoseSequence:
-    """Validate and pack (T, K, 2) coordinates and (T, K) confidences."""
+    """Validate and pack (T, K, 2) coordinates and (T, K) confidences (`lexsign_hf.pose.validate.check_pose`).
+
+    Confidences above 1 are clipped to 1 when `clip_scores` (detector scores: RTMPose's SimCC scores exceed 1,
+    and Uni-Sign clips them to 1 too), else up to 1 + `SCORE_SLACK` (OpenPose writes 1.006); negative ones are 0.
+    """
     if xy.shape[0] == 0:
         raise ValueError(f"{path}: field 'frames' is 0; expected a non-empty pose sequence")
     if not np.isfinite(fps) or fps <= 0:
@@ -258,10 +351,84 @@ def _sequence(
             raise ValueError(
                 f"{path}: field '{field}' has NaN or infinite values (first at frame {frame}, keypoint {keypoint})"
             )
-    confidence = np.where(confidence > 0, confidence, 0.0)
+    limit = np.inf if clip_scores else 1.0 + SCORE_SLACK  # beyond it: left for `check_pose` to reject
+    confidence = np.where(confidence > limit, confidence, np.clip(confidence, 0.0, 1.0))
     xy = np.where(confidence[..., None] > 0, xy, 0.0)
-    data = np.concatenate([xy, confidence[..., None]], axis=-1).astype(np.float32)
+    data = check_pose(np.concatenate([xy, confidence[..., None]], axis=-1), layout, frame_size, str(path))
     return PoseSequence(data=data, layout=layout, fps=float(fps), source=str(path), frame_size=frame_size)
+
+
+def _check_pose_body_size(path: Path, header: PoseHeader, buffer: bytes, offset: int) -> None:
+    """Check the frames × people × points a `.pose` body declares against the bytes there and `MAX_POSE_VALUES`."""
+    version, points = round(header.version, 3), header.total_points()
+    dims = max(len(component.format) for component in header.components) - 1
+    left = len(buffer) - offset
+    if version == 0.2 and left >= 10:
+        frames, people = struct.unpack_from("<IH", buffer, offset + 4)
+        needed = 10 + frames * people * points * (dims + 1) * 4
+        if needed != left:
+            raise ValueError(
+                f"{path}: truncated or corrupt .pose file (its body declares {frames} frames x {people} people x "
+                f"{points} points = {needed} bytes; the file has {left})"
+            )
+    elif version == 0.1 and left >= 6:
+        people = struct.unpack_from("<H", buffer, offset + 4)[0]
+        if people == 0:
+            raise ValueError(
+                f"{path}: field 'people' is 0 in a v0.1 .pose body; expected at least one person"
+            )
+        frames = (left - 6) // (people * points * (dims + 1) * 4)
+    elif version == 0.0 and left >= 10:
+        frames = struct.unpack_from("<H", buffer, offset + 8)[0]
+    else:
+        raise ValueError(f"{path}: truncated .pose file ({left} body bytes)")
+    if frames * points * 3 > MAX_POSE_VALUES:
+        raise ValueError(
+            f"{path}: field 'frames' is {frames}; {points} points per frame allow at most "
+            f"{MAX_POSE_VALUES // (points * 3)} (lexsign_hf.pose.validate.MAX_POSE_VALUES)"
+        )
+
+
+def _check_numpy_sizes(path: Path) -> None:
+    """Check that every array of an `.npy` / `.npz` fits in the bytes stored for it and in `MAX_POSE_VALUES`."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if info.filename.endswith(".npy"):
+                        with archive.open(info) as member:
+                            _check_npy_header(path, info.filename[:-4], member, info.file_size)
+        else:
+            with path.open("rb") as file:
+                _check_npy_header(path, "keypoints", file, path.stat().st_size)
+    except (OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
+        raise ValueError(f"{path}: not a readable numpy file ({type(error).__name__}: {error})") from error
+
+
+def _check_npy_header(path: Path, field: str, file, stored_bytes: int) -> None:
+    try:
+        version = np.lib.format.read_magic(file)
+        read_header = (
+            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read_header(file)
+    except (ValueError, SyntaxError, TypeError) as error:
+        raise ValueError(f"{path}: field '{field}' has no readable .npy header ({error})") from error
+    if dtype.hasobject:
+        raise ValueError(
+            f"{path}: not a readable numpy file (field '{field}' holds Python objects; never unpickled)"
+        )
+    count = int(np.prod(shape, dtype=object))
+    needed, stored_bytes = count * dtype.itemsize, stored_bytes - file.tell()
+    if needed > stored_bytes:
+        raise ValueError(
+            f"{path}: field '{field}' declares shape {shape} ({needed} bytes) but only {stored_bytes} are stored"
+        )
+    if count > 2 * MAX_POSE_VALUES:
+        raise ValueError(
+            f"{path}: field '{field}' declares {count} values; expected at most {2 * MAX_POSE_VALUES} "
+            "(lexsign_hf.pose.validate.MAX_POSE_VALUES)"
+        )
 
 
 def _detect(path: Path, num_keypoints: int, header: PoseHeader | None = None) -> str:
@@ -298,6 +465,8 @@ def _openpose_frame(path: Path, frame) -> np.ndarray:
     if not isinstance(people, list):
         raise ValueError(f"{path}: field 'people' missing; expected an OpenPose frame {{'people': [...]}}")
     person = people[0] if people else {}
+    if not isinstance(person, dict):
+        raise ValueError(f"{path}: field 'people[0]' is {person!r}; expected an object of keypoint fields")
     parts = []
     for field, count in OPENPOSE_FIELDS:
         values = person.get(field) or []
@@ -334,6 +503,10 @@ def _first_instance(path: Path, instances: list[dict]) -> np.ndarray | None:
     if not instances:
         return None
     instance = instances[0]
+    if not isinstance(instance, dict) or not any(key in instance for key in ("keypoints", "lefthand_kpts")):
+        raise ValueError(
+            f"{path}: field 'keypoints' missing from a person instance; expected MMPose / COCO keypoints"
+        )
     if "keypoint_scores" in instance:
         scores = _floats(path, "keypoint_scores", instance["keypoint_scores"], (-1,))
         keypoints = _floats(path, "keypoints", instance["keypoints"], (len(scores), -1))
