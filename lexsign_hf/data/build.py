@@ -165,6 +165,7 @@ def build_lexsign(
     keep_cache: bool = False,
     trim: bool = True,
     drop_undescribed: bool = False,
+    frame_size: tuple[float, float] | None = None,
     progress: bool = True,
 ) -> BuildReport:
     """Write the LexSign dataset folder ``out_dir`` and return the `BuildReport`.
@@ -187,6 +188,7 @@ def build_lexsign(
         keep_cache: keep the pose cache (``<out_dir>/.lexsign_build``) after a successful build.
         trim: cut whole-video poses to the instance's frame span (`pose_store.instance_span`).
         drop_undescribed: leave ZSSLR classes without any description (and their videos) out.
+        frame_size: the videos' (width, height) in pixels, for pose files that record none (``--frame-size``).
         progress: show progress bars.
     """
     if wlasl is None and devisign is None:
@@ -237,6 +239,7 @@ def build_lexsign(
         pose_chunk_size=pose_chunk_size,
         keep_cache=keep_cache,
         trim=trim,
+        frame_size=frame_size,
         progress=progress,
     )
     return report
@@ -252,6 +255,7 @@ def write_lexsign_folder(
     pose_chunk_size: int = 256,
     keep_cache: bool = False,
     trim: bool = True,
+    frame_size: tuple[float, float] | None = None,
     progress: bool = True,
 ) -> None:
     """Attach poses (language → pose folder) to the planned video configs and write them, the ``descriptions``
@@ -271,7 +275,7 @@ def write_lexsign_folder(
             }
             indexes = ", ".join(str(info["path"]) for info in report.inputs.values() if "path" in info)
             caches[language] = _pose_cache(
-                folder, known_videos, indexes, cache_dir / language, pose_chunk_size, progress
+                folder, known_videos, indexes, cache_dir / language, pose_chunk_size, progress, frame_size
             )
     if caches:
         report.poses = {
@@ -696,6 +700,7 @@ def _pose_cache(
     cache_dir: Path,
     chunk_size: int,
     progress: bool,
+    frame_size: tuple[float, float] | None = None,
 ) -> PoseCache:
     ignored: list[Path] = []
     files = find_pose_files(folder, ignored)
@@ -709,7 +714,9 @@ def _pose_cache(
         raise ValueError(
             f"pose folder {folder} holds no pose files (expected <video_id>.pose, .npy, .npz, ...)."
         )
-    cache = PoseCache(files, cache_dir, chunk_size=chunk_size, ignored=ignored, root=folder)
+    cache = PoseCache(
+        files, cache_dir, chunk_size=chunk_size, ignored=ignored, root=folder, frame_size=frame_size
+    )
     cache.prepare(progress=progress)
     return cache
 

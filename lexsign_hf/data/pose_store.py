@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from .. import pose as pose_lib
 
 # File types `lexsign_hf.pose.read_pose` reads; OpenPose output is a folder of `*_keypoints.json` frames.
-POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet")
+POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet", ".pkl")
 NON_POSE_FILES = frozenset({"extract_report.json", "build_report.json"})  # reports written next to poses
 SPLIT_FOLDERS = frozenset({"train", "val", "dev", "test", "validation"})  # Uni-Sign's pose_format/<split>/
 _OPENPOSE_FRAME = re.compile(r".*_keypoints\.json$")
@@ -108,9 +108,11 @@ class PoseCache:
         chunk_size: int = 256,
         ignored: Sequence[Path] = (),
         root: str | os.PathLike | None = None,
+        frame_size: tuple[float, float] | None = None,
     ) -> None:
         self.files = dict(sorted(files.items()))
         self.root = None if root is None else Path(root)  # the pose folder `files` were found in
+        self.frame_size = frame_size  # for files that record none (`lexsign_hf.pose.read_pose`)
         self.ignored = [str(path) for path in ignored]  # non-pose files found next to the poses (not read)
         self.cache_dir = Path(cache_dir)
         self.chunk_size = chunk_size
@@ -143,6 +145,7 @@ class PoseCache:
                     and isinstance(stored, dict)
                     and stored.get("format") == _CACHE_FORMAT  # chunks of an older schema are read again
                     and stored.get("files") == manifest["files"]
+                    and stored.get("frame_size") == manifest["frame_size"]
                 ):
                     self.unreadable.update(stored.get("unreadable", {}))
                 else:
@@ -211,7 +214,8 @@ class PoseCache:
             path = self.files[video_id]
             stat = path.stat()
             entries.append([video_id, str(path.resolve()), stat.st_size, stat.st_mtime_ns])
-        return {"format": _CACHE_FORMAT, "files": entries}
+        size = None if self.frame_size is None else list(self.frame_size)
+        return {"format": _CACHE_FORMAT, "files": entries, "frame_size": size}
 
     def _write_chunk(self, chunk: list[str], path: Path) -> dict[str, str]:
         """Write the readable poses of `chunk`; return {video id: reason} for the files left out."""
@@ -220,7 +224,7 @@ class PoseCache:
         for video_id in chunk:
             source = self.files[video_id]
             try:  # read_pose validates (`lexsign_hf.pose.validate.check_pose`): what it returns, training takes
-                sequence = pose_lib.read_pose(source)
+                sequence = pose_lib.read_pose(source, frame_size=self.frame_size)
             except Exception as error:  # any reader failure leaves this file out, never the build
                 reason = (
                     str(error) if str(source) in str(error) else f"{source}: {type(error).__name__}: {error}"

@@ -1,9 +1,11 @@
 """Readers for keypoint files, one small function per format, all returning a [`PoseSequence`].
 
 Formats: pose-format `.pose`, numpy `.npy` / `.npz`, OpenPose per-frame JSON folders (or one frame file),
-MMPose / COCO-WholeBody JSON and MediaPipe landmark parquet in the Kaggle long format. Every reader keeps the
-first person, stores (x, y, confidence) with depth dropped, and gives missing or masked joints x = y = 0 with
-confidence 0. Bad input raises a `ValueError` naming the file and the field at fault.
+MMPose / COCO-WholeBody JSON, MediaPipe landmark parquet in the Kaggle long format and Uni-Sign's `.pkl` dumps.
+Every reader keeps the first person, stores (x, y, confidence) with depth dropped, gives missing or masked joints
+x = y = 0 with confidence 0, and records the video frame's size where the file has one. Bad input raises a
+`ValueError` naming the file and the field at fault; sizes a file declares are checked against its bytes before
+anything is allocated.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from pose_format.numpy import NumPyPoseBody
 from pose_format.pose_header import PoseHeader
 from pose_format.utils.reader import BufferReader
 
-from .layouts import LAYOUTS, detect_layout, to_canonical
-from .validate import MAX_POSE_VALUES, check_pose
+from .layouts import COCO_WHOLEBODY, LAYOUTS, detect_layout, to_canonical
+from .pickles import read_uni_sign_arrays
+from .validate import MAX_POSE_VALUES, NORMALISED_FRAME, check_pose
 
 DEFAULT_FPS = 25.0  # frame rate given to formats that do not store one (numpy, JSON, parquet)
 MEDIAPIPE_543 = 543  # MediaPipe holistic points without world landmarks (Kaggle's or pose-format's order)
@@ -38,6 +41,8 @@ OPENPOSE_FIELDS = (
     ("hand_left_keypoints_2d", 21),
     ("hand_right_keypoints_2d", 21),
 )
+# OpenPose's BODY_18 (COCO) points in BODY_25's order: the same up to LWrist, no MidHip (8), no feet (19-24).
+BODY_18_IN_BODY_25 = (0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
 COCO_WHOLEBODY_FIELDS = ("keypoints", "foot_kpts", "face_kpts", "lefthand_kpts", "righthand_kpts")
 KAGGLE_COLUMNS = ("frame", "type", "landmark_index", "x", "y")
 KAGGLE_TYPES = {
@@ -68,8 +73,11 @@ class PoseSequence:
         return to_canonical(self.data, self.layout)
 
 
-def read_pose(path: str | Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
-    """Read any supported keypoint file (or OpenPose JSON folder); `default_fps` is used where none is stored.
+def read_pose(
+    path: str | Path, default_fps: float = DEFAULT_FPS, frame_size: tuple[float, float] | None = None
+) -> PoseSequence:
+    """Read any supported keypoint file (or OpenPose JSON folder); `default_fps` is used where none is stored,
+    `frame_size` (the video's pixel width, height) where the file records none (`.npy`, OpenPose, MMPose, ...).
 
     Whatever is wrong with the file raises one `ValueError` naming it (a `PoseValidationError` when it reads
     but fails `lexsign_hf.pose.validate.check_pose`), never another exception.
@@ -83,11 +91,16 @@ def read_pose(path: str | Path, default_fps: float = DEFAULT_FPS) -> PoseSequenc
             f"{path}: unsupported pose file type {path.suffix!r}; expected one of {sorted(_READERS)}"
         )
     try:
-        return reader(path, default_fps)
+        sequence = reader(path, default_fps)
     except ValueError:
         raise
     except Exception as error:  # a reader's unforeseen failure on malformed input: still one line
         raise ValueError(f"{path}: not a readable pose file ({type(error).__name__}: {error})") from error
+    if frame_size is not None and sequence.frame_size is None:
+        size = (float(frame_size[0]), float(frame_size[1]))
+        check_pose(sequence.data, sequence.layout, size, str(path))
+        sequence.frame_size = size
+    return sequence
 
 
 def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
@@ -252,9 +265,19 @@ def _npz_frame_size(path: Path, arrays: dict[str, np.ndarray]) -> tuple[float, f
     return width, height
 
 
+def read_uni_sign_pickle(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
+    """A Uni-Sign pose pickle (`lexsign_hf.pose.pickles`): COCO-WholeBody 133, first person, `start`/`end`
+    honoured; its coordinates are fractions of the frame, so the frame size is `NORMALISED_FRAME` (1, 1).
+    Loaded with a restricted unpickler (numpy arrays and numbers only, never arbitrary code)."""
+    xy, confidence = read_uni_sign_arrays(path)
+    return _sequence(path, xy, confidence, COCO_WHOLEBODY, default_fps, NORMALISED_FRAME, clip_scores=True)
+
+
 def read_openpose_folder(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
-    """A folder of OpenPose `*_keypoints.json` frame files (BODY_25 + face + hands), ordered by frame number."""
-    files = sorted(path.glob("*.json"), key=lambda file: (_openpose_frame_id(file), file.name))
+    """A folder of OpenPose `*_keypoints.json` frame files (BODY_25 or BODY_18 + face + hands), ordered by frame
+    number; other files in the folder are ignored."""
+    files = [file for file in path.glob("*.json") if file.name.endswith("_keypoints.json")]  # others: ignored
+    files.sort(key=lambda file: (_openpose_frame_id(file), file.name))
     if not files:
         raise ValueError(f"{path}: no OpenPose frame files (*_keypoints.json) in this folder")
     frames = np.stack([_openpose_frame(file, _load_json(file)) for file in files])
@@ -273,6 +296,7 @@ def read_json(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
     if isinstance(content, dict) and "people" in content:
         frame = _openpose_frame(path, content)[None]
         return _sequence(path, frame[..., :2], frame[..., 2], "openpose_137", default_fps)
+    frame_size = _json_frame_size(path, content)
     frames = [_first_instance(path, instances) for instances in _json_frames(path, content)]
     num_keypoints = next((len(frame) for frame in frames if frame is not None), None)
     if num_keypoints is None:
@@ -281,7 +305,7 @@ def read_json(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
         raise ValueError(f"{path}: field 'keypoints' changes length between frames")
     array = np.stack([np.zeros((num_keypoints, 3)) if frame is None else frame for frame in frames])
     layout = _detect(path, num_keypoints)
-    return _sequence(path, array[..., :2], array[..., 2], layout, default_fps, clip_scores=True)
+    return _sequence(path, array[..., :2], array[..., 2], layout, default_fps, frame_size, clip_scores=True)
 
 
 def read_kaggle_parquet(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
@@ -470,12 +494,46 @@ def _openpose_frame(path: Path, frame) -> np.ndarray:
     parts = []
     for field, count in OPENPOSE_FIELDS:
         values = person.get(field) or []
+        if field == "pose_keypoints_2d" and len(values) == len(BODY_18_IN_BODY_25) * 3:  # COCO body model
+            body = np.zeros((count, 3))
+            body[list(BODY_18_IN_BODY_25)] = _floats(path, field, values, (len(BODY_18_IN_BODY_25), 3))
+            parts.append(body)
+            continue
         if len(values) not in (0, count * 3):
             raise ValueError(
                 f"{path}: field '{field}' has {len(values)} values; expected {count * 3} (x, y, score)"
             )
         parts.append(_floats(path, field, values, (count, 3)) if values else np.zeros((count, 3)))
     return np.concatenate(parts)
+
+
+def _json_frame_size(path: Path, content) -> tuple[float, float] | None:
+    """The frame (width, height) of COCO `images` (all the same size) or MMPose `meta_info` / `metainfo`
+    (`width` / `height`, or `ori_shape` / `img_shape` as (height, width)); None where the file has none."""
+    if not isinstance(content, dict):
+        return None
+    sizes = set()
+    if isinstance(content.get("images"), list):
+        for image in content["images"]:
+            if isinstance(image, dict) and ("width" in image or "height" in image):
+                sizes.add((image.get("width"), image.get("height")))
+    for key in ("meta_info", "metainfo", "meta"):
+        meta = content.get(key)
+        if not isinstance(meta, dict):
+            continue
+        if "width" in meta or "height" in meta:
+            sizes.add((meta.get("width"), meta.get("height")))
+        shape = meta.get("ori_shape", meta.get("img_shape"))
+        if isinstance(shape, list | tuple) and len(shape) >= 2:
+            sizes.add((shape[1], shape[0]))
+    if not sizes:
+        return None
+    if len(sizes) > 1:
+        raise ValueError(f"{path}: fields 'width' / 'height' differ between images {sorted(map(str, sizes))}")
+    width, height = _floats(path, "width/height", list(sizes.pop()), (2,))
+    if not (np.isfinite(width) and np.isfinite(height) and width > 0 and height > 0):
+        raise ValueError(f"{path}: fields 'width' / 'height' are {width} / {height}; expected positive pixels")
+    return float(width), float(height)
 
 
 def _json_frames(path: Path, content) -> list[list[dict]]:
@@ -525,4 +583,5 @@ _READERS: dict[str, Callable[[Path, float], PoseSequence]] = {
     ".npz": read_numpy,
     ".json": read_json,
     ".parquet": read_kaggle_parquet,
+    ".pkl": read_uni_sign_pickle,
 }
