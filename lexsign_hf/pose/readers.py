@@ -26,11 +26,12 @@ from pose_format.utils.reader import BufferReader
 
 from .layouts import COCO_WHOLEBODY, LAYOUTS, detect_layout, to_canonical
 from .pickles import read_uni_sign_arrays
-from .validate import MAX_POSE_VALUES, NORMALISED_FRAME, check_pose
+from .validate import MAX_POSE_VALUES, NORMALISED_FRAME, PoseValidationError, check_pose
 
 DEFAULT_FPS = 25.0  # frame rate given to formats that do not store one (numpy, JSON, parquet)
 MEDIAPIPE_543 = 543  # MediaPipe holistic points without world landmarks (Kaggle's or pose-format's order)
 FACE_TO_BODY_MAX = 0.6  # the face mesh spans well under the body's box (about 0.2-0.4 on real recordings)
+MAX_DETECTOR_SCORE = 2.0  # RTMPose / RTMW SimCC scores reach ~1.1-1.3; far beyond is damage, not a score
 SCORE_SLACK = 0.05  # confidences up to 1 + this are read as 1 in probability formats (.pose, OpenPose)
 OPENPOSE_FRAME_PATTERN = r"(?:^|\D)(\d+)_keypoints\.json"  # OpenPose's `<name>_<frame>_keypoints.json`
 
@@ -92,10 +93,16 @@ def read_pose(
         )
     try:
         sequence = reader(path, default_fps)
-    except ValueError:
-        raise
+    except ValueError as error:
+        message = str(error)
+        if str(path) in message and "\n" not in message:
+            raise
+        message = " ".join(message.split())  # one line, naming the file
+        kind = PoseValidationError if isinstance(error, PoseValidationError) else ValueError
+        raise kind(message if str(path) in message else f"{path}: {message}") from error
     except Exception as error:  # a reader's unforeseen failure on malformed input: still one line
-        raise ValueError(f"{path}: not a readable pose file ({type(error).__name__}: {error})") from error
+        message = " ".join(f"{type(error).__name__}: {error}".split())
+        raise ValueError(f"{path}: not a readable pose file ({message})") from error
     if frame_size is not None and sequence.frame_size is None:
         size = (float(frame_size[0]), float(frame_size[1]))
         check_pose(sequence.data, sequence.layout, size, str(path))
@@ -312,6 +319,7 @@ def read_kaggle_parquet(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSeq
     """MediaPipe holistic landmarks in the Kaggle long format: one row per (`frame`, `type`, `landmark_index`).
 
     Rows with NaN `x`/`y` are landmarks MediaPipe did not detect (that format's convention): confidence 0.
+    Coordinates are MediaPipe's fractions of the frame: the frame size is `NORMALISED_FRAME` (1, 1).
     """
     try:
         table = pd.read_parquet(path)
@@ -347,7 +355,7 @@ def read_kaggle_parquet(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSeq
     confidence = np.zeros((len(frame_ids), layout.num_keypoints))
     xy[frame[present], keypoint[present]] = coordinates[present]
     confidence[frame[present], keypoint[present]] = 1.0
-    return _sequence(path, xy, confidence, layout.name, default_fps)
+    return _sequence(path, xy, confidence, layout.name, default_fps, NORMALISED_FRAME)  # MediaPipe's [0, 1]
 
 
 def _sequence(
@@ -361,8 +369,9 @@ def _sequence(
 ) -> PoseSequence:
     """Validate and pack (T, K, 2) coordinates and (T, K) confidences (`lexsign_hf.pose.validate.check_pose`).
 
-    Confidences above 1 are clipped to 1 when `clip_scores` (detector scores: RTMPose's SimCC scores exceed 1,
-    and Uni-Sign clips them to 1 too), else up to 1 + `SCORE_SLACK` (OpenPose writes 1.006); negative ones are 0.
+    Confidences above 1 are clipped to 1, up to `MAX_DETECTOR_SCORE` when `clip_scores` (detector scores:
+    RTMPose's SimCC scores exceed 1, and Uni-Sign clips them to 1 too), else up to 1 + `SCORE_SLACK` (OpenPose
+    writes 1.006); larger ones fail `check_pose`; negative ones are 0.
     """
     if xy.shape[0] == 0:
         raise ValueError(f"{path}: field 'frames' is 0; expected a non-empty pose sequence")
@@ -375,7 +384,9 @@ def _sequence(
             raise ValueError(
                 f"{path}: field '{field}' has NaN or infinite values (first at frame {frame}, keypoint {keypoint})"
             )
-    limit = np.inf if clip_scores else 1.0 + SCORE_SLACK  # beyond it: left for `check_pose` to reject
+    limit = (
+        MAX_DETECTOR_SCORE if clip_scores else 1.0 + SCORE_SLACK
+    )  # beyond it: left for `check_pose` to reject
     confidence = np.where(confidence > limit, confidence, np.clip(confidence, 0.0, 1.0))
     xy = np.where(confidence[..., None] > 0, xy, 0.0)
     data = check_pose(np.concatenate([xy, confidence[..., None]], axis=-1), layout, frame_size, str(path))
@@ -532,7 +543,9 @@ def _json_frame_size(path: Path, content) -> tuple[float, float] | None:
         raise ValueError(f"{path}: fields 'width' / 'height' differ between images {sorted(map(str, sizes))}")
     width, height = _floats(path, "width/height", list(sizes.pop()), (2,))
     if not (np.isfinite(width) and np.isfinite(height) and width > 0 and height > 0):
-        raise ValueError(f"{path}: fields 'width' / 'height' are {width} / {height}; expected positive pixels")
+        raise ValueError(
+            f"{path}: fields 'width' / 'height' are {width} / {height}; expected positive pixels"
+        )
     return float(width), float(height)
 
 
