@@ -243,3 +243,44 @@ def test_missing_split_is_one_line(tmp_path, lexicon):
         pose_store.load_video_config(out, "wlasl3")
     message = str(error.value)
     assert "\n" not in message and str(out) in message and "test" in message, message
+
+
+def test_loading_more_configs_does_not_copy_the_poses(tmp_path, lexicon, monkeypatch):
+    """Each split is an indices mapping into the one cached pose store (no `flatten_indices` copy per config)."""
+    import datasets
+
+    folder = tmp_path / "poses"
+    folder.mkdir()
+    for sign in GOOD:
+        shutil.copy(lexicon / f"{sign}.pose", folder / f"{sign}.pose")
+    index = tmp_path / "index.json"
+    index.write_text(
+        json.dumps(
+            [
+                {
+                    "gloss": sign,
+                    "instances": [{"video_id": sign, "split": "train", "signer_id": 1, "fps": 25}],
+                }
+                for sign in GOOD
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    build_lexsign(out, wlasl=index, poses=folder, asl_spec=None, islr_sizes=(1, 2, 3), progress=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
+
+    def cache_bytes():
+        return sum(path.stat().st_size for path in cache.rglob("*") if path.is_file())
+
+    first = pose_store.load_video_config(out, "wlasl3", split="train")
+    after_first = cache_bytes()
+    pose_bytes = sum(np.asarray(row["pose"], dtype=np.float32).nbytes for row in first)
+    assert after_first > pose_bytes  # the pose store's one cached copy
+    for config in ("wlasl2", "wlasl1"):
+        rows = pose_store.load_video_config(out, config, split="train")
+        for row in rows:
+            expected = pose_lib.read_pose(folder / f"{row['video_id']}.pose").data
+            np.testing.assert_array_equal(np.asarray(row["pose"], dtype=np.float32), expected)
+    assert cache_bytes() - after_first < 0.3 * pose_bytes

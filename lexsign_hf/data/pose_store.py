@@ -279,7 +279,10 @@ def load_video_config(
     data_dir: str | os.PathLike, config: str, split: str | None = None
 ) -> datasets.DatasetDict | datasets.Dataset:
     """``load_dataset(data_dir, config)`` with the poses joined by ``video_id`` (``pose``, ``layout``, ``fps``,
-    ``width`` and ``height`` where the build recorded them).
+    ``width`` and ``height`` where the build recorded them, ``pose_file``).
+
+    The poses are not copied per config: each split is an indices mapping into the one cached copy of the pose
+    store (`_aligned_join`), so loading more configs adds only their metadata to the `datasets` cache.
 
     A LexSign build stores each video's pose once, in the config named by ``data/<config>/classes.json``
     (``poses_config``); a config without that field (metadata only, or one that stores its own ``pose``
@@ -301,13 +304,34 @@ def load_video_config(
             raise ValueError(
                 f"{data_dir} config {config!r}: video_id(s) {missing[:5]} have no row in {poses_config!r}"
             )
-        joined = stored.select([position[video_id] for video_id in table["video_id"]])
+        rows = [position[video_id] for video_id in table["video_id"]]
         table = table.remove_columns([name for name in stored.column_names if name in table.column_names])
-        return datasets.concatenate_datasets([table, joined], axis=1)
+        if len(set(rows)) != len(rows):  # a video twice in one split: joined by a copy of its rows
+            return datasets.concatenate_datasets([table, stored.select(rows)], axis=1)
+        return _aligned_join(table, stored, rows)
 
     if isinstance(loaded, datasets.DatasetDict):
         return datasets.DatasetDict({name: join(table) for name, table in loaded.items()})
     return join(loaded)
+
+
+def _aligned_join(table: datasets.Dataset, stored: datasets.Dataset, rows: list[int]) -> datasets.Dataset:
+    """`table` (row i is the video at `stored` row ``rows[i]``) with `stored`'s columns, without copying them.
+
+    `concatenate_datasets(axis=1)` would write the selected pose rows into a new cache file for every config and
+    split (the whole pose store again each time). Instead the few metadata columns are laid out in the store's
+    row order (null where the split has no video) next to the memory-mapped store, and the split's rows are an
+    indices mapping into that: the poses stay in the one cached copy of the store.
+    """
+    metadata = table.flatten_indices() if table._indices is not None else table  # metadata only: small
+    order = np.full(len(stored), -1, dtype=np.int64)
+    order[rows] = np.arange(len(rows))
+    take = pa.array(np.maximum(order, 0), mask=order < 0)
+    aligned = datasets.table.InMemoryTable(metadata.data.table.take(take))
+    combined = datasets.table.concat_tables([aligned, stored.data], axis=1)
+    features = datasets.Features({**metadata.features, **stored.features})
+    joined = datasets.Dataset(combined, info=datasets.DatasetInfo(features=features), split=table.split)
+    return joined.select(rows)
 
 
 def load_config(
