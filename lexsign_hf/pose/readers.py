@@ -24,13 +24,12 @@ from pose_format.numpy import NumPyPoseBody
 from pose_format.pose_header import PoseHeader
 from pose_format.utils.reader import BufferReader
 
-from .layouts import COCO_WHOLEBODY, LAYOUTS, detect_layout, to_canonical
+from .layouts import COCO_WHOLEBODY, LAYOUTS, MEDIAPIPE_543, detect_layout, mediapipe_543_order, to_canonical
 from .pickles import read_uni_sign_arrays
-from .validate import MAX_POSE_VALUES, NORMALISED_FRAME, PoseValidationError, check_pose
+from .sizes import check_numpy_sizes, check_pose_body_size
+from .validate import NORMALISED_FRAME, PoseValidationError, check_pose
 
 DEFAULT_FPS = 25.0  # frame rate given to formats that do not store one (numpy, JSON, parquet)
-MEDIAPIPE_543 = 543  # MediaPipe holistic points without world landmarks (Kaggle's or pose-format's order)
-FACE_TO_BODY_MAX = 0.6  # the face mesh spans well under the body's box (about 0.2-0.4 on real recordings)
 MAX_DETECTOR_SCORE = 2.0  # RTMPose / RTMW SimCC scores reach ~1.1-1.3; far beyond is damage, not a score
 SCORE_SLACK = 0.05  # confidences up to 1 + this are read as 1 in probability formats (.pose, OpenPose)
 OPENPOSE_FRAME_PATTERN = r"(?:^|\D)(\d+)_keypoints\.json"  # OpenPose's `<name>_<frame>_keypoints.json`
@@ -117,7 +116,7 @@ def read_pose_file(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence
     try:  # what `Pose.read` does, keeping the reader to check that the body was complete
         header = PoseHeader.read(reader)
         body_offset = reader.read_offset
-        _check_pose_body_size(path, header, buffer, body_offset)  # before pose-format allocates anything
+        check_pose_body_size(path, header, buffer, body_offset)  # before pose-format allocates anything
         body = NumPyPoseBody.read(header, reader)
     except ValueError as error:
         if str(path) in str(error):  # ours, naming the file already
@@ -159,7 +158,7 @@ def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
     without a `layout` is in Kaggle's order or pose-format's, told apart by its structure (`mediapipe_543_order`).
     Never unpickles.
     """
-    _check_numpy_sizes(path)  # before numpy allocates what a header declares
+    check_numpy_sizes(path)  # before numpy allocates what a header declares
     try:
         loaded = np.load(path, allow_pickle=False)
         if isinstance(loaded, np.lib.npyio.NpzFile):
@@ -224,38 +223,6 @@ def read_numpy(path: Path, default_fps: float = DEFAULT_FPS) -> PoseSequence:
     if confidence.shape != xy.shape[:2]:
         raise ValueError(f"{path}: field 'confidence' has shape {confidence.shape}; expected {xy.shape[:2]}")
     return _sequence(path, xy, confidence, layout, fps, frame_size, clip_scores=True)
-
-
-def mediapipe_543_order(xy: np.ndarray) -> np.ndarray | None:
-    """Index putting (T, 543, 2) MediaPipe holistic points into Kaggle's order, or None if the points do not tell.
-
-    The orders are told apart by structure: the 468-point face mesh spans a much smaller box than the 33 body
-    points (shoulders, elbows, hips). In each frame, each order's face block and body block are measured; the
-    order whose face block is the smaller one (median ratio below `FACE_TO_BODY_MAX`) in the frames where both
-    are detected wins, and only if the other order's ratio is not below it as well.
-    """
-    pose_format = np.r_[33:501, 501:522, 0:33, 522:543]  # pose-format's (pose, face, left, right) → Kaggle's
-    kaggle = np.arange(MEDIAPIPE_543)
-    ratios = [_face_to_body(xy[:, order]) for order in (kaggle, pose_format)]
-    fits = [ratio is not None and ratio < FACE_TO_BODY_MAX for ratio in ratios]
-    if fits.count(True) != 1:
-        return None
-    return kaggle if fits[0] else pose_format
-
-
-def _face_to_body(xy: np.ndarray) -> float | None:
-    """Median over frames of the face block's extent over the body block's, in Kaggle's order."""
-    face, body = xy[:, :468], xy[:, 489:522]
-    ratios = []
-    for face_points, body_points in zip(face, body, strict=True):
-        face_points = face_points[np.isfinite(face_points).all(-1) & (face_points != 0).any(-1)]
-        body_points = body_points[np.isfinite(body_points).all(-1) & (body_points != 0).any(-1)]
-        if len(face_points) < 10 or len(body_points) < 5:
-            continue
-        body_extent = float(np.ptp(body_points, axis=0).max())
-        if body_extent > 0:
-            ratios.append(float(np.ptp(face_points, axis=0).max()) / body_extent)
-    return float(np.median(ratios)) if ratios else None
 
 
 def _npz_frame_size(path: Path, arrays: dict[str, np.ndarray]) -> tuple[float, float] | None:
@@ -391,79 +358,6 @@ def _sequence(
     xy = np.where(confidence[..., None] > 0, xy, 0.0)
     data = check_pose(np.concatenate([xy, confidence[..., None]], axis=-1), layout, frame_size, str(path))
     return PoseSequence(data=data, layout=layout, fps=float(fps), source=str(path), frame_size=frame_size)
-
-
-def _check_pose_body_size(path: Path, header: PoseHeader, buffer: bytes, offset: int) -> None:
-    """Check the frames × people × points a `.pose` body declares against the bytes there and `MAX_POSE_VALUES`."""
-    version, points = round(header.version, 3), header.total_points()
-    dims = max(len(component.format) for component in header.components) - 1
-    left = len(buffer) - offset
-    if version == 0.2 and left >= 10:
-        frames, people = struct.unpack_from("<IH", buffer, offset + 4)
-        needed = 10 + frames * people * points * (dims + 1) * 4
-        if needed != left:
-            raise ValueError(
-                f"{path}: truncated or corrupt .pose file (its body declares {frames} frames x {people} people x "
-                f"{points} points = {needed} bytes; the file has {left})"
-            )
-    elif version == 0.1 and left >= 6:
-        people = struct.unpack_from("<H", buffer, offset + 4)[0]
-        if people == 0:
-            raise ValueError(
-                f"{path}: field 'people' is 0 in a v0.1 .pose body; expected at least one person"
-            )
-        frames = (left - 6) // (people * points * (dims + 1) * 4)
-    elif version == 0.0 and left >= 10:
-        frames = struct.unpack_from("<H", buffer, offset + 8)[0]
-    else:
-        raise ValueError(f"{path}: truncated .pose file ({left} body bytes)")
-    if frames * points * 3 > MAX_POSE_VALUES:
-        raise ValueError(
-            f"{path}: field 'frames' is {frames}; {points} points per frame allow at most "
-            f"{MAX_POSE_VALUES // (points * 3)} (lexsign_hf.pose.validate.MAX_POSE_VALUES)"
-        )
-
-
-def _check_numpy_sizes(path: Path) -> None:
-    """Check that every array of an `.npy` / `.npz` fits in the bytes stored for it and in `MAX_POSE_VALUES`."""
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                for info in archive.infolist():
-                    if info.filename.endswith(".npy"):
-                        with archive.open(info) as member:
-                            _check_npy_header(path, info.filename[:-4], member, info.file_size)
-        else:
-            with path.open("rb") as file:
-                _check_npy_header(path, "keypoints", file, path.stat().st_size)
-    except (OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as error:
-        raise ValueError(f"{path}: not a readable numpy file ({type(error).__name__}: {error})") from error
-
-
-def _check_npy_header(path: Path, field: str, file, stored_bytes: int) -> None:
-    try:
-        version = np.lib.format.read_magic(file)
-        read_header = (
-            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        )
-        shape, _, dtype = read_header(file)
-    except (ValueError, SyntaxError, TypeError) as error:
-        raise ValueError(f"{path}: field '{field}' has no readable .npy header ({error})") from error
-    if dtype.hasobject:
-        raise ValueError(
-            f"{path}: not a readable numpy file (field '{field}' holds Python objects; never unpickled)"
-        )
-    count = int(np.prod(shape, dtype=object))
-    needed, stored_bytes = count * dtype.itemsize, stored_bytes - file.tell()
-    if needed > stored_bytes:
-        raise ValueError(
-            f"{path}: field '{field}' declares shape {shape} ({needed} bytes) but only {stored_bytes} are stored"
-        )
-    if count > 2 * MAX_POSE_VALUES:
-        raise ValueError(
-            f"{path}: field '{field}' declares {count} values; expected at most {2 * MAX_POSE_VALUES} "
-            "(lexsign_hf.pose.validate.MAX_POSE_VALUES)"
-        )
 
 
 def _detect(path: Path, num_keypoints: int, header: PoseHeader | None = None) -> str:
