@@ -284,3 +284,42 @@ def test_loading_more_configs_does_not_copy_the_poses(tmp_path, lexicon, monkeyp
             expected = pose_lib.read_pose(folder / f"{row['video_id']}.pose").data
             np.testing.assert_array_equal(np.asarray(row["pose"], dtype=np.float32), expected)
     assert cache_bytes() - after_first < 0.3 * pose_bytes
+
+
+@pytest.mark.slow
+def test_lexsign_train_runs_on_a_folder_with_every_bad_kind(tmp_path, lexicon, shared_data, tiny_bert):
+    """The issue's "done when": one file of each bad kind in the poses folder, the build lists them, and
+    `lexsign train` on the result runs."""
+    from lexsign_hf.cli import main
+
+    folder = tmp_path / "poses"
+    folder.mkdir()
+    bad = _bad_folder(folder, lexicon)
+    glosses = ("mother", "father", "water", "thank you", "drink", "book")  # in ASL-LEX 2.0: all described
+    entries = []
+    for number, gloss in enumerate(glosses):
+        instances = []
+        for split in ("train", "test"):
+            video_id = f"{number:02d}{split[:2]}"
+            shutil.copy(
+                lexicon / f"{GOOD[(2 * number + len(instances)) % 3]}.pose", folder / f"{video_id}.pose"
+            )
+            instances.append({"video_id": video_id, "split": split, "signer_id": 1, "fps": 25})
+        entries.append({"gloss": gloss, "instances": instances})
+    entries[0]["instances"] += [
+        {"video_id": video, "split": "train", "signer_id": 2, "fps": 25} for video in (*bad, *GOOD)
+    ]
+    index = tmp_path / "WLASL_v0.3.json"
+    index.write_text(json.dumps(entries), encoding="utf-8")
+    out = tmp_path / "lexsign"
+    asl_lex = shared_data / "asl-lex" / "asllex2_signdata-11-5-20.csv"
+    spec = ZSSLRSpec(seen_sizes={"mini2": 2}, num_validation=2, num_test=2)
+    report = build_lexsign(
+        out, wlasl=index, asl_lex=asl_lex, poses=folder, asl_spec=spec, islr_sizes=(6,), progress=False
+    )
+    assert sorted(report.poses["unreadable"]) == sorted(str(path) for path in bad.values())
+    command = ["train", "--data", str(out), "--config", "mini2", "--steps", "1", "--batch-size", "2",
+               "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
+               "--text-model", tiny_bert, "--no-progress", "--out", str(tmp_path / "model")]  # fmt: skip
+    assert main(command) == 0
+    assert (tmp_path / "model" / "metrics.json").is_file()
