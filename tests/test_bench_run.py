@@ -12,6 +12,7 @@ from lexsign_hf.bench.baselines import ScoringAnswerer
 from lexsign_hf.bench.prompts import load_templates, parse_answer
 from lexsign_hf.bench.report import write_report
 from lexsign_hf.bench.runner import MLLMAnswerer, load_bench, read_answers, run_bench, sample_videos
+from lexsign_hf.bench.store import read_key, score_records
 from lexsign_hf.cli import main
 from lexsign_hf.mllm import RandomBackend
 from lexsign_hf.mllm.testing import cached_tiny_checkpoint, write_test_clips
@@ -160,7 +161,9 @@ def test_blind_control_random_backend_near_chance(bench, tmp_path):
     )
     assert summary.asked == 2 * len(bench) >= 400 and summary.invalid == 0 and not summary.missing_videos
     records, _ = read_answers(tmp_path / "blind" / "answers.jsonl")
-    accuracy = np.mean([r["correct"] for r in records.values()])
+    scored, stale = score_records(records.values(), read_key(tmp_path / "blind"))
+    assert stale == 0 and len(scored) == len(records)
+    accuracy = np.mean([r["correct"] for r in scored])
     assert abs(accuracy - 0.25) < 0.05
     paths = write_report([tmp_path / "blind"], tmp_path / "report")
     report = json.loads(paths["json"].read_text())["runs"][0]["results"]
@@ -275,9 +278,8 @@ def test_scoring_baseline_answers_by_best_option(bench, tmp_path):
     answerer = ScoringAnswerer("oracle", {"gloss": oracle})
     summary = run_bench(bench, answerer, tmp_path / "out", videos=poses, variants=("scores",))
     records, _ = read_answers(tmp_path / "out" / "answers.jsonl")
-    assert summary.asked == len(records) > 0 and all(
-        r["correct"] and r["level"] == "gloss" for r in records.values()
-    )
+    scored, _ = score_records(records.values(), read_key(tmp_path / "out"))
+    assert summary.asked == len(scored) > 0 and all(r["correct"] and r["level"] == "gloss" for r in scored)
 
 
 def test_hali_baselines_answer_from_pose_files(bench, tmp_path, shared_data, minilm_path, tiny_hali_config):

@@ -93,7 +93,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="clips are already cut: do not trim them to WLASL frame_start..frame_end",
     )
-    run.add_argument("--max-new-tokens", type=int, default=16)
+    run.add_argument(
+        "--max-new-tokens",
+        type=int,
+        help="token budget of every variant (default: each variant's own, `max_new_tokens` in the templates)",
+    )
     run.add_argument("--batch-size", type=int, help="local models: requests per generate() call")
     run.add_argument("--dtype", help="local models: auto | bfloat16 | float16 | float32")
     run.add_argument("--device", help="local models: e.g. cuda, cuda:1, cpu")

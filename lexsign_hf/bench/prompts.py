@@ -15,16 +15,20 @@ VARIANTS: tuple[str, ...] = ("original", "simple", "complex")
 LEVELS: tuple[str, ...] = ("subunit", "gloss")
 LETTERS = "ABCD"
 CONTROLS: tuple[str, ...] = ("none", "blind", "temporal", "spatial")
+# tokens a reply may use: the letter with a few words of framing (a reply cut off before its letter is invalid)
+DEFAULT_BUDGETS: dict[str, int] = {"simple": 8, "original": 16, "complex": 32}
 
 
 @dataclass(frozen=True)
 class PromptTemplates:
-    """The prompt text per (level, variant), the option line format, and a hash of the whole file."""
+    """The prompt text per (level, variant), the option line format, the token budget per variant, and a hash
+    of the whole file."""
 
     prompts: dict[str, dict[str, str]]
     option_format: str
     source: str
     hash: str
+    max_new_tokens: dict[str, int]
 
     def render(self, level: str, variant: str, options: list[str]) -> str:
         """The prompt for one question."""
@@ -62,9 +66,20 @@ def load_templates(path: str | Path | None = None) -> PromptTemplates:
             if not isinstance(text, str) or "{options}" not in text:
                 raise ValueError(f"{path}: '{level}.{variant}' must be a string containing {{options}}")
             prompts[level][variant] = text
-    canonical = json.dumps({"option_format": option_format, "prompts": prompts}, sort_keys=True)
+    budgets = data.get("max_new_tokens", {})
+    if not isinstance(budgets, dict) or not set(budgets) <= set(VARIANTS):
+        raise ValueError(f"{path}: 'max_new_tokens' must map some of {', '.join(VARIANTS)} to token counts")
+    budgets = {**DEFAULT_BUDGETS, **budgets}
+    for variant, budget in budgets.items():
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
+            raise ValueError(f"{path}: 'max_new_tokens.{variant}' must be a positive integer, got {budget!r}")
+    canonical = json.dumps(
+        {"option_format": option_format, "prompts": prompts, "max_new_tokens": budgets}, sort_keys=True
+    )
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
-    return PromptTemplates(prompts=prompts, option_format=option_format, source=str(path), hash=digest)
+    return PromptTemplates(
+        prompts=prompts, option_format=option_format, source=str(path), hash=digest, max_new_tokens=budgets
+    )
 
 
 _WHOLE = re.compile(r"^\W*\(?([abcd])\)?\W*$", re.IGNORECASE)

@@ -10,7 +10,7 @@ from typing import Any
 
 from .builder import ICONICITY_TYPES, TYPE_ABBREVIATIONS
 from .prompts import LEVELS, VARIANTS
-from .runner import ANSWERS_FILE, RUN_FILE, read_answers
+from .store import ANSWERS_FILE, RUN_FILE, read_answers, read_key, score_records
 
 MEAN_VARIANT = "mean"
 LEVEL_AVERAGES = {"subunit": "AVG(S)", "gloss": "AVG(G)"}
@@ -38,6 +38,7 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
         "AVG(G)": accuracy["gloss"]["AVG"],
         "AVG": _mean([accuracy["subunit"]["AVG"], accuracy["gloss"]["AVG"]]),
         "answered": len(records),
+        "correct": sum(bool(record["correct"]) for record in records),
         "invalid": invalid,
         "invalid_rate": 100.0 * invalid / len(records) if records else None,
     }
@@ -53,13 +54,15 @@ def summarize_folder(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     if not (folder / ANSWERS_FILE).is_file():
         raise FileNotFoundError(f"no {ANSWERS_FILE} in results folder {folder}")
-    records, corrupt = read_answers(folder / ANSWERS_FILE)
+    cached, corrupt = read_answers(folder / ANSWERS_FILE)
+    key = read_key(folder)
+    records, stale = score_records(cached.values(), key)
     info = (
         json.loads((folder / RUN_FILE).read_text(encoding="utf-8")) if (folder / RUN_FILE).is_file() else {}
     )
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     runs = info.get("runs", {})
-    for record in records.values():
+    for record in records:
         run = runs.get(f"{record['variant']}|{record['control']}", {})
         # answers of an earlier condition (other frame policy, seed, rendering) are kept on disk, not reported
         if "condition" in run and record.get("condition") != run["condition"]:
@@ -87,7 +90,9 @@ def summarize_folder(folder: str | Path) -> dict[str, Any]:
         "name": folder.name,
         "backend": info.get("backend", ""),
         "templates_hash": info.get("templates_hash", ""),
+        "bench_fingerprint": key["fingerprint"],
         "corrupt_cache_lines": corrupt,
+        "stale_answers": stale,
         "results": results,
     }
 
