@@ -67,9 +67,10 @@ def test_templates_file_and_hash(tmp_path):
     default = load_templates()
     prompt = default.render("subunit", "original", ["one", "two", "three", "four"])
     assert "A) one\nB) two\nC) three\nD) four" in prompt and "{options}" not in prompt
-    assert default.render("gloss", "simple", list("wxyz")).startswith("A) w")
+    assert "\nA) w\nB) x" in default.render("gloss", "simple", list("wxyz"))
     custom = tmp_path / "mine.yaml"
-    custom.write_text(Path(default.source).read_text().replace("Reply with one letter only.", "Letter only!"))
+    text = Path(default.source).read_text()
+    custom.write_text(text.replace("Answer with the letter only (A, B, C or D).", "Letter only!"))
     assert load_templates(custom).hash != default.hash
     custom.write_text("subunit: {original: 'no placeholder'}\n")
     with pytest.raises(ValueError, match=r"subunit\.original"):
@@ -222,6 +223,7 @@ def test_results_folder_belongs_to_one_backend_and_template_set(bench, tmp_path)
         run_bench(bench[:4], MLLMAnswerer(RandomBackend(seed=2)), tmp_path / "out", control="blind")
     custom = tmp_path / "t.yaml"
     custom.write_text(Path(load_templates().source).read_text().replace("nothing else", "no more"))
+    assert load_templates(custom).hash != load_templates().hash
     with pytest.raises(ValueError, match="templates_hash"):
         run_bench(
             bench[:4],
