@@ -121,7 +121,9 @@ def test_failures_and_invalid_replies_per_variant(tmp_path):
     assert complex_["all_valid"]["n"] == 0 and complex_["all_valid"]["accuracy"] is None
     assert complex_["accuracy"]["gloss"]["AR"] == 0.0 and complex_["accuracy_valid"]["gloss"]["AR"] is None
     mean = report["mean|blind"]
-    assert "answered different questions" in mean["refused"] and "simple 36, complex 48 of 48" in mean["refused"]
+    assert (
+        "answered different questions" in mean["refused"] and "simple 36, complex 48 of 48" in mean["refused"]
+    )
     paths = write_report([out], tmp_path / "report")
     markdown = paths["markdown"].read_text()
     assert "| Failed |" in markdown
