@@ -164,9 +164,12 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _warn_leaky(above: list[str]) -> None:
+    from .audit import THRESHOLD
+
     if above:
         print(
-            f"WARNING: {len(above)} text-only chooser(s) beat 30 % without the video: {'; '.join(above)}. "
+            f"WARNING: {len(above)} text-only chooser(s) reach {100 * THRESHOLD:.0f} % without the video: "
+            f"{'; '.join(above)}. "
             "This benchmark can be gamed from the option texts.",
             file=sys.stderr,
         )
