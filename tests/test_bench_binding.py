@@ -97,3 +97,24 @@ def test_unbound_folder_reasks_changed_questions_and_recomputes_correctness(benc
     # bench A's answers to questions bench B lacks stay on disk and are left out of the report
     ids_b = {r["question_id"] for r in rows_b}
     assert summary["stale_answers"] == sum(r["question_id"] not in ids_b for r in rows_a) > 0
+
+
+def test_report_against_the_bench_itself(benches, tmp_path, capsys):
+    bench_a, bench_b = benches
+    rows_a = load_bench(bench_a).to_list()
+    out = tmp_path / "out"
+    with ChatCompletionsStub(lambda body: (200, "Answer: C")) as stub:
+        assert _run(stub, bench_a, out) == 0
+    # a forged answer key (every answer C) fools a report that trusts the folder, never one given the bench
+    key = json.loads((out / KEY_FILE).read_text())
+    for question in key["questions"].values():
+        question["answer"] = "C"
+    (out / KEY_FILE).write_text(json.dumps(key))
+    right = sum(r["answer"] == "C" for r in rows_a)
+    assert main(["bench", "report", str(out), "--out", str(tmp_path / "r"), "--bench", str(bench_a)]) == 0
+    result = json.loads((tmp_path / "r" / "report.json").read_text())["runs"][0]["results"]["original|blind"]
+    assert result["correct"] == right < len(rows_a)
+    capsys.readouterr()
+    assert main(["bench", "report", str(out), "--out", str(tmp_path / "r2"), "--bench", str(bench_b)]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and bench_fingerprint(rows_a) in errors[0]

@@ -68,6 +68,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="accuracy tables (JSON, Markdown) and a bar chart (PNG)")
     report.add_argument("results", nargs="+", help="results folder(s) written by `lexsign bench run`")
     report.add_argument("--out", required=True, help="output folder")
+    report.add_argument(
+        "--bench",
+        help="score against this bench (refused for a folder of another bench; default: each folder's answer key)",
+    )
     report.set_defaults(func=_report)
 
 
@@ -279,7 +283,8 @@ def _percent(value: float | None) -> str:
 
 def _report(args: argparse.Namespace) -> int:
     from .report import write_report
+    from .runner import load_bench
 
-    paths = write_report(args.results, args.out)
+    paths = write_report(args.results, args.out, load_bench(args.bench) if args.bench else None)
     print("report written: " + ", ".join(str(path) for path in paths.values()))
     return 0

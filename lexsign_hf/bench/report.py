@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .builder import ICONICITY_TYPES, TYPE_ABBREVIATIONS
 from .prompts import LEVELS, VARIANTS
 from .store import ANSWERS_FILE, RUN_FILE, read_answers, read_key, score_records, write_json_atomic
+from .store import bench_key as make_key
 
 MEAN_VARIANT = "mean"
 Z_95 = 1.959963984540054  # the standard normal 97.5 % quantile
@@ -114,14 +116,22 @@ def frames_label(policy: dict[str, Any] | None) -> str:
     return f"{policy['max_frames']} {spread} frames @ {rate}"
 
 
-def summarize_folder(folder: str | Path) -> dict[str, Any]:
+def summarize_folder(folder: str | Path, bench_key: dict[str, Any] | None = None) -> dict[str, Any]:
     """One results folder: counts, settings and accuracies per (variant, control), plus per control the mean
-    over the prompt variants, or the reason it is refused."""
+    over the prompt variants, or the reason it is refused. Correctness comes from `bench_key` (`store.bench_key`
+    of the bench itself; refused when the folder belongs to another bench) or else the folder's answer key."""
     folder = Path(folder)
     if not (folder / ANSWERS_FILE).is_file():
         raise FileNotFoundError(f"no {ANSWERS_FILE} in results folder {folder}")
     cached, corrupt = read_answers(folder / ANSWERS_FILE)
     key = read_key(folder)
+    if bench_key is not None:
+        if bench_key["fingerprint"] != key["fingerprint"]:
+            raise ValueError(
+                f"{folder} holds answers of bench {key['fingerprint']}, not of the given bench "
+                f"{bench_key['fingerprint']}"
+            )
+        key = bench_key
     records, stale = score_records(cached.values(), key)
     info = (
         json.loads((folder / RUN_FILE).read_text(encoding="utf-8")) if (folder / RUN_FILE).is_file() else {}
@@ -298,13 +308,17 @@ def markdown_table(report: dict[str, Any]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def write_report(results: list[str | Path], out_dir: str | Path) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``report.png`` for the given results folders."""
+def write_report(
+    results: list[str | Path], out_dir: str | Path, bench: Iterable[dict[str, Any]] | None = None
+) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``report.png`` for the given results folders (scored against
+    `bench` when given, see `summarize_folder`)."""
     from .plot import plot
 
     if not results:
         raise ValueError("no results folders given")
-    report = {"runs": [summarize_folder(folder) for folder in results]}
+    key = make_key(bench) if bench is not None else None
+    report = {"runs": [summarize_folder(folder, key) for folder in results]}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
