@@ -245,7 +245,7 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"{answerer.name}: {summary.asked} asked, {summary.cached} already cached, {summary.invalid} invalid answers, "
         f"{summary.failed} failed (retried next run), {len(summary.missing_videos)} videos missing, "
-        f"{len(summary.undecodable_videos)} undecodable; results in {args.out}"
+        f"{len(summary.undecodable_videos)} undecodable; results of bench {summary.bench_fingerprint} in {args.out}"
         + (f" (PARTIAL run: --limit {args.limit})" if summary.partial else "")
     )
     return 1 if summary.failed else 0
