@@ -165,6 +165,11 @@ def test_blind_and_prior_audit_under_28_percent(built):
     assert (
         "Options are shared within quartets" in card and "few-shot examples or a dev/validation split" in card
     )
+    # `lexsign bench audit` of the built folder reads the priors from bench_info.json: the same audit again
+    from lexsign_hf.cli import main
+
+    assert main(["bench", "audit", str(out)]) == 0
+    assert json.loads((out / "data" / "bench" / "audit.json").read_text()) == audit
 
 
 def test_priors_come_from_the_real_data_and_unbalanced_quartets_leak(sources):
