@@ -164,3 +164,37 @@ def test_paper_protocol_is_one_command(tmp_path, capsys):
     expected = sum(r["answer"] == "A" for r in rows) / len(rows) * 100
     assert mean["AVG"] == pytest.approx(expected) and f"AVG {expected:.1f} %" in out
     assert mean["settings"]["max_new_tokens"] == [16, 8, 48]
+
+
+def test_plot_shows_n_intervals_and_partial_runs(tmp_path):
+    import matplotlib.pyplot as plt
+    from matplotlib.container import BarContainer, ErrorbarContainer
+
+    from lexsign_hf.bench.plot import figure
+
+    rows = _questions()
+    run_bench(
+        rows,
+        MLLMAnswerer(RandomBackend()),
+        tmp_path / "full",
+        variants=("original", "simple"),
+        control="blind",
+    )
+    run_bench(rows, MLLMAnswerer(RandomBackend()), tmp_path / "part", control="blind", limit=4)
+    report = {"runs": [summarize_folder(tmp_path / "full"), summarize_folder(tmp_path / "part")]}
+    chart = figure(report)
+    axis = chart.axes[0]  # subunit level
+    texts = [t.get_text() for t in axis.texts]
+    full = report["runs"][0]["results"]["original|blind"]["accuracy_detail"]["subunit"]
+    assert f"n={full['AR']['n']}" in texts and f"n={full['all']['n']}" in texts
+    errorbars = [c for c in axis.containers if isinstance(c, ErrorbarContainer)]
+    assert len(errorbars) == 3  # one per variant run, each bar with its Wilson interval
+    bars = [c for c in axis.containers if isinstance(c, BarContainer)]
+    assert [bool(c.patches[0].get_hatch()) for c in bars] == [
+        False,
+        False,
+        True,
+    ]  # the --limit run is hatched
+    assert any("PARTIAL" in t.get_text() for t in chart.legends[0].get_texts())
+    assert any("mean over variants" in t.get_text() for t in chart.legends[0].get_texts())
+    plt.close(chart)

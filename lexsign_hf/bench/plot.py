@@ -26,10 +26,10 @@ def _series(report: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str,
     return series
 
 
-def plot(report: dict[str, Any], path: str | Path) -> Path:
+def figure(report: dict[str, Any]):
     """One panel per level, bars per iconicity type and over all questions for each variant run, each with its
     95 % Wilson interval and n; the mean over variants (where formed) as a black diamond; chance at 25 %.
-    Partial runs are hatched."""
+    Partial runs are hatched. Returns the matplotlib figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,7 +37,7 @@ def plot(report: dict[str, Any], path: str | Path) -> Path:
     import numpy as np
 
     series = _series(report)
-    figure, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
+    chart, axes = plt.subplots(1, 2, figsize=(13, 4.8), sharey=True)
     width = 0.8 / max(len(series), 1)
     x = np.arange(len(GROUPS))
     colors = plt.get_cmap("tab10")
@@ -95,12 +95,20 @@ def plot(report: dict[str, Any], path: str | Path) -> Path:
         axis.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("Accuracy (%), 95 % Wilson interval")
     handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=7, frameon=False)
-    figure.suptitle("LexSign-Bench accuracy by iconicity type (invalid replies count as wrong)")
-    figure.tight_layout(rect=(0, 0.08 + 0.035 * (len(labels) // 3), 1, 1))
+    chart.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), fontsize=7, frameon=False)
+    chart.suptitle("LexSign-Bench accuracy by iconicity type (invalid replies count as wrong)")
+    chart.tight_layout(rect=(0, 0.08 + 0.035 * (len(labels) // 3), 1, 1))
+    return chart
+
+
+def plot(report: dict[str, Any], path: str | Path) -> Path:
+    """Save `figure(report)` as a PNG at `path`."""
+    import matplotlib.pyplot as plt
+
+    chart = figure(report)
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(tmp, dpi=150)
-    plt.close(figure)
+    chart.savefig(tmp, dpi=150)
+    plt.close(chart)
     tmp.replace(path)
     return path
