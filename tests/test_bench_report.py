@@ -118,6 +118,7 @@ def test_failures_and_invalid_replies_per_variant(tmp_path):
     assert original["all"]["ci95"] == pytest.approx([100 * low, 100 * high])
     # complex: every reply hedged -> invalid: 0 % counted as wrong, no accuracy once excluded
     assert complex_["invalid"] == len(rows) and complex_["all"]["accuracy"] == 0.0
+    assert complex_["invalid_at_budget"] == 0  # hedged, not cut off: the stub's replies are 5 words
     assert complex_["all_valid"]["n"] == 0 and complex_["all_valid"]["accuracy"] is None
     assert complex_["accuracy"]["gloss"]["AR"] == 0.0 and complex_["accuracy_valid"]["gloss"]["AR"] is None
     mean = report["mean|blind"]
@@ -127,7 +128,7 @@ def test_failures_and_invalid_replies_per_variant(tmp_path):
     paths = write_report([out], tmp_path / "report")
     markdown = paths["markdown"].read_text()
     assert "| Failed |" in markdown
-    assert re.search(r"\| out \| simple \| blind \| [^|]+ \| 8 \| 48 \| 36 \| 0 \| 12 \|", markdown)
+    assert re.search(r"\| out \| simple \| blind \| [^|]+ \| 8 \| 48 \| 36 \| 0 \(0\) \| 12 \|", markdown)
     data = json.loads(paths["json"].read_text())["runs"][0]["results"]
     assert data["simple|blind"]["failed"] == 12 and data["original|blind"]["failed"] == 0
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -198,3 +199,14 @@ def test_plot_shows_n_intervals_and_partial_runs(tmp_path):
     assert any("PARTIAL" in t.get_text() for t in chart.legends[0].get_texts())
     assert any("mean over variants" in t.get_text() for t in chart.legends[0].get_texts())
     plt.close(chart)
+
+
+def test_invalid_replies_that_used_the_whole_budget_are_counted(tmp_path):
+    rows, out = _questions(2), tmp_path / "out"
+    with ChatCompletionsStub(lambda body: (200, "Let me look at the handshape first")) as stub:
+        backend = OpenAIBackend("stub", base_url=stub.url, max_retries=0)
+        run_bench(rows, MLLMAnswerer(backend, max_new_tokens=5), out, control="blind")
+        assert {body.get("max_tokens") or body.get("max_completion_tokens") for body in stub.bodies} == {5}
+    result = summarize_folder(out)["results"]["original|blind"]
+    assert result["invalid"] == result["invalid_at_budget"] == len(rows)
+    assert result["settings"]["max_new_tokens"] == 5

@@ -160,6 +160,7 @@ def summarize_folder(folder: str | Path, bench_key: dict[str, Any] | None = None
             "partial": bool(run.get("partial", False)),
             "frames": frames_label(run.get("frame_policy")),
             "settings": {name: run.get(name) for name in (*SHARED_SETTINGS, "max_new_tokens")},
+            "invalid_at_budget": _at_budget(group, run.get("max_new_tokens")),
         }
     for control in sorted({control for _, control in groups}):
         present = [v for v in VARIANTS if (v, control) in groups]
@@ -176,6 +177,16 @@ def summarize_folder(folder: str | Path, bench_key: dict[str, Any] | None = None
         "stale_answers": stale,
         "results": results,
     }
+
+
+def _at_budget(records: list[dict[str, Any]], budget: int | None) -> int | None:
+    """Invalid replies that used the whole token budget (probably cut off before their letter)."""
+    if not budget:
+        return None
+    return sum(
+        r["prediction"] is None and (r.get("usage") or {}).get("completion_tokens", 0) >= budget
+        for r in records
+    )
 
 
 def mean_refusal(
@@ -256,8 +267,8 @@ def markdown_table(report: dict[str, Any]) -> str:
     header += ["AVG(G)", "AVG", "Invalid %"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 3 + "---:|" * (len(header) - 3)]
     details = [
-        "| Model | Prompt | Control | Frames | Tokens | Asked | Answered | Invalid | Failed | Missing videos | "
-        "All (invalid = wrong) [95 % CI] | All (invalid excluded) [95 % CI] |",
+        "| Model | Prompt | Control | Frames | Tokens | Asked | Answered | Invalid (at budget) | Failed | "
+        "Missing videos | All (invalid = wrong) [95 % CI] | All (invalid excluded) [95 % CI] |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     refusals = []
@@ -281,7 +292,8 @@ def markdown_table(report: dict[str, Any]) -> str:
                 "| " + " | ".join(
                     [name, result["variant"], result["control"], result["frames"],
                      str(result["settings"]["max_new_tokens"]), str(result["asked"]), str(result["answered"]),
-                     str(result["invalid"]), str(result["failed"]), str(result["missing_videos"]),
+                     f"{result['invalid']} ({'–' if result['invalid_at_budget'] is None else result['invalid_at_budget']})",
+                     str(result["failed"]), str(result["missing_videos"]),
                      _interval(result["all"]), _interval(result["all_valid"])]
                 ) + " |"
             )  # fmt: skip
