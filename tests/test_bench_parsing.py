@@ -44,6 +44,7 @@ TABLE = [
     ("The answer is A because the palm faces in.", "A"),
     ("I think the answer is B.", "B"),
     ("The answer is B. Option A might look similar, but its movement differs.", "B"),
+    ("The answer is B, which might be confused with A.", "B"),
     ("Reasoning: the handshape is an A hand at the chin. Answer: C", "C"),
     # reasoning blocks, then the letter
     ("<think>A or C? The palm faces in, so C.</think>\nC", "C"),
@@ -62,6 +63,8 @@ TABLE = [
     ("I pick A or maybe D", None),
     ("The answer is C or D.", None),
     ("I can't tell from the video, perhaps B.", None),
+    ("The answer is A, maybe.", None),
+    ("I'm not sure, but the answer is C.", None),
     # conflicting or several letters
     ("The answer is B. No wait, the answer is C.", None),
     ("(A) fits the handshape, (B) fits the movement.", None),

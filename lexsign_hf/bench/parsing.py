@@ -6,7 +6,8 @@ anywhere in the rest: "the answer is B", "correct answer: (c)", "Final answer - 
 "C is correct", "It's B", a bracketed or bold letter ("(C)", "**C**"), a letter opening the reply ("B. Unlike
 A…", "B) open hand"), or a bare letter. One letter stated (however often) is the choice; other letters merely
 mentioned around it ("…, not A", "Option A describes…") do not count. Two letters stated conflict: invalid.
-A statement in a hedged sentence ("maybe the answer is A") is invalid. (3) Without a statement, a single
+A hedged statement ("maybe the answer is A", "the answer is A, maybe", "C or D") is invalid; a hedge in another
+sentence or clause ("B, which might be confused with A") is not. (3) Without a statement, a single
 stand-alone capital letter in an unhedged reply, or the exact text of exactly one option, is the choice.
 
 Never a letter: the article ("a flat hand", "A person touches…") and handshape names ("an A hand",
@@ -56,6 +57,7 @@ _HEDGES = re.compile(
 )
 # two letters offered as alternatives ("C or D", "A/B", "A and B")
 _ALTERNATIVES = re.compile(r"(?<![\w'’])[A-D]\)?\s*(?:or|/|and|&)\s*\(?[A-D](?![\w'’])")
+_SUBORDINATE = re.compile(r"\W*(?:which|that|because|since|as|while|whereas|unlike)\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?\n]+|$)")
 # words after a capital A that make it a letter, not the article ("A or B", "A because ...")
 _CONNECTIVES = frozenset(
@@ -81,8 +83,7 @@ def parse_answer(text: str, options: list[str] | None = None) -> str | None:
     if len(letters) > 1:
         return None  # conflicting statements
     if letters:
-        sentences = [_sentence(text, position) for _, position in stated]
-        hedged = any(_HEDGES.search(s) or _ALTERNATIVES.search(s) for s in sentences)
+        hedged = any(_hedged_statement(text, position) for _, position in stated)
         return None if hedged else letters.pop()
     if _HEDGES.search(text):
         return None
@@ -132,11 +133,23 @@ def _not_a_letter(text: str, match: re.Match, stated: bool) -> bool:
     return False
 
 
-def _sentence(text: str, position: int) -> str:
+def _hedged_statement(text: str, position: int) -> bool:
+    """Whether the statement of the letter at `position` is hedged: a hedge earlier in its sentence ("maybe the
+    answer is A"), alternatives in it ("C or D"), or a hedge within the three words after the letter ("A,
+    maybe", "A or maybe D") unless they open a clause about something else ("B, which might ...")."""
+    start, end = 0, len(text)
     for match in _SENTENCE.finditer(text):
         if match.start() <= position < max(match.end(), match.start() + 1):
-            return match.group(0)
-    return text
+            start, end = match.start(), match.end()
+            break
+    sentence, before, after = text[start:end], text[start:position], text[position + 1 : end]
+    following = " ".join(after.split()[:3])
+    subordinate = _SUBORDINATE.match(following)
+    return bool(
+        _HEDGES.search(before)
+        or _ALTERNATIVES.search(sentence)
+        or (not subordinate and _HEDGES.search(following))
+    )
 
 
 def _normalize(text: str) -> str:
