@@ -1,0 +1,249 @@
+"""Audit of the `phon` descriptions: fault patterns over the corpus and glosses the texts cannot tell apart.
+
+`FAULT_PATTERNS` are the faults found by reading the texts clause by clause against the ASL-LEX 2.0 coding (issue
+25); each is a predicate on `(record, text)`. `tie_groups` finds glosses that share all their texts; `ties_report`
+measures them per class group of a config (described classes, tied groups whose coding is identical vs that
+differ only in fields the texts leave out, ASL-LEX similarity of glosses sharing a text, and the zero-shot ceiling
+the ties imply when a tie counts as a miss).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import combinations
+from typing import Any
+
+from .phonology import MINOR_LOCATIONS, N_TEMPLATES, PhonRecord, describe
+
+__all__ = [
+    "CODING_FIELDS",
+    "FAULT_PATTERNS",
+    "coding_key",
+    "coding_similarity",
+    "describe_all",
+    "fault_counts",
+    "tie_groups",
+    "ties_report",
+]
+
+# The ASL-LEX 2.0 phonological fields of a record (a compound's second part is compared field by field too).
+CODING_FIELDS: tuple[str, ...] = (
+    "handshape",
+    "selected_fingers",
+    "flexion",
+    "flexion_change",
+    "spread",
+    "spread_change",
+    "thumb_position",
+    "thumb_contact",
+    "sign_type",
+    "movement",
+    "repeated_movement",
+    "major_location",
+    "minor_location",
+    "second_minor_location",
+    "contact",
+    "nondominant_handshape",
+    "ulnar_rotation",
+)
+_SYMMETRIC = ("SymmetricalOrAlternating", "SymmetryViolation")
+_LOCATION_NOUNS = sorted({noun for _, noun in MINOR_LOCATIONS.values()} | {"the face", "the body"}, key=len)
+_NOUN_RE = "|".join(re.escape(noun) for noun in reversed(_LOCATION_NOUNS))
+_IMPERATIVES = ("move", "touch", "twist", "change", "hold")
+
+
+def _morphemes(record: PhonRecord) -> list[PhonRecord]:
+    return [record] + ([record.second_morpheme] if record.second_morpheme is not None else [])
+
+
+def _local(record: PhonRecord) -> bool:
+    return bool(record.ulnar_rotation or record.flexion_change or record.spread_change)
+
+
+def _repeated_local_as_touching(record: PhonRecord, text: str) -> bool:
+    """A repeated local movement (wrist twist, aperture/spread change) without a path written as repeated touching."""
+    gated = any(
+        m.repeated_movement and m.contact and m.movement == "None" and _local(m) for m in _morphemes(record)
+    )
+    return gated and re.search(r"\btouch\w*\b[^,;.]*\brepeatedly\b", text, re.IGNORECASE) is not None
+
+
+def _contact_first_on_away_onset(record: PhonRecord, text: str) -> bool:
+    """The onset is coded `*Away` (near a place) yet the text touches first and moves after."""
+    gated = any(m.contact and m.minor_location.endswith("Away") for m in _morphemes(record))
+    return gated and re.search(r"\btouch\w*\b[^.;]*\bthen\b[^.;]*\bmov", text, re.IGNORECASE) is not None
+
+
+def _hold_still_repeatedly(record: PhonRecord, text: str) -> bool:
+    """'hold still repeatedly': a repetition of nothing."""
+    return re.search(r"\b(hold\w*|held)\s+still\b[^,;.]*\brepeatedly\b", text, re.IGNORECASE) is not None
+
+
+def _other_location_invented(record: PhonRecord, text: str) -> bool:
+    """MinorLocation `Other` turned into a named place ("near the face", "at the body", "on the forearm", ...)."""
+    if not any(m.minor_location == "Other" for m in _morphemes(record)):
+        return False
+    return (
+        re.search(r"near the face|at the body|(?<!somewhere )on the (forearm|other hand)\b", text) is not None
+    )
+
+
+def _second_other_dropped(record: PhonRecord, text: str) -> bool:
+    """A coded second location `Other` (a setting change to an unnamed place) that the text leaves out."""
+    if not any(m.second_minor_location == "Other" for m in _morphemes(record)):
+        return False
+    return "another spot" not in text
+
+
+def _ambiguous_repeatedly(record: PhonRecord, text: str) -> bool:
+    """'repeatedly' right after a location phrase ("... away from the mouth repeatedly"): what repeats?"""
+    return re.search(rf"\b({_NOUN_RE}|neutral space) repeatedly\b", text) is not None
+
+
+def _symmetric_on_body_each_other(record: PhonRecord, text: str) -> bool:
+    """A symmetrical sign located on the head, body or arm with its contact written as the hands touching."""
+    gated = any(
+        m.sign_type in _SYMMETRIC and m.contact and m.major_location in ("Head", "Body", "Arm")
+        for m in _morphemes(record)
+    )
+    return gated and re.search(r"\btouch\w* each other\b", text, re.IGNORECASE) is not None
+
+
+def _broken_compound_grammar(record: PhonRecord, text: str) -> bool:
+    """A declarative clause joined by 'and' to an imperative ("The second part has X in neutral space and move")."""
+    verbs = "|".join(_IMPERATIVES)
+    return (
+        re.search(rf"\b(?<!hand )(?<!hands )(has|is|are)\b[^,;.]*\band ({verbs})\b", text, re.IGNORECASE)
+        is not None
+    )
+
+
+FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
+    "repeated_local_movement_as_touching": _repeated_local_as_touching,
+    "contact_first_on_away_onset": _contact_first_on_away_onset,
+    "hold_still_repeatedly": _hold_still_repeatedly,
+    "other_location_invented": _other_location_invented,
+    "second_location_other_dropped": _second_other_dropped,
+    "ambiguous_repeatedly_after_location": _ambiguous_repeatedly,
+    "symmetric_on_body_touch_each_other": _symmetric_on_body_each_other,
+    "broken_compound_grammar": _broken_compound_grammar,
+}
+
+
+def describe_all(records: Mapping[str, PhonRecord]) -> dict[str, tuple[str, ...]]:
+    """`gloss -> (text of template 0, ..., text of template N_TEMPLATES - 1)`."""
+    return {
+        gloss: tuple(describe(record, t) for t in range(N_TEMPLATES)) for gloss, record in records.items()
+    }
+
+
+def fault_counts(
+    records: Mapping[str, PhonRecord], texts: Mapping[str, Sequence[str]], examples: int = 8
+) -> dict[str, dict[str, Any]]:
+    """Per fault pattern: glosses with at least one faulty text, faulty texts, and example glosses."""
+    out = {}
+    for name, predicate in FAULT_PATTERNS.items():
+        hits = {gloss: sum(predicate(records[gloss], text) for text in texts[gloss]) for gloss in texts}
+        glosses = sorted(gloss for gloss, count in hits.items() if count)
+        out[name] = {"glosses": len(glosses), "texts": sum(hits.values()), "examples": glosses[:examples]}
+    return out
+
+
+def coding_key(record: PhonRecord) -> tuple:
+    """The record's ASL-LEX coding (`CODING_FIELDS`, then the second part's): equal keys, identical coding."""
+    own = tuple(getattr(record, name) for name in CODING_FIELDS)
+    second = coding_key(record.second_morpheme) if record.second_morpheme is not None else None
+    return (*own, second)
+
+
+def coding_similarity(a: PhonRecord, b: PhonRecord) -> float:
+    """Share of the coded fields (`CODING_FIELDS`, and whether there is a second part) on which a and b agree."""
+    equal = sum(getattr(a, name) == getattr(b, name) for name in CODING_FIELDS)
+    equal += (a.second_morpheme is None) == (b.second_morpheme is None)
+    return equal / (len(CODING_FIELDS) + 1)
+
+
+def _differing_fields(records: Sequence[PhonRecord]) -> list[str]:
+    fields = [name for name in CODING_FIELDS if len({getattr(r, name) for r in records}) > 1]
+    seconds = [r.second_morpheme for r in records]
+    if any(s is not None for s in seconds) and len({coding_key(s) if s else None for s in seconds}) > 1:
+        fields.append("second_morpheme")
+    return fields
+
+
+def tie_groups(texts: Mapping[str, Sequence[str]], glosses: Iterable[str] | None = None) -> list[list[str]]:
+    """Groups (size ≥ 2, sorted) of the given glosses (default: all) that share every text."""
+    by_texts: dict[tuple[str, ...], list[str]] = {}
+    for gloss in sorted(texts if glosses is None else (g for g in glosses if g in texts)):
+        by_texts.setdefault(tuple(texts[gloss]), []).append(gloss)
+    return sorted((group for group in by_texts.values() if len(group) > 1), key=lambda g: (-len(g), g))
+
+
+def _shared_text_similarity(
+    records: Mapping[str, PhonRecord], texts: Mapping[str, Sequence[str]], glosses: Sequence[str]
+) -> dict[str, Any]:
+    """Mean / max coding similarity over pairs of glosses that share at least one text (same template)."""
+    by_text: dict[tuple[int, str], list[str]] = {}
+    for gloss in glosses:
+        for template, text in enumerate(texts[gloss]):
+            by_text.setdefault((template, text), []).append(gloss)
+    pairs = {tuple(sorted(pair)) for group in by_text.values() for pair in combinations(group, 2)}
+    scores = [coding_similarity(records[a], records[b]) for a, b in pairs]
+    return {
+        "pairs_sharing_a_text": len(pairs),
+        "mean_similarity": round(sum(scores) / len(scores), 4) if scores else None,
+        "max_similarity": round(max(scores), 4) if scores else None,
+    }
+
+
+def _group_report(
+    records: Mapping[str, PhonRecord],
+    texts: Mapping[str, Sequence[str]],
+    classes: Sequence[str],
+    list_groups: bool,
+) -> dict[str, Any]:
+    described = [gloss for gloss in classes if gloss in texts]
+    groups = tie_groups(texts, described)
+    identical = [g for g in groups if len({coding_key(records[x]) for x in g}) == 1]
+    text_only = [g for g in groups if g not in identical]
+    tied = sum(len(g) for g in groups)
+    report: dict[str, Any] = {
+        "classes": len(classes),
+        "described": len(described),
+        "tied_classes": tied,
+        "tied_classes_coding_identical": sum(len(g) for g in identical),
+        "tied_classes_text_only": sum(len(g) for g in text_only),
+        "tied_groups_coding_identical": len(identical),
+        "tied_groups_text_only": len(text_only),
+        # ties count as misses / a tie broken at random: the best top-1 over the described classes
+        "zero_shot_ceiling": round(1 - tied / len(described), 4) if described else None,
+        "zero_shot_ceiling_random_tie_break": (
+            round((len(described) - tied + len(groups)) / len(described), 4) if described else None
+        ),
+        **_shared_text_similarity(records, texts, described),
+    }
+    if list_groups:
+        report["groups_coding_identical"] = identical
+        report["groups_text_only"] = [
+            {"glosses": g, "differing_fields": _differing_fields([records[x] for x in g])} for g in text_only
+        ]
+    return report
+
+
+def ties_report(
+    records: Mapping[str, PhonRecord],
+    texts: Mapping[str, Sequence[str]],
+    configs: Mapping[str, Mapping[str, Sequence[str]]],
+    list_groups: Iterable[str] = ("unseen_validation", "unseen_test"),
+) -> dict[str, Any]:
+    """Per config and class group (`{"asl1000": {"seen": [...], "unseen_test": [...]}, ...}`) the tie measures;
+    tied groups are listed for the class groups named in `list_groups`."""
+    listed = set(list_groups)
+    return {
+        name: {
+            group: _group_report(records, texts, classes, group in listed)
+            for group, classes in groups.items()
+        }
+        for name, groups in configs.items()
+    }
