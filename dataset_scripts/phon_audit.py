@@ -3,7 +3,7 @@
     python dataset_scripts/phon_audit.py --asl-lex ../shared/data/asl-lex/asllex2_signdata-11-5-20.csv \
         --wlasl ../shared/data/wlasl/WLASL_v0.3.json --out results/phon/audit.json
 
-Counts each fault pattern of `lexsign_hf.data.phon_audit.FAULT_PATTERNS` over all glosses x templates, the tie
+Counts each fault pattern of `lexsign_hf.data.phonology.audit.FAULT_PATTERNS` over all glosses x templates, the tie
 groups (glosses sharing all texts) corpus-wide, and per config (ZSSLR asl1000/asl300/asl100 from the same seeded
 partition as `lexsign data build`, ISLR wlasl100..wlasl2000) the tie measures of `ties_report`.
 """
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from lexsign_hf.data import phonology
-from lexsign_hf.data.phon_audit import describe_all, fault_counts, tie_groups, ties_report
+from lexsign_hf.data.phonology.audit import describe_all, fault_counts, tie_groups, ties_report
 from lexsign_hf.data.splits import ASL_ZSSLR, zsslr_partition
 from lexsign_hf.data.wlasl import ISLR_SIZES, read_wlasl_index
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-from .phonology import MINOR_LOCATIONS, N_TEMPLATES, PhonRecord, describe
+from .coding import MINOR_LOCATIONS, PhonRecord
+from .templates import N_TEMPLATES, describe
 
 __all__ = [
     "CODING_FIELDS",
