@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from lexsign_hf.data import phonology
-from lexsign_hf.data.phonology.audit import describe_all, fault_counts, tie_groups, ties_report
+from lexsign_hf.data.phonology.audit import describe_all, fault_counts, tie_groups, tie_kind, ties_report
 from lexsign_hf.data.splits import ASL_ZSSLR, zsslr_partition
 from lexsign_hf.data.wlasl import ISLR_SIZES, read_wlasl_index
 
@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         "faults": fault_counts(records, texts),
         "tied_glosses": sum(len(group) for group in groups),
         "tied_groups": len(groups),
+        "tied_glosses_by_kind": {
+            kind: sum(len(g) for g in groups if tie_kind([records[x] for x in g]) == kind)
+            for kind in ("coding_identical", "na_only", "text_only")
+        },
         "configs": ties_report(records, texts, wlasl_configs(list(index.glosses), args.seed)),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

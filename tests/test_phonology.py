@@ -142,6 +142,8 @@ def test_description_mentions_the_components():
         selected_fingers="im",
         flexion="Bent",
         spread=True,
+        thumb_position="Closed",
+        thumb_contact=False,
         sign_type="AsymmetricalDifferentHandshape",
         nondominant_handshape="open_b",
         major_location="Hand",
@@ -158,7 +160,8 @@ def test_description_mentions_the_components():
     assert "in a circle repeatedly" in text and "touching the palm of the other hand" in text
     spelled = describe(record, template=HELD_OUT_TEMPLATES[0])
     assert "the index and middle fingers bent and spread" in spelled
-    both = describe(_record(handshape="5", sign_type="SymmetricalOrAlternating", palm_orientation="side"), 0)
+    five = dict(handshape="5", selected_fingers="imrp", flexion="FullyOpen", spread=True, thumb_contact=False)
+    both = describe(_record(**five, sign_type="SymmetricalOrAlternating", palm_orientation="side"), 0)
     assert both.startswith("Both 5 hands, palms facing each other")
     assert handshape_name("open_b") == "open hand" and handshape_name("lax") == "relaxed hand"
 
@@ -279,7 +282,7 @@ def test_compounds_describe_their_second_part(asl_lex):
     assert home.second_morpheme is not None and home.second_morpheme.minor_location == "CheekNose"
     for template in range(N_TEMPLATES):
         text = describe(home, template)
-        assert "the chin" in text and "the second part has an o hand at the cheek" in text.lower()
+        assert "the chin" in text and "in the second part an o hand at the cheek" in text.lower()
         assert 2 <= len(split_fragments(text)) <= 6
     assert sum(record.second_morpheme is not None for record in asl_lex.values()) > 200
 

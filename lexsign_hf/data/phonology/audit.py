@@ -9,6 +9,7 @@ the ties imply when a tie counts as a miss).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
@@ -25,6 +26,7 @@ __all__ = [
     "describe_all",
     "fault_counts",
     "tie_groups",
+    "tie_kind",
     "ties_report",
 ]
 
@@ -86,7 +88,10 @@ def _other_location_invented(record: PhonRecord, text: str) -> bool:
     if not any(m.minor_location == "Other" for m in _morphemes(record)):
         return False
     return (
-        re.search(r"near the face|at the body|(?<!somewhere )on the (forearm|other hand)\b", text) is not None
+        re.search(
+            r"near the face|at the body|(?<!somewhere )on the (forearm|other hand)\b", text, re.IGNORECASE
+        )
+        is not None
     )
 
 
@@ -94,7 +99,7 @@ def _second_other_dropped(record: PhonRecord, text: str) -> bool:
     """A coded second location `Other` (a setting change to an unnamed place) that the text leaves out."""
     if not any(m.second_minor_location == "Other" for m in _morphemes(record)):
         return False
-    return "another spot" not in text
+    return "unnamed spot" not in text
 
 
 def _ambiguous_repeatedly(record: PhonRecord, text: str) -> bool:
@@ -158,6 +163,28 @@ def coding_key(record: PhonRecord) -> tuple:
     return (*own, second)
 
 
+def _na_as_no(record: PhonRecord) -> PhonRecord:
+    """The record with the change flags ASL-LEX leaves NA read as "no change" (what a text can say of them)."""
+    second = _na_as_no(record.second_morpheme) if record.second_morpheme is not None else None
+    return dataclasses.replace(
+        record,
+        flexion_change=bool(record.flexion_change),
+        spread_change=bool(record.spread_change),
+        second_morpheme=second,
+    )
+
+
+def tie_kind(records: Sequence[PhonRecord]) -> str:
+    """Why a tied group shares its texts: `"coding_identical"`, `"na_only"` (the codings differ only in a change
+    flag coded NA for some and 0 for others, which no text can tell apart) or `"text_only"` (a coded difference the
+    texts leave out)."""
+    if len({coding_key(r) for r in records}) == 1:
+        return "coding_identical"
+    if len({coding_key(_na_as_no(r)) for r in records}) == 1:
+        return "na_only"
+    return "text_only"
+
+
 def coding_similarity(a: PhonRecord, b: PhonRecord) -> float:
     """Share of the coded fields (`CODING_FIELDS`, and whether there is a second part) on which a and b agree."""
     equal = sum(getattr(a, name) == getattr(b, name) for name in CODING_FIELDS)
@@ -206,17 +233,16 @@ def _group_report(
 ) -> dict[str, Any]:
     described = [gloss for gloss in classes if gloss in texts]
     groups = tie_groups(texts, described)
-    identical = [g for g in groups if len({coding_key(records[x]) for x in g}) == 1]
-    text_only = [g for g in groups if g not in identical]
+    kinds: dict[str, list[list[str]]] = {"coding_identical": [], "na_only": [], "text_only": []}
+    for group in groups:
+        kinds[tie_kind([records[gloss] for gloss in group])].append(group)
     tied = sum(len(g) for g in groups)
     report: dict[str, Any] = {
         "classes": len(classes),
         "described": len(described),
         "tied_classes": tied,
-        "tied_classes_coding_identical": sum(len(g) for g in identical),
-        "tied_classes_text_only": sum(len(g) for g in text_only),
-        "tied_groups_coding_identical": len(identical),
-        "tied_groups_text_only": len(text_only),
+        **{f"tied_classes_{kind}": sum(len(g) for g in found) for kind, found in kinds.items()},
+        **{f"tied_groups_{kind}": len(found) for kind, found in kinds.items()},
         # ties count as misses / a tie broken at random: the best top-1 over the described classes
         "zero_shot_ceiling": round(1 - tied / len(described), 4) if described else None,
         "zero_shot_ceiling_random_tie_break": (
@@ -225,10 +251,12 @@ def _group_report(
         **_shared_text_similarity(records, texts, described),
     }
     if list_groups:
-        report["groups_coding_identical"] = identical
-        report["groups_text_only"] = [
-            {"glosses": g, "differing_fields": _differing_fields([records[x] for x in g])} for g in text_only
-        ]
+        report["groups_coding_identical"] = kinds["coding_identical"]
+        for kind in ("na_only", "text_only"):
+            report[f"groups_{kind}"] = [
+                {"glosses": g, "differing_fields": _differing_fields([records[x] for x in g])}
+                for g in kinds[kind]
+            ]
     return report
 
 

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .coding import MINOR_LOCATIONS, PhonRecord
-from .handshapes import HANDSHAPE_FEATURES, handshape_name
+from .handshapes import HANDSHAPE_CODING, HANDSHAPE_FEATURES, handshape_name
 
 __all__ = ["infer_palm_orientation"]
 
-# Phrase for a major location whose minor location is coded "Other".
-_MAJOR_FALLBACK = {
+# A major location's area, for a minor location coded "Other" (a place ASL-LEX does not name): "somewhere on the
+# head". The area is the major location itself, nothing finer.
+_MAJOR_AREAS = {
     "Neutral": ("in", "neutral space"),
-    "Head": ("near", "the face"),
-    "Body": ("at", "the body"),
-    "Arm": ("on", "the forearm"),
-    "Hand": ("on", "the other hand"),
-    "Other": ("in", "neutral space"),
+    "Head": ("somewhere on", "the head"),
+    "Body": ("somewhere on", "the body"),
+    "Arm": ("somewhere on", "the arm"),
+    "Hand": ("somewhere on", "the other hand"),
+    "Other": ("somewhere outside", "the coded areas"),
+}
+_SYMMETRIC = ("SymmetricalOrAlternating", "SymmetryViolation")
+_FINGER_NAMES = {"t": "thumb", "i": "index", "m": "middle", "r": "ring", "p": "little"}
+_FLEXION_WORDS = {
+    "FullyOpen": "extended",
+    "Flat": "bent flat at the knuckles",
+    "Bent": "bent",
+    "Curved": "curved",
+    "FullyClosed": "closed",
+    "Stacked": "stacked",
+    "Crossed": "crossed",
 }
 _ORIENTATION_WORDS = {"in": "in", "out": "out", "down": "down", "up": "up", "side": "sideways"}
 _DIRECTION_WORDS = {
@@ -38,8 +50,51 @@ _PATH_WORDS = {
 
 
 def _handshape_features(record: PhonRecord) -> str | None:
-    """What the record's handshape looks like (`HANDSHAPE_FEATURES`), or None when only its name is certain."""
-    return HANDSHAPE_FEATURES.get(record.handshape)
+    """What the record's handshape looks like (`HANDSHAPE_FEATURES`), or None when only its name is certain or
+    the record is coded unlike the handshape usually is (its coded values are stated instead, `_hand_detail`)."""
+    return None if _hand_detail(record) else HANDSHAPE_FEATURES.get(record.handshape)
+
+
+def _fingers(code: str) -> str:
+    """ "the index and middle fingers" for `im`, "the index to ring fingers" for `imr` (no commas: a comma
+    would add a fragment boundary)."""
+    if code == "imrp":
+        return "all four fingers"
+    if code == "t":
+        return "the thumb"
+    names = [_FINGER_NAMES[letter] for letter in code]
+    if len(names) == 1:
+        return f"the {names[0]} finger"
+    if len(names) > 2 and code in "imrp":  # a run of neighbouring fingers
+        return f"the {names[0]} to {names[-1]} fingers"
+    return f"the {' and '.join(names)} fingers"
+
+
+def _hand_detail(record: PhonRecord) -> str:
+    """The handshape fields coded unlike the handshape's usual coding (`HANDSHAPE_CODING`): " with the thumb open"
+    for an S hand coded ThumbPosition Open. Values ASL-LEX leaves NA are not stated."""
+    usual = HANDSHAPE_CODING.get(record.handshape)
+    if usual is None:
+        return ""
+    fingers, flexion, spread, thumb, thumb_contact = usual
+    pieces = []
+    names = _fingers(record.selected_fingers)
+    if record.selected_fingers != fingers and record.flexion not in (None, flexion):
+        pieces.append(f"{names} selected and {_FLEXION_WORDS[record.flexion]}")
+    elif record.selected_fingers != fingers:
+        pieces.append(f"{names} selected")
+    elif record.flexion not in (None, flexion):
+        pieces.append(f"{names} {_FLEXION_WORDS[record.flexion]}")
+    if record.spread is not None and record.spread != spread:
+        pieces.append("the fingers spread" if record.spread else "the fingers together")
+    thumb_words = []
+    if record.thumb_position != thumb:
+        thumb_words.append(record.thumb_position.lower())
+    if record.thumb_contact is not None and record.thumb_contact != thumb_contact:
+        thumb_words.append("touching the fingers" if record.thumb_contact else "off the fingers")
+    if thumb_words:
+        pieces.append(f"the thumb {' and '.join(thumb_words)}")
+    return f" with {' and '.join(pieces)}" if pieces else ""
 
 
 def infer_palm_orientation(record: PhonRecord) -> str | None:
@@ -66,29 +121,43 @@ def _base_orientation(record: PhonRecord) -> str | None:
 
 
 def _location(code: str | None, major: str) -> tuple[str, str]:
-    if code is None or code not in MINOR_LOCATIONS:
-        return _MAJOR_FALLBACK.get(major, ("in", "neutral space"))
-    return MINOR_LOCATIONS[code]
+    """(preposition, noun phrase) of a minor location; the major location's area when the minor one is `Other`."""
+    if code in MINOR_LOCATIONS:
+        return MINOR_LOCATIONS[code]
+    area = _MAJOR_AREAS.get(major, _MAJOR_AREAS["Other"])
+    if code in ("OtherAway", "Away"):  # near an unnamed place of the major location
+        return ("near", area[1])
+    return area
 
 
 @dataclass(frozen=True)
 class _Motion:
-    """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it, then `then` (if any)."""
+    """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it, then `then` (if any).
+
+    `repeated` places "repeatedly" on this phrase: after it ("move in a straight line repeatedly"), or before the
+    verb when the phrase ends at a place or chains two steps ("repeatedly touch the chin", "repeatedly touch the
+    mouth and then move away from the mouth"), so that it cannot read as belonging to the place."""
 
     verb: str
     rest: str
     then: _Motion | None = None
+    repeated: bool = False
+    ends_at_place: bool = False
 
     def form(self, kind: str) -> str:
-        if self.then is not None:
-            head = _Motion(self.verb, self.rest).form(kind)
-            return f"{head} and then {self.then.form(kind)}"
         verb = self.verb
         if kind == "3rd":
             verb = verb + "es" if verb.endswith(("ch", "sh")) else verb + "s"
         elif kind == "ing":
             verb = verb[:-1] + "ing" if verb.endswith("e") and not verb.endswith("ee") else verb + "ing"
-        return f"{verb} {self.rest}".strip()
+        text = f"{verb} {self.rest}".strip()
+        if self.then is not None:
+            text = f"{text} and then {self.then.form(kind)}"
+        if not self.repeated:
+            return text
+        if self.then is not None or self.ends_at_place:
+            return f"repeatedly {text}"
+        return f"{text} repeatedly"
 
 
 @dataclass(frozen=True)
@@ -96,85 +165,115 @@ class _Parts:
     """Wording-independent pieces of a description, filled in by the templates."""
 
     hand: str  # "A hand"
+    hand_detail: str  # " with the thumb open": coded handshape values unlike the handshape's usual ones
     hand_features: str | None  # "a closed fist with the thumb against the side of the index finger"
     orientation: str | None  # "in"
-    location: tuple[str, str]  # ("at", "the chin")
-    motion: _Motion
-    repeated: bool
+    location: tuple[str, ...]  # ("at", "the chin") or ("in", "neutral space", "throughout")
+    motion: _Motion  # carries the repetition when the repeating component is the main one
     extras: list[_Motion]  # contact, handshape change, wrist twist
-    two_hands: str | None  # "both", "base", "both_different"
-    base_hand: str | None  # non-dominant handshape name
+    two_hands: str | None  # "both", "base", "both_different", "both_unmirrored"
+    base_hand: str | None  # non-dominant handshape name (None: a different handshape ASL-LEX does not name)
     base_orientation: str | None
+
+
+def _path(record: PhonRecord, start: tuple[str, str], touch: str) -> _Motion | None:
+    """The path movement (Movement, setting change to SecondMinorLocation), with the contact as a step before or
+    after it when the coding orders it; None without a path."""
+    second = record.second_minor_location
+    onset_away = record.minor_location.endswith("Away")
+    words = _PATH_WORDS.get(record.movement, "")
+    if record.movement in ("Straight", "None") and record.movement_direction is not None:
+        words = _DIRECTION_WORDS[record.movement_direction]
+    elif record.movement == "Straight":
+        words = "in a straight line"
+    elif record.movement_direction is not None and record.movement in ("Curved", "Z-shaped"):
+        words = f"{words} {_DIRECTION_WORDS[record.movement_direction]}"
+    if second is None or (second == record.minor_location and second != "Other"):
+        if record.movement == "None" and record.movement_direction is None:
+            return None
+        return _Motion("move", words)
+    target = None
+    if second in ("Other", "OtherAway", "Away"):
+        end = "to an unnamed spot"  # a second place ASL-LEX does not name (Other): maybe the same area
+    elif second.endswith("Away") or (second == "Neutral" and start[1] != "neutral space"):
+        end = f"away from {start[1]}"
+    else:
+        target = _location(second, record.major_location)[1]
+        end = f"to {target}" if onset_away else f"from {start[1]} to {target}"
+    path = _Motion("move", f"{words} {end}".strip(), ends_at_place=True)
+    if not record.contact or (onset_away and target is None):
+        return path  # no contact, or a contact the coding does not place: touching while moving
+    if onset_away:  # from near a place on to a place: the contact is at the end
+        return _Motion(path.verb, path.rest, then=_Motion("touch", target))
+    return _Motion("touch", touch, then=path)  # contact at the first place, before the hand leaves it
 
 
 def _parts(record: PhonRecord) -> _Parts:
     """The pieces of a description, stating only what the coding gives.
 
-    Contact (`Contact` = 1) is made at the first location: when the hand then moves away or on to a second
-    location, the description touches first and moves after, in that order; otherwise the hand touches while it
-    moves. In symmetrical signs the contact is with the other hand (ASL-LEX's definition): "each other". An
-    aperture or spread change is stated without a direction, which ASL-LEX does not code; without a path movement
-    the local movement (wrist twist, aperture change) is the movement.
+    Order follows the coded onset: contact (`Contact` = 1) at a first location on the body or hand comes before a
+    move on to a second location; from an onset near a place (`*Away`) the hand moves on and the contact is at the
+    second location. Without a setting change the hand touches while it moves. Contact in symmetrical signs is
+    with the body location when the sign is located on the head, body or arm, and "each other" in neutral space
+    or on the hands. `RepeatedMovement` (ASL-LEX: the path, the wrist twist or the handshape change repeats) is
+    attached to the path when there is one, else to the local movement, else to the contact; with none of them
+    coded the hand "moves in place repeatedly". An aperture or spread change is stated without a direction.
     """
     location = _location(record.minor_location, record.major_location)
-    second = record.second_minor_location
-    symmetric = record.sign_type in ("SymmetricalOrAlternating", "SymmetryViolation")
-    touch_target = "each other" if symmetric else location[1]
-    extras: list[_Motion] = []
-    motion: _Motion
-    if second is not None and second not in (record.minor_location, "Other", "OtherAway", "Away"):
-        if second.endswith("Away") or (second == "Neutral" and location[1] != "neutral space"):
-            motion = _Motion("move", f"away from {location[1]}")
-        else:
-            motion = _Motion("move", f"from {location[1]} to {_location(second, record.major_location)[1]}")
-        if record.movement in _PATH_WORDS:
-            motion = _Motion(motion.verb, f"{_PATH_WORDS[record.movement]} {motion.rest}")
-        if record.contact:  # the contact is at the first location, before the hand leaves it
-            motion = _Motion("touch", touch_target, then=motion)
-    elif record.movement in ("Straight", "None") and record.movement_direction is not None:
-        motion = _Motion("move", _DIRECTION_WORDS[record.movement_direction])
-    elif record.movement == "Straight":
-        motion = _Motion("move", "in a straight line")
-    elif record.movement in _PATH_WORDS:
-        rest = _PATH_WORDS[record.movement]
-        if record.movement_direction is not None and record.movement in ("Curved", "Z-shaped"):
-            rest = f"{rest} {_DIRECTION_WORDS[record.movement_direction]}"
-        motion = _Motion("move", rest)
-    elif record.contact:
-        motion = _Motion("touch", touch_target)
-    else:
-        motion = _Motion("hold", "still")
-    if record.contact and motion.verb != "touch":
-        extras.append(_Motion("touch", touch_target))
+    symmetric = record.sign_type in _SYMMETRIC
+    plural = record.sign_type == "SymmetricalOrAlternating"
+    on_body = record.major_location in ("Head", "Body", "Arm")
+    touch_target = "each other" if symmetric and not on_body else location[1]
+    path = _path(record, location, touch_target)
+    local: list[_Motion] = []
     if record.flexion_change:  # ASL-LEX: "whether the aperture changes", not which way
-        extras.append(
-            _Motion("change", "how open the hand is" if not symmetric else "how open the hands are")
-        )
+        local.append(_Motion("change", "how open the hands are" if plural else "how open the hand is"))
     if record.spread_change:
-        extras.append(_Motion("change", "how far the fingers spread"))
+        local.append(_Motion("change", "how far the fingers spread"))
     if record.ulnar_rotation:
-        extras.append(_Motion("twist", "the wrists" if symmetric else "the wrist"))
-    if motion.verb == "hold" and extras:  # no path movement: the local movement is the movement
-        motion, extras = extras[0], extras[1:]
+        local.append(_Motion("twist", "the wrists" if plural else "the wrist"))
+    touch = None
+    if record.contact and (path is None or path.then is None):  # not already a step of the path
+        touch = _Motion("touch", touch_target, ends_at_place=True)
+    if path is not None:
+        motion, extras = path, local
+    elif local:
+        motion, extras = local[0], local[1:]
+    elif touch is not None:
+        motion, extras, touch = touch, [], None
+    elif record.repeated_movement:  # something repeats, but no path or local movement is coded
+        motion, extras = _Motion("move", "in place"), []
+    else:
+        motion, extras = _Motion("hold", "still"), []
+    if touch is not None:
+        extras = [touch, *extras]
+    if record.repeated_movement:
+        motion = replace(motion, repeated=True)
+    if record.second_minor_location == record.minor_location != "Other":  # coded: the location stays
+        location = (*location, "throughout")
 
     two_hands = None
     base_hand = None
-    if record.sign_type in ("SymmetricalOrAlternating", "SymmetryViolation"):
+    if record.sign_type == "SymmetricalOrAlternating":
         two_hands = "both"
+    elif record.sign_type == "SymmetryViolation":
+        two_hands = "both_unmirrored"
     elif record.sign_type in ("AsymmetricalSameHandshape", "AsymmetricalDifferentHandshape"):
         two_hands = "base"
-        same = record.sign_type == "AsymmetricalSameHandshape" or record.nondominant_handshape is None
-        base_hand = handshape_name(record.handshape if same else record.nondominant_handshape)
+        if record.sign_type == "AsymmetricalSameHandshape":
+            base_hand = handshape_name(record.handshape)
+        elif record.nondominant_handshape is not None:
+            base_hand = handshape_name(record.nondominant_handshape)
     elif record.sign_type == "DominanceViolation":
         two_hands = "both_different"
         base_hand = handshape_name(record.nondominant_handshape or record.handshape)
     return _Parts(
         hand=handshape_name(record.handshape),
+        hand_detail=_hand_detail(record),
         hand_features=_handshape_features(record),
         orientation=infer_palm_orientation(record),
         location=location,
         motion=motion,
-        repeated=record.repeated_movement,
         extras=extras,
         two_hands=two_hands,
         base_hand=base_hand,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["HANDSHAPES", "HANDSHAPE_FEATURES", "handshape_name"]
+__all__ = ["HANDSHAPES", "HANDSHAPE_CODING", "HANDSHAPE_FEATURES", "handshape_name"]
 
 # ASL-LEX 2.0 handshape codes (column `Handshape.2.0`), with the dictionary-style name used in descriptions.
 HANDSHAPES: dict[str, str] = {
@@ -124,4 +124,70 @@ HANDSHAPE_FEATURES: dict[str, str] = {
     "v": "the index and middle fingers extended and spread",
     "w": "the index, middle and ring fingers extended and spread",
     "y": "the thumb and little finger extended",
+}
+
+# The usual coding of each handshape in ASL-LEX 2.0 (the most frequent value of SelectedFingers, Flexion, Spread,
+# ThumbPosition and ThumbContact among the first morphemes coded with it; `tests/test_phonology.py` recomputes it
+# from the CSV). Naming the handshape implies these values; a record that is coded otherwise gets the
+# differing values stated (`clauses._hand_detail`). Handshapes ASL-LEX 2.0 never uses as a first morpheme's
+# handshape are absent.
+HANDSHAPE_CODING: dict[str, tuple[str, str | None, bool | None, str, bool | None]] = {
+    "1": ("i", "FullyOpen", None, "Closed", False),  # 273
+    "3": ("im", "FullyOpen", True, "Open", False),  # 25
+    "4": ("imrp", "FullyOpen", True, "Closed", False),  # 34
+    "5": ("imrp", "FullyOpen", True, "Open", False),  # 138
+    "7": ("r", "Curved", None, "Open", True),  # 1
+    "8": ("m", "Flat", None, "Open", True),  # 21
+    "a": ("t", None, None, "Open", None),  # 164
+    "baby_o": ("i", "Bent", None, "Open", True),  # 114
+    "bent_1": ("i", "Bent", None, "Closed", False),  # 57
+    "bent_l": ("i", "Bent", None, "Open", False),  # 16
+    "bent_v": ("im", "Bent", True, "Closed", False),  # 38
+    "c": ("imrp", "Curved", False, "Open", False),  # 104
+    "closed_b": ("imrp", "FullyOpen", False, "Closed", False),  # 71
+    "closed_e": ("imrp", "Bent", True, "Closed", True),  # 1
+    "curved_1": ("i", "Curved", None, "Closed", False),  # 9
+    "curved_4": ("imrp", "Curved", True, "Closed", False),  # 3
+    "curved_5": ("imrp", "Curved", True, "Open", False),  # 144
+    "curved_h": ("im", "Curved", False, "Closed", False),  # 4
+    "curved_l": ("i", "Curved", None, "Open", False),  # 28
+    "curved_v": ("im", "Curved", True, "Closed", False),  # 31
+    "d": ("m", "Curved", None, "Open", True),  # 20
+    "e": ("imrp", "Bent", False, "Closed", True),  # 14
+    "f": ("i", "Curved", None, "Open", True),  # 103
+    "flat_1": ("i", "Flat", None, "Closed", False),  # 26
+    "flat_4": ("imrp", "Flat", True, "Closed", False),  # 3
+    "flat_b": ("imrp", "Flat", False, "Open", False),  # 95
+    "flat_h": ("im", "Flat", False, "Closed", False),  # 25
+    "flat_horns": ("ip", "Flat", None, "Closed", False),  # 3
+    "flat_ily": ("ip", "Flat", None, "Open", False),  # 1
+    "flat_m": ("imrp", "Flat", False, "Closed", True),  # 7
+    "flat_n": ("im", "Flat", False, "Closed", True),  # 4
+    "flat_o": ("imrp", "Flat", False, "Open", True),  # 52
+    "flat_v": ("im", "Flat", True, "Closed", False),  # 12
+    "flatspread_5": ("imrp", "Flat", True, "Open", False),  # 50
+    "g": ("i", "Flat", None, "Open", False),  # 47
+    "goody_goody": ("imp", "FullyOpen", False, "Open", False),  # 2
+    "h": ("im", "FullyOpen", False, "Closed", False),  # 72
+    "horns": ("ip", "FullyOpen", None, "Closed", False),  # 13
+    "i": ("p", "FullyOpen", None, "Closed", False),  # 28
+    "ily": ("ip", "FullyOpen", None, "Open", False),  # 8
+    "k": ("m", "Stacked", None, "Open", False),  # 1
+    "l": ("i", "FullyOpen", None, "Open", False),  # 51
+    "o": ("imrp", "Curved", False, "Open", True),  # 85
+    "open_8": ("m", "Flat", None, "Open", False),  # 64
+    "open_b": ("imrp", "FullyOpen", False, "Open", False),  # 233
+    "open_e": ("imrp", "Bent", False, "Open", False),  # 6
+    "open_f": ("i", "Curved", None, "Open", False),  # 2
+    "open_h": ("im", "FullyOpen", False, "Open", False),  # 10
+    "p": ("im", "Stacked", None, "Open", True),  # 54
+    "r": ("im", "Crossed", False, "Closed", False),  # 32
+    "s": ("imrp", "FullyClosed", None, "Closed", True),  # 163
+    "spread_e": ("imrp", "Bent", True, "Closed", False),  # 1
+    "spread_open_e": ("imrp", "Bent", True, "Open", False),  # 11
+    "stacked_5": ("imrp", "Stacked", None, "Open", True),  # 10
+    "t": ("i", "Curved", None, "Open", True),  # 1
+    "v": ("im", "FullyOpen", True, "Closed", False),  # 68
+    "w": ("p", "Curved", None, "Open", True),  # 14
+    "y": ("p", "FullyOpen", None, "Open", False),  # 52
 }

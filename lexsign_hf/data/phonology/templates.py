@@ -39,9 +39,9 @@ def _and(items: list[str]) -> str:
     return " and ".join(items)
 
 
-def _repetition(parts: _Parts) -> str:
-    """ASL-LEX codes that a movement repeats (`RepeatedMovement`), not how often: one wording in every paraphrase."""
-    return " repeatedly" if parts.repeated else ""
+def _hand(parts: _Parts, plural: bool = False) -> str:
+    """'S hand', 'S hands', 'S hand with the thumb open' (the coded values unlike the handshape's usual ones)."""
+    return f"{parts.hand}{'s' if plural else ''}{parts.hand_detail}"
 
 
 def _orientation(parts: _Parts, plural: bool = False) -> str | None:
@@ -56,19 +56,23 @@ def _base_clause(parts: _Parts, style: int) -> str | None:
     """Clause (without inner punctuation) that introduces the non-dominant hand of a two-handed sign."""
     if parts.two_hands == "base":
         palm = f" palm {_ORIENTATION_WORDS[parts.base_orientation]}" if parts.base_orientation else ""
+        if parts.base_hand is None:  # AsymmetricalDifferentHandshape with no non-dominant handshape coded
+            return f"the non-dominant hand is held{palm} as a base with a different handshape"
         if style == 0:
             return f"the non-dominant {parts.base_hand} is held{palm} as a base"
         palm = palm.replace(" palm", " with the palm")
         return f"the other hand stays still as {_article(parts.base_hand)}{palm}"
     if parts.two_hands == "both_different":  # ASL-LEX codes no more about this hand than its shape
         return f"the non-dominant hand is {_article(parts.base_hand)}"
+    if parts.two_hands == "both_unmirrored":  # SymmetryViolation: both hands move, not symmetrically
+        return "the other hand also moves but not as a mirror image"
     return None
 
 
 def _with_features(parts: _Parts) -> str:
     """'a W hand with the index, middle and ring fingers extended and spread' (the name alone when its look
     is not in `HANDSHAPE_FEATURES`)."""
-    named = _article(parts.hand)
+    named = _article(_hand(parts))
     if parts.hand_features is None:
         return named
     if parts.hand_features.startswith("a "):
@@ -78,10 +82,10 @@ def _with_features(parts: _Parts) -> str:
 
 def _subject(parts: _Parts, dominant_word: str = "the dominant") -> str:
     if parts.two_hands == "both":
-        return f"both {parts.hand}s"
-    if parts.two_hands in ("base", "both_different"):
-        return f"{dominant_word} {parts.hand}"
-    return parts.hand
+        return f"both {_hand(parts, plural=True)}"
+    if parts.two_hands in ("base", "both_different", "both_unmirrored"):
+        return f"{dominant_word} {_hand(parts)}"
+    return _hand(parts)
 
 
 # Each template returns `(text, separator)` fragments. Separators are the only fragment boundaries.
@@ -89,12 +93,12 @@ def _template_dictionary(parts: _Parts) -> list[tuple[str, str]]:
     """'A hand, palm facing in, at the chin; move forward twice, touching the chin.' (LexSign prompt style)."""
     plural = parts.two_hands == "both"
     base = _base_clause(parts, 0)
-    subject = parts.hand if not parts.two_hands else _subject(parts)
+    subject = _subject(parts)
     fragments = [(base, ";")] if base else []
     fragments += [(subject, ","), (_orientation(parts, plural), ","), (" ".join(parts.location), ";")]
     extras = [extra.form("ing") for extra in parts.extras]
     separator = "," if extras else "."
-    fragments.append((parts.motion.form("imp") + _repetition(parts), separator))
+    fragments.append((parts.motion.form("imp"), separator))
     if extras:
         fragments.append((_and(extras), "."))
     return [(text, sep) for text, sep in fragments if text]
@@ -113,7 +117,7 @@ def _template_location_first(parts: _Parts) -> list[tuple[str, str]]:
         fragments.append((base, ";"))
     pronoun = "they" if parts.two_hands == "both" else "it"
     verb_kind = "imp" if pronoun == "they" else "3rd"
-    motion = f"{pronoun} {parts.motion.form(verb_kind)}" + _repetition(parts)
+    motion = f"{pronoun} {parts.motion.form(verb_kind)}"
     fragments.append((motion, "," if parts.extras else "."))
     if parts.extras:
         fragments.append((_and([extra.form("ing") for extra in parts.extras]), "."))
@@ -124,14 +128,14 @@ def _template_imperative(parts: _Parts) -> list[tuple[str, str]]:
     """'Place an A hand at the chin, palm facing in. Move forward twice and touch the chin.'"""
     base = _base_clause(parts, 0)
     fragments = [(base, ".")] if base else []
-    subject = _subject(parts) if parts.two_hands else _article(parts.hand)
+    subject = _subject(parts) if parts.two_hands else _article(_hand(parts))
     fragments.append((f"place {subject} {' '.join(parts.location)}", ","))
     orientation = _orientation(parts, parts.two_hands == "both")
     if orientation:
         fragments.append((orientation, "."))
     else:
         fragments[-1] = (fragments[-1][0], ".")
-    motion = parts.motion.form("imp") + _repetition(parts)
+    motion = parts.motion.form("imp")
     if parts.extras:
         fragments.append((motion, ";"))
         fragments.append((_and([extra.form("imp") for extra in parts.extras]), "."))
@@ -143,9 +147,9 @@ def _template_imperative(parts: _Parts) -> list[tuple[str, str]]:
 def _template_narrative(parts: _Parts) -> list[tuple[str, str]]:
     """'The dominant hand forms an A hand; the palm faces in; it is held at the chin, then moves forward twice.'"""
     if parts.two_hands == "both":
-        fragments = [(f"both hands form {parts.hand}s", ";")]
+        fragments = [(f"both hands form {_hand(parts, plural=True)}", ";")]
     else:
-        fragments = [(f"the dominant hand forms {_article(parts.hand)}", ";")]
+        fragments = [(f"the dominant hand forms {_article(_hand(parts))}", ";")]
     base = _base_clause(parts, 1)
     if base:
         fragments.insert(0, (base, ";"))
@@ -156,7 +160,7 @@ def _template_narrative(parts: _Parts) -> list[tuple[str, str]]:
     fragments.append((f"{held} held {' '.join(parts.location)}", ","))
     verb_kind = "imp" if parts.two_hands == "both" else "3rd"
     lead = "" if parts.motion.then is not None else "then "  # "touches X and then moves" has its own "then"
-    motion = lead + parts.motion.form(verb_kind) + _repetition(parts)
+    motion = lead + parts.motion.form(verb_kind)
     fragments.append((motion, "," if parts.extras else "."))
     if parts.extras:
         fragments.append((_and([extra.form("ing") for extra in parts.extras]), "."))
@@ -167,14 +171,14 @@ def _template_compact(parts: _Parts) -> list[tuple[str, str]]:
     """'A hand held at the chin, palm facing in; move forward twice; touch the chin.'"""
     base = _base_clause(parts, 0)
     fragments = [(base, ";")] if base else []
-    subject = _subject(parts) if parts.two_hands else parts.hand
+    subject = _subject(parts)
     fragments.append((f"{subject} held {' '.join(parts.location)}", ","))
     orientation = _orientation(parts, parts.two_hands == "both")
     if orientation:
         fragments.append((orientation, ";"))
     else:
         fragments[-1] = (fragments[-1][0], ";")
-    fragments.append((parts.motion.form("imp") + _repetition(parts), ";"))
+    fragments.append((parts.motion.form("imp"), ";"))
     if parts.extras:
         fragments.append((_and([extra.form("imp") for extra in parts.extras]), ";"))
     fragments[-1] = (fragments[-1][0], ".")
@@ -193,7 +197,6 @@ def _template_features(parts: _Parts) -> list[tuple[str, str]]:
         fragments.append((f"the palm faces {_ORIENTATION_WORDS[parts.orientation]}", "."))
     fragments.append((f"the sign is made {' '.join(parts.location)}", "."))
     movement = f"the movement consists of {parts.motion.form('ing')}"
-    movement += _repetition(parts)
     if parts.extras:
         movement += " while " + _and([extra.form("ing") for extra in parts.extras])
     fragments.append((movement, "."))
@@ -202,7 +205,7 @@ def _template_features(parts: _Parts) -> list[tuple[str, str]]:
 
 def _template_motion_first(parts: _Parts) -> list[tuple[str, str]]:
     """Held out. 'Moving forward twice, the A hand starts at the chin, palm facing in; it also touches the chin.'"""
-    lead = parts.motion.form("ing") + _repetition(parts)
+    lead = parts.motion.form("ing")
     subject = _subject(parts, "the dominant")
     subject = subject if subject.startswith(("the ", "both ")) else f"the {subject}"
     verb = "start" if parts.two_hands == "both" else "starts"
@@ -236,7 +239,7 @@ def _template_descriptive(parts: _Parts) -> list[tuple[str, str]]:
     base = _base_clause(parts, 0)
     if base:
         fragments.append((base, ";"))
-    motion = parts.motion.form("imp") + _repetition(parts)
+    motion = parts.motion.form("imp")
     if parts.extras:
         motion += " while " + _and([extra.form("ing") for extra in parts.extras])
     fragments.append((motion, "."))
@@ -244,12 +247,22 @@ def _template_descriptive(parts: _Parts) -> list[tuple[str, str]]:
 
 
 def _second_part(parts: _Parts) -> list[tuple[str, str]]:
-    """'The second part has an O hand at the cheek; touch the cheek.' (a compound's second morpheme)."""
-    hands = f"both {parts.hand}s" if parts.two_hands == "both" else _article(parts.hand)
-    motion = parts.motion.form("imp") + _repetition(parts)
+    """'In the second part an O hand at the cheek moves in a straight line while touching the cheek.' (a
+    compound's second morpheme, one sentence with no inner boundary so the text keeps at most six fragments)."""
+    plural = parts.two_hands == "both"
+    subject = _subject(parts) if parts.two_hands else _article(_hand(parts))
+    motion = parts.motion.form("imp" if plural else "3rd")
     if parts.extras:
         motion += " while " + _and([extra.form("ing") for extra in parts.extras])
-    return [(f"the second part has {hands} {' '.join(parts.location)}", ";"), (motion, ".")]
+    tail = ""
+    if parts.two_hands == "base":
+        base = f"the non-dominant {parts.base_hand}" if parts.base_hand else "the non-dominant hand"
+        tail = f" with {base} held as a base"
+    elif parts.two_hands == "both_different":
+        tail = f" with the non-dominant hand as {_article(parts.base_hand)}"
+    elif parts.two_hands == "both_unmirrored":
+        tail = " with the other hand also moving but not as a mirror image"
+    return [(f"in the second part {subject} {' '.join(parts.location)} {motion}{tail}", ".")]
 
 
 def _merge_to_six(fragments: list[tuple[str, str]]) -> list[tuple[str, str]]:
