@@ -209,7 +209,10 @@ def _template_motion_first(parts: _Parts) -> list[tuple[str, str]]:
     subject = _subject(parts, "the dominant")
     subject = subject if subject.startswith(("the ", "both ")) else f"the {subject}"
     verb = "start" if parts.two_hands == "both" else "starts"
-    fragments = [(lead, ","), (f"{subject} {verb} {' '.join(parts.location)}", ",")]
+    where = " ".join(parts.location[:2])
+    if parts.location[2:]:  # "starts in neutral space throughout" would contradict itself
+        where += f" and {'end' if parts.two_hands == 'both' else 'ends'} there"
+    fragments = [(lead, ","), (f"{subject} {verb} {where}", ",")]
     orientation = _orientation(parts, parts.two_hands == "both")
     if orientation:
         fragments.append((orientation, ";"))
