@@ -16,24 +16,15 @@ import sys
 from pathlib import Path
 
 from lexsign_hf.data import phonology
-from lexsign_hf.data.phonology.audit import describe_all, fault_counts, tie_groups, tie_kind, ties_report
-from lexsign_hf.data.splits import ASL_ZSSLR, zsslr_partition
-from lexsign_hf.data.wlasl import ISLR_SIZES, read_wlasl_index
-
-
-def wlasl_configs(glosses: list[str], seed: int) -> dict[str, dict[str, list[str]]]:
-    """Class groups of every WLASL config `lexsign data build` writes (same partition seed)."""
-    partition = zsslr_partition(glosses, ASL_ZSSLR, seed)
-    configs = {
-        setting: {
-            "seen": list(partition.seen[setting]),
-            "unseen_validation": list(partition.unseen_validation),
-            "unseen_test": list(partition.unseen_test),
-        }
-        for setting in ASL_ZSSLR.seen_sizes
-    }
-    configs.update({f"wlasl{size}": {"classes": glosses[:size]} for size in ISLR_SIZES})
-    return configs
+from lexsign_hf.data.phonology.audit import (
+    describe_all,
+    fault_counts,
+    tie_groups,
+    tie_kind,
+    ties_report,
+    wlasl_configs,
+)
+from lexsign_hf.data.wlasl import read_wlasl_index
 
 
 def main(argv: list[str] | None = None) -> int:

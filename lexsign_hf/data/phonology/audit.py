@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
+from ..splits import ASL_ZSSLR, zsslr_partition
+from ..wlasl import ISLR_SIZES
 from .coding import MINOR_LOCATIONS, PhonRecord
 from .templates import N_TEMPLATES, describe
 
@@ -25,9 +27,11 @@ __all__ = [
     "coding_similarity",
     "describe_all",
     "fault_counts",
+    "indistinguishable_classes",
     "tie_groups",
     "tie_kind",
     "ties_report",
+    "wlasl_configs",
 ]
 
 # The ASL-LEX 2.0 phonological fields of a record (a compound's second part is compared field by field too).
@@ -208,6 +212,16 @@ def tie_groups(texts: Mapping[str, Sequence[str]], glosses: Iterable[str] | None
     return sorted((group for group in by_texts.values() if len(group) > 1), key=lambda g: (-len(g), g))
 
 
+def indistinguishable_classes(
+    texts: Mapping[str, Iterable[str]], groups: Mapping[str, Sequence[str]]
+) -> dict[str, list[list[str]]]:
+    """Per class group (e.g. ``unseen_test``), the groups of its classes whose descriptions are the very same set
+    of texts: a zero-shot model cannot tell them apart. Groups without such classes are left out."""
+    as_sets = {gloss: tuple(sorted(set(found))) for gloss, found in texts.items() if found}
+    tied = {name: tie_groups(as_sets, classes) for name, classes in groups.items()}
+    return {name: found for name, found in tied.items() if found}
+
+
 def _shared_text_similarity(
     records: Mapping[str, PhonRecord], texts: Mapping[str, Sequence[str]], glosses: Sequence[str]
 ) -> dict[str, Any]:
@@ -276,3 +290,18 @@ def ties_report(
         }
         for name, groups in configs.items()
     }
+
+
+def wlasl_configs(glosses: list[str], seed: int) -> dict[str, dict[str, list[str]]]:
+    """Class groups of every WLASL config `lexsign data build` writes (same partition seed)."""
+    partition = zsslr_partition(glosses, ASL_ZSSLR, seed)
+    configs = {
+        setting: {
+            "seen": list(partition.seen[setting]),
+            "unseen_validation": list(partition.unseen_validation),
+            "unseen_test": list(partition.unseen_test),
+        }
+        for setting in ASL_ZSSLR.seen_sizes
+    }
+    configs.update({f"wlasl{size}": {"classes": glosses[:size]} for size in ISLR_SIZES})
+    return configs

@@ -265,8 +265,8 @@ def _parts(record: PhonRecord) -> _Parts:
         elif record.nondominant_handshape is not None:
             base_hand = handshape_name(record.nondominant_handshape)
     elif record.sign_type == "DominanceViolation":
-        two_hands = "both_different"
-        base_hand = handshape_name(record.nondominant_handshape or record.handshape)
+        two_hands = "both_different"  # NonDominantHandshape holds "DominanceViolation" in ASL-LEX: not named
+        base_hand = handshape_name(record.nondominant_handshape) if record.nondominant_handshape else None
     return _Parts(
         hand=handshape_name(record.handshape),
         hand_detail=_hand_detail(record),

@@ -62,7 +62,9 @@ def _base_clause(parts: _Parts, style: int) -> str | None:
             return f"the non-dominant {parts.base_hand} is held{palm} as a base"
         palm = palm.replace(" palm", " with the palm")
         return f"the other hand stays still as {_article(parts.base_hand)}{palm}"
-    if parts.two_hands == "both_different":  # ASL-LEX codes no more about this hand than its shape
+    if parts.two_hands == "both_different":  # DominanceViolation: ASL-LEX codes no more of this hand
+        if parts.base_hand is None:
+            return "the non-dominant hand has a handshape ASL-LEX does not name"
         return f"the non-dominant hand is {_article(parts.base_hand)}"
     if parts.two_hands == "both_unmirrored":  # SymmetryViolation: both hands move, not symmetrically
         return "the other hand also moves but not as a mirror image"
@@ -262,7 +264,8 @@ def _second_part(parts: _Parts) -> list[tuple[str, str]]:
         base = f"the non-dominant {parts.base_hand}" if parts.base_hand else "the non-dominant hand"
         tail = f" with {base} held as a base"
     elif parts.two_hands == "both_different":
-        tail = f" with the non-dominant hand as {_article(parts.base_hand)}"
+        shape = _article(parts.base_hand) if parts.base_hand else "a handshape ASL-LEX does not name"
+        tail = f" with the non-dominant hand as {shape}"
     elif parts.two_hands == "both_unmirrored":
         tail = " with the other hand also moving but not as a mirror image"
     return [(f"in the second part {subject} {' '.join(parts.location)} {motion}{tail}", ".")]
