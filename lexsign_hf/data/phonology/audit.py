@@ -28,6 +28,7 @@ __all__ = [
     "describe_all",
     "fault_counts",
     "indistinguishable_classes",
+    "indistinguishable_summary",
     "tie_groups",
     "tie_kind",
     "ties_report",
@@ -220,6 +221,18 @@ def indistinguishable_classes(
     as_sets = {gloss: tuple(sorted(set(found))) for gloss, found in texts.items() if found}
     tied = {name: tie_groups(as_sets, classes) for name, classes in groups.items()}
     return {name: found for name, found in tied.items() if found}
+
+
+def indistinguishable_summary(
+    texts: Mapping[str, Iterable[str]], groups: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, Any]]:
+    """`indistinguishable_classes` for every class group, with its count (0 and no groups where none): the
+    ``indistinguishable`` entry of a config's ``classes.json``."""
+    found = indistinguishable_classes(texts, groups)
+    return {
+        name: {"classes": sum(len(group) for group in found.get(name, [])), "groups": found.get(name, [])}
+        for name in groups
+    }
 
 
 def _shared_text_similarity(
