@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wlasl", required=True, type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--label", default="", help="what was measured (kept in the JSON), e.g. a commit")
     args = parser.parse_args(argv)
     entries = phonology.load_asl_lex(args.asl_lex)
     index = read_wlasl_index(args.wlasl)
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "asl_lex": str(args.asl_lex),
         "wlasl": str(args.wlasl),
         "seed": args.seed,
+        "label": args.label,
         "glosses": len(records),
         "templates": phonology.N_TEMPLATES,
         "faults": fault_counts(records, texts),

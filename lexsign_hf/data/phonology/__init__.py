@@ -13,6 +13,11 @@ of a palm-side-on 5 hand) and the direction only where the start→end location 
 Paraphrase templates: `N_TEMPLATES` wordings with different clause order and vocabulary. `TRAIN_TEMPLATES` are the
 ones training may use; `HELD_OUT_TEMPLATES` are reserved for describing unseen classes at evaluation, so a model
 cannot succeed by memorising the training wording.
+
+Modules: `coding` (the CSV reader, `PhonRecord`, gloss matching), `handshapes` (names, looks and usual coding of the
+handshape codes), `clauses` (what a record says, wording-independent), `templates` (the paraphrases and
+`describe`), `audit` (fault patterns of the texts and glosses they cannot tell apart; `dataset_scripts/phon_audit.py`
+writes `results/phon/ties.json` with it).
 """
 
 from .clauses import infer_palm_orientation
