@@ -158,10 +158,14 @@ def _template_narrative(parts: _Parts) -> list[tuple[str, str]]:
     if parts.orientation:
         palm = "the palms face" if parts.two_hands == "both" else "the palm faces"
         fragments.append((f"{palm} {_ORIENTATION_WORDS[parts.orientation]}", ";"))
-    held = "they are" if parts.two_hands == "both" else "it is"
-    fragments.append((f"{held} held {' '.join(parts.location)}", ","))
-    verb_kind = "imp" if parts.two_hands == "both" else "3rd"
-    lead = "" if parts.motion.then is not None else "then "  # "touches X and then moves" has its own "then"
+    plural = parts.two_hands == "both"
+    if parts.location[2:]:  # the location stays: "held ... throughout, then moves" would contradict itself
+        fragments.append((f"{'they stay' if plural else 'it stays'} {' '.join(parts.location[:2])}", ","))
+    else:
+        fragments.append((f"{'they are' if plural else 'it is'} held {' '.join(parts.location)}", ","))
+    verb_kind = "imp" if plural else "3rd"
+    # "touches X and then moves" has its own "then"; a hand that stays does not move on "then"
+    lead = "" if parts.motion.then is not None or parts.location[2:] else "then "
     motion = lead + parts.motion.form(verb_kind)
     fragments.append((motion, "," if parts.extras else "."))
     if parts.extras:
