@@ -406,14 +406,24 @@ def test_each_fault_pattern_catches_the_reported_text(asl_lex, name):
 
 
 def test_glosses_share_all_texts_only_where_the_coding_cannot_tell_them_apart(corpus):
-    """Tied glosses have identical coding, or codings that differ only in a change flag coded NA vs 0."""
+    """Tied glosses have identical coding (not even a change flag coded NA for one and 0 for the other)."""
     records, texts, _ = corpus
     groups = tie_groups(texts)
     kinds = {tuple(group): tie_kind([records[gloss] for gloss in group]) for group in groups}
-    assert "text_only" not in kinds.values(), [g for g, kind in kinds.items() if kind == "text_only"]
+    assert set(kinds.values()) == {"coding_identical"}, [
+        g for g, kind in kinds.items() if kind != "coding_identical"
+    ]
     down = next(group for group in kinds if "down" in group)
-    assert down == ("down", "half", "up") and kinds[down] == "na_only"  # HALF: FlexionChange NA, not 0
-    for pair in (("cold", "strong"), ("duck", "tongue"), ("farm", "mother"), ("fishing", "manage")):
+    assert "up" in down and "half" not in down and kinds[down] == "coding_identical"  # HALF: 1 hand, then V
+    assert "changing into a V hand" in texts["half"][0]
+    pairs = [
+        ("cold", "strong"),
+        ("duck", "tongue"),
+        ("farm", "mother"),
+        ("fishing", "manage"),
+        ("ok", "zero"),
+    ]
+    for pair in pairs:
         assert texts[pair[0]] != texts[pair[1]], pair  # tied before: thumb, second location, sign type
     assert coding_key(records["down"]) == coding_key(records["up"])
 

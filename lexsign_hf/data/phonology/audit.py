@@ -35,7 +35,7 @@ __all__ = [
     "wlasl_configs",
 ]
 
-# The ASL-LEX 2.0 phonological fields of a record (a compound's second part is compared field by field too).
+# The ASL-LEX 2.0 phonological fields of a record (a second unit, `second_morpheme`, is compared field by field).
 CODING_FIELDS: tuple[str, ...] = (
     "handshape",
     "selected_fingers",
@@ -54,6 +54,7 @@ CODING_FIELDS: tuple[str, ...] = (
     "contact",
     "nondominant_handshape",
     "ulnar_rotation",
+    "second_handshape",
 )
 _SYMMETRIC = ("SymmetricalOrAlternating", "SymmetryViolation")
 _LOCATION_NOUNS = sorted({noun for _, noun in MINOR_LOCATIONS.values()} | {"the face", "the body"}, key=len)

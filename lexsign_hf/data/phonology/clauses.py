@@ -120,6 +120,12 @@ def _base_orientation(record: PhonRecord) -> str | None:
     return None
 
 
+def _article(noun: str) -> str:
+    first = noun.split()[0]
+    vowel_sound = first[0].lower() in "aeio" or first in ("F", "H", "L", "M", "N", "R", "S", "X", "8", "11")
+    return ("an " if vowel_sound else "a ") + noun
+
+
 def _location(code: str | None, major: str) -> tuple[str, str]:
     """(preposition, noun phrase) of a minor location; the major location's area when the minor one is `Other`."""
     if code in MINOR_LOCATIONS:
@@ -226,6 +232,12 @@ def _parts(record: PhonRecord) -> _Parts:
     touch_target = "each other" if symmetric and not on_body else location[1]
     path = _path(record, location, touch_target)
     local: list[_Motion] = []
+    if record.second_handshape is not None:  # a handshape sequence (only the second handshape is coded)
+        second_hand = _article(handshape_name(record.second_handshape))
+        if record.second_handshape == record.handshape:  # HARD OF HEARING: H, then H again
+            local.append(_Motion("form", f"{second_hand} again"))
+        else:
+            local.append(_Motion("change", f"into {second_hand}"))
     if record.flexion_change:  # ASL-LEX: "whether the aperture changes", not which way
         local.append(_Motion("change", "how open the hands are" if plural else "how open the hand is"))
     if record.spread_change:

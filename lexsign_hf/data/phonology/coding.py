@@ -145,7 +145,9 @@ class PhonRecord:
     iconicity_type: str | None = None
     palm_orientation: str | None = None
     movement_direction: str | None = None
-    second_morpheme: PhonRecord | None = None  # a compound's second part (ASL-LEX `*M2.2.0` columns)
+    second_morpheme: PhonRecord | None = None  # the second sequential unit (ASL-LEX `*M2.2.0` columns)
+    # the handshape of the second unit where ASL-LEX codes nothing else of it (HALF: 1 then V; OK: O then K)
+    second_handshape: str | None = None
 
     @property
     def two_handed(self) -> bool:
@@ -161,7 +163,8 @@ class AslLexReport:
     loaded: int = 0
     skipped: Counter = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
-    second_parts_left_out: Counter = field(default_factory=Counter)  # compounds whose M2 coding did not read
+    # second units whose M2 coding did not read as a whole: kept as `second_handshape` when the handshape reads
+    second_parts_left_out: Counter = field(default_factory=Counter)
 
     @property
     def num_skipped(self) -> int:
@@ -295,11 +298,16 @@ def load_asl_lex(path: str | Path) -> AslLexEntries:
         if record.entry_id in entries:
             entries.report.add_skip("duplicate EntryID", entry_id)
             continue
-        if row.get("Compound.2.0") == "1" and row.get("HandshapeM2.2.0", "") not in ("", "NA"):
+        # a second sequential unit is coded for compounds and for other multi-morpheme signs (fingerspelled
+        # loans such as OK, number signs such as HALF): NumberOfMorphemes counts both
+        if row.get("HandshapeM2.2.0", "") not in ("", "NA"):
             try:
                 record = replace(record, second_morpheme=_record_from_row(row, "M2"))
-            except ValueError as error:  # the entry stays, described by its first part
+            except ValueError as error:  # only the handshape of the second unit is coded, or nothing usable
                 entries.report.second_parts_left_out[str(error)] += 1
+                shape = row["HandshapeM2.2.0"]
+                if shape in HANDSHAPES:
+                    record = replace(record, second_handshape=shape)
         entries[record.entry_id] = record
     entries.report.loaded = len(entries)
     return entries

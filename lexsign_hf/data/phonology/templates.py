@@ -6,16 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .clauses import _ORIENTATION_WORDS, _Parts, _parts
+from .clauses import _ORIENTATION_WORDS, _article, _Parts, _parts
 from .coding import PhonRecord
 
 __all__ = ["HELD_OUT_TEMPLATES", "N_TEMPLATES", "TRAIN_TEMPLATES", "describe"]
-
-
-def _article(noun: str) -> str:
-    first = noun.split()[0]
-    vowel_sound = first[0].lower() in "aeio" or first in ("F", "H", "L", "M", "N", "R", "S", "X", "8", "11")
-    return ("an " if vowel_sound else "a ") + noun
 
 
 def _capitalize(text: str) -> str:
