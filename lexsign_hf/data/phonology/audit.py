@@ -2,9 +2,9 @@
 
 `FAULT_PATTERNS` are the faults found by reading the texts clause by clause against the ASL-LEX 2.0 coding (issue
 25); each is a predicate on `(record, text)`. `tie_groups` finds glosses that share all their texts; `ties_report`
-measures them per class group of a config (described classes, tied groups whose coding is identical vs that
-differ only in fields the texts leave out, ASL-LEX similarity of glosses sharing a text, and the zero-shot ceiling
-the ties imply when a tie counts as a miss).
+measures them per class group of a config (described classes; tied groups whose coding is identical, differs
+only in a change flag coded NA, or differs in a field the texts leave out (`tie_kind`); ASL-LEX similarity of
+glosses sharing a text; and the zero-shot ceiling the ties imply when a tie counts as a miss).
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ CODING_FIELDS: tuple[str, ...] = (
     "second_handshape",
 )
 _SYMMETRIC = ("SymmetricalOrAlternating", "SymmetryViolation")
-_LOCATION_NOUNS = sorted({noun for _, noun in MINOR_LOCATIONS.values()} | {"the face", "the body"}, key=len)
+_LOCATION_NOUNS = sorted(
+    {noun for _, noun in MINOR_LOCATIONS.values()} | {"the face", "the body", "the arm", "an unnamed spot"},
+    key=len,
+)
 _NOUN_RE = "|".join(re.escape(noun) for noun in reversed(_LOCATION_NOUNS))
 _IMPERATIVES = ("move", "touch", "twist", "change", "hold")
 
