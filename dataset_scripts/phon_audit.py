@@ -1,7 +1,7 @@
 """Audit the `phon` descriptions over every WLASL gloss matched to ASL-LEX 2.0 and write a JSON.
 
     python dataset_scripts/phon_audit.py --asl-lex ../shared/data/asl-lex/asllex2_signdata-11-5-20.csv \
-        --wlasl ../shared/data/wlasl/WLASL_v0.3.json --out results/phon/audit.json
+        --wlasl ../shared/data/wlasl/WLASL_v0.3.json --out results/phon/ties.json
 
 Counts each fault pattern of `lexsign_hf.data.phonology.audit.FAULT_PATTERNS` over all glosses x templates, the tie
 groups (glosses sharing all texts) corpus-wide, and per config (ZSSLR asl1000/asl300/asl100 from the same seeded
