@@ -479,10 +479,10 @@ def test_indistinguishable_classes_and_the_train_warning(caplog):
         for g, t in [("up", "1 hand; move."), ("down", "1 hand; move."), ("you", "1 hand; move."), ("no", "H hand; tap.")]
     )  # fmt: skip
     data = ZSSLRData(
-        splits={}, classes=["up", "down", "you", "no"], seen=[0], unseen_validation=[3], unseen_test=[1, 2],
+        splits={}, classes=["up", "down", "you", "no", "new"], seen=[0], unseen_validation=[3], unseen_test=[1, 2, 4],
         description_bank=bank,
     )  # fmt: skip
-    assert data.indistinguishable_classes() == {"unseen_test": [["down", "you"]]}
+    assert data.indistinguishable_classes() == {"unseen_test": [["down", "you"]]}  # "new": no text, left out
     with caplog.at_level(logging.WARNING):
         warn_indistinguishable(data)
     assert "unseen_test: 2 classes" in caplog.text and "down, you" in caplog.text

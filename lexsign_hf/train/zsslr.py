@@ -94,6 +94,18 @@ class ZSSLRData:
         """Per class id, the texts a class is scored against: its held-out-template texts if it has any (the
         wording training never saw), else all its texts in the ``descriptions`` config, else the ``description``
         of its first evaluation row."""
+        texts = self._scored_texts()
+        needed = sorted(set(self.seen) | set(self.unseen_validation) | set(self.unseen_test))
+        missing = [self.classes[label] for label in needed if not texts[label]]
+        if missing:
+            raise ValueError(
+                f"{len(missing)} classes have no description to score against, e.g. {missing[:5]} "
+                f"(add a '{DESCRIPTIONS_CONFIG}' config or a 'description' column)"
+            )
+        return texts
+
+    def _scored_texts(self) -> list[list[str]]:
+        """`eval_descriptions` without the check that every class has a text."""
         texts: list[list[str]] = [[] for _ in self.classes]
         if self.description_bank is not None:
             for label, gloss in enumerate(self.classes):
@@ -107,19 +119,13 @@ class ZSSLRData:
             for label, description in zip(dataset["label"], dataset["description"], strict=True):
                 if not texts[label]:
                     texts[label] = [description] if isinstance(description, str) else list(description)
-        needed = sorted(set(self.seen) | set(self.unseen_validation) | set(self.unseen_test))
-        missing = [self.classes[label] for label in needed if not texts[label]]
-        if missing:
-            raise ValueError(
-                f"{len(missing)} classes have no description to score against, e.g. {missing[:5]} "
-                f"(add a '{DESCRIPTIONS_CONFIG}' config or a 'description' column)"
-            )
         return texts
 
     def indistinguishable_classes(self) -> dict[str, list[list[str]]]:
         """Per class group (``seen``, ``unseen_validation``, ``unseen_test``), the classes scored against the very
-        same texts as another class of the group (`eval_descriptions`): ties that cap zero-shot accuracy."""
-        texts = dict(zip(self.classes, self.eval_descriptions(), strict=True))
+        same texts as another class of the group (`eval_descriptions`): ties that cap zero-shot accuracy. Classes
+        without any text are left out (`eval_descriptions` reports them)."""
+        texts = dict(zip(self.classes, self._scored_texts(), strict=True))
         groups = {
             name: [self.classes[label] for label in getattr(self, name)]
             for name in ("seen", "unseen_validation", "unseen_test")
