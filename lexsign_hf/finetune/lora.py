@@ -14,9 +14,11 @@ Runs with `accelerate launch` on several GPUs unchanged (the `Trainer` handles t
 gradient checkpointing on GPU. Every clip is decoded over its span before training (`finetune.data.check_clip`):
 broken ones are skipped, spans past a clip's end clamped, both counted in the card. An interrupted run resumes
 from its last checkpoint in `output_dir/checkpoints` when rerun with the same settings; other settings (or
-another set of clips or descriptions) are refused, naming what changed (`checkpoints/lexsign_run.json`). The adapter folder holds the PEFT adapter, the processor, a model card and
-`lexsign_finetune.json` (base-model fingerprint, gloss set, prompt version), which `load_adapter` checks so an
-adapter trained for another base model fails with a clear message instead of a shape error.
+another set of clips or descriptions) are refused, naming what changed (`checkpoints/lexsign_run.json`).
+
+The adapter folder holds the PEFT adapter, the processor, a model card and `lexsign_finetune.json` (base-model
+fingerprint, gloss set, prompt version, clip counts), which `load_adapter` checks so an adapter trained for
+another base model fails with a clear message instead of a shape error.
 """
 
 from __future__ import annotations
