@@ -89,6 +89,15 @@ def test_a_running_head_never_becomes_an_entry(tmp_path):
     assert roles[(1, "American Sign Language Dictionary")] == "footer"
     assert roles[(2, "American Sign Language Dictionary 2")] == "footer"
     assert roles[(2, "forward.")] is None and roles[(2, "house: Flat hands outline a roof.")] is None
+    # One word at the top of two pages may be two headwords (HOUSE 1, HOUSE 2): three pages make a running head.
+    tops = [_boxed([(head, (112, 116, 338, 138)), ("Flat hands outline a roof.", (112, 211, 800, 240))], source_page=n)
+            for n, head in enumerate(["HOUSE 1", "HOUSE 2", "ANIMALS", "ANIMALS", "ANIMALS"], start=1)]  # fmt: skip
+    heads = {(line.source_page, line.text): line.role for line in classify_margins(sum(tops, []))}
+    assert [heads[(n, text)] for n, text in [(1, "HOUSE 1"), (2, "HOUSE 2"), (3, "ANIMALS")]] == [
+        None,
+        None,
+        "header",
+    ]
     entries = parse_entries(_dump(dump, tmp_path))
     assert [(e.headword, e.text) for e in entries] == [
         ("eat", "Flat O hand taps the lips twice."),

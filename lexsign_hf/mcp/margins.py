@@ -7,8 +7,8 @@ classified before any entry is parsed (`classify_margins`), so that a running he
 - a row holding a folio: a bare number ("12", "- 12 -", "Page 12", "第12页"); at ingest also a running head
   that starts or ends with one ("SIGNS FOR HOME  34", `detect_page_number`);
 - a row whose line is a pair of guide words ("EAT — HOUSE", "eat - house"), with or without a folio;
-- a row whose text (digits aside) recurs in the margin rows of two or more pages of the book and does not end
-  like a sentence ("SIGN LANGUAGE DICTIONARY" on every page).
+- a row whose text (digits aside) recurs in the margin rows of two or more pages of the book (three for a single
+  word) and does not end like a sentence ("SIGN LANGUAGE DICTIONARY" on every page).
 
 Classified lines get ``role="header"`` or ``"footer"``; `ocr.ingest` looks again for a folio the OCR engine
 missed (a right-aligned number beside a running head) in the empty part of the margin rows
@@ -121,7 +121,7 @@ def classify_margins(
             if any(
                 FOLIO.match(text.strip())
                 or is_guide_words(text)
-                or (recurring[_margin_key(text)] >= min_pages and not _SENTENCE_END.search(text.strip()))
+                or _recurs(_margin_key(text), text, recurring, min_pages)
                 for text in texts
             ):
                 roles.update({i: role for i in row})
@@ -159,6 +159,13 @@ def margin_regions(
                 if height - top > 8:
                     regions.append((role, (0, top, width, height)))
     return regions
+
+
+def _recurs(key: str, text: str, recurring: Counter, min_pages: int) -> bool:
+    """A running head by repetition: on `min_pages` pages (one more for a single word, which could be a headword
+    at the top of two pages), not ending like a sentence."""
+    pages_needed = min_pages + (len(key.split()) < 2)
+    return bool(key) and recurring[key] >= pages_needed and not _SENTENCE_END.search(text.strip())
 
 
 def _margin_key(text: str) -> str:
