@@ -18,8 +18,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,8 +135,10 @@ def collect_examples(
     described = [row for row in in_set if allowed & set(bank.sources_for(row["gloss"]))]
     matched, missing = match_videos(described, videos_dir, trim=trim)
     videos, skipped, clamped = [], [], []
-    for video in matched:  # one broken clip is skipped and counted, never aborts training
-        check = check_clip(video.path, video.span)
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        checks = list(pool.map(lambda video: check_clip(video.path, video.span), matched))
+    # A broken clip is skipped and counted, never fatal; a span past the clip's end is clamped and noted.
+    for video, check in zip(matched, checks, strict=True):
         if check.problem:
             skipped.append({"video_id": video.video_id, "reason": check.problem})
             logger.warning("skipped: %s", check.problem)
