@@ -99,14 +99,21 @@ def test_redo_changed_sets_old_records_aside(clips, tmp_path, capsys):
         assert main(_perceive_args(clips, server.url, out, "--max-frames", "3", "--redo-changed")) == 0
         assert "4 redone (other settings)" in capsys.readouterr().out
         asked = len(server.bodies)
-        assert (
-            main(_perceive_args(clips, server.url, out, "--max-frames", "3")) == 0
-        )  # done with these settings
+        # Done with these settings: nothing is asked.
+        assert main(_perceive_args(clips, server.url, out, "--max-frames", "3")) == 0
         assert len(server.bodies) == asked
         capsys.readouterr()
         assert main(_perceive_args(clips, server.url, out)) == 1  # back to the old settings: refused again
         assert "--max-frames: was 3, now none" in capsys.readouterr().err
-    records = read_description_file(out)
+        # Another model is another identity, not a changed setting: its descriptions go next to the others'.
+        other = _perceive_args(clips, server.url, out)
+        other[other.index(f"openai:stub-vlm@{server.url}")] = f"openai:other-vlm@{server.url}"
+        assert main(other) == 0 and "4 written" in capsys.readouterr().out
+    by_model = {}
+    for record in read_description_file(out):
+        by_model.setdefault(record.provenance["model"], []).append(record)
+    assert sorted(by_model) == ["openai:other-vlm", "openai:stub-vlm"]
+    records = by_model["openai:stub-vlm"]
     assert len(records) == 4 and {r.provenance["settings"]["max_frames"] for r in records} == {3}
     assert all(r.text.endswith("over 3 frames.") for r in records)
     old = read_description_file(tmp_path / "agp.superseded.jsonl")
