@@ -42,6 +42,7 @@ from . import phonology
 from .descriptions import SOURCES, DescriptionBank, DescriptionRecord, read_description_file
 from .devisign import CslIndex, read_devisign_index
 from .hub_layout import DEFAULT_MAX_SHARD_SIZE, pose_feature, write_dataset_folder, write_json_atomic
+from .phonology.audit import indistinguishable_summary
 from .pose_store import POSES_CONFIG_KEY, PoseCache, find_pose_files, instance_span
 from .splits import (
     ASL_ZSSLR,
@@ -253,6 +254,7 @@ def write_lexsign_folder(
     config, the card and ``build_report.json`` (``report`` is completed in place)."""
     out_dir = Path(out_dir)
     report.coverage["configs"] = _coverage(plans, banks)
+    report.coverage["indistinguishable"] = _indistinguishable(plans, banks)
     cache_dir = out_dir / CACHE_DIR_NAME
     caches: dict[str, PoseCache] = {}
     for language, folder in (pose_folders or {}).items():
@@ -315,6 +317,10 @@ def write_lexsign_folder(
                 **plan.class_metadata,
                 POSES_CONFIG_KEY: f"{plan.language}_poses",
             }
+        class_files[name]["classes.json"] = {
+            **class_files[name]["classes.json"],
+            "indistinguishable": report.coverage["indistinguishable"][name],
+        }
         report.configs[name] = {split: len(rows) for split, rows in splits.items() if rows}
         report.classes[name] = {
             key: len(value) for key, value in plan.class_metadata.items() if isinstance(value, list)
@@ -642,6 +648,20 @@ def _coverage(plans: Mapping[str, ConfigPlan], banks: Mapping[str, DescriptionBa
             for group, glosses in groups.items()
         }
     return coverage
+
+
+def _indistinguishable(
+    plans: Mapping[str, ConfigPlan], banks: Mapping[str, DescriptionBank]
+) -> dict[str, Any]:
+    """Per config and class group: the classes whose descriptions (all sources) are the same texts as another's."""
+    found = {}
+    for name, plan in plans.items():
+        bank = banks[plan.language]
+        texts = {gloss: [r.text for r in bank.records(gloss)] for gloss in plan.classes if gloss in bank}
+        keys = ("seen", "unseen_validation", "unseen_test") if plan.kind == "zsslr" else ()
+        groups = {key: plan.class_metadata[key] for key in keys} or {"classes": plan.classes}
+        found[name] = indistinguishable_summary(texts, groups)
+    return found
 
 
 DESCRIPTION_FEATURES = datasets.Features(
