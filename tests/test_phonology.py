@@ -394,6 +394,9 @@ _REPORTED = {
     "ambiguous_repeatedly_after_location": ("angel", "Both open hands, at the shoulder; touch each other and then move away from the shoulder repeatedly."),
     "symmetric_on_body_touch_each_other": ("announce", "Both 1 hands, at the mouth; touch each other and then move in an arc away from the mouth."),
     "broken_compound_grammar": ("learn", "The second part has a flat O hand at the forehead and move in a straight line while touching the forehead."),
+    # the independent review of the fixed describer (phon_review.md)
+    "pronoun_after_other_hand_clause": ("help", "On the palm of the other hand, the dominant A hand; the other hand stays still as an open hand; it moves in a straight line repeatedly, touching the palm of the other hand."),
+    "comma_splice_other_hand_clause": ("again", "Moving in an arc to the palm of the other hand and then touching the palm of the other hand, the dominant bent B hand starts near the other hand, the other hand stays still as a bent B hand; it also twists the wrist."),
 }  # fmt: skip
 
 

@@ -134,6 +134,23 @@ def _broken_compound_grammar(record: PhonRecord, text: str) -> bool:
     )
 
 
+# the end of a clause about the non-dominant hand (`templates._base_clause`)
+_OTHER_HAND_CLAUSE = (
+    r"(?:stays still as [^;.,]*|held[^;.,]* as a base(?: with a different handshape)?|does not name"
+    r"|not as a mirror image|the non-dominant hand is an? [^;.,]*)"
+)
+
+
+def _pronoun_after_other_hand_clause(record: PhonRecord, text: str) -> bool:
+    """'…; the other hand stays still as an open hand; it moves …': "it" names the hand that stays still."""
+    return re.search(rf"{_OTHER_HAND_CLAUSE}[;,] (it|they)\b", text) is not None
+
+
+def _comma_splice_other_hand(record: PhonRecord, text: str) -> bool:
+    """'…the A hand starts on the palm, the other hand stays still …': two sentences joined by a comma."""
+    return re.search(r", the (other|non-dominant) hand (stays|also|is|has)\b", text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -143,6 +160,9 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "ambiguous_repeatedly_after_location": _ambiguous_repeatedly,
     "symmetric_on_body_touch_each_other": _symmetric_on_body_each_other,
     "broken_compound_grammar": _broken_compound_grammar,
+    # found by the independent review of the fixed describer (notes: phon_review.md, D1-D9)
+    "pronoun_after_other_hand_clause": _pronoun_after_other_hand_clause,
+    "comma_splice_other_hand_clause": _comma_splice_other_hand,
 }
 
 

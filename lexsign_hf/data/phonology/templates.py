@@ -84,6 +84,14 @@ def _subject(parts: _Parts, dominant_word: str = "the dominant") -> str:
     return _hand(parts)
 
 
+def _pronoun(parts: _Parts, base: str | None) -> str:
+    """Subject of a clause after the hand was introduced: "they" for both hands, "it" for one hand, and "the
+    dominant hand" right after a clause about the other hand (there "it" would name the other hand)."""
+    if parts.two_hands == "both":
+        return "they"
+    return "the dominant hand" if base else "it"
+
+
 # Each template returns `(text, separator)` fragments. Separators are the only fragment boundaries.
 def _template_dictionary(parts: _Parts) -> list[tuple[str, str]]:
     """'A hand, palm facing in, at the chin; move forward twice, touching the chin.' (LexSign prompt style)."""
@@ -111,7 +119,7 @@ def _template_location_first(parts: _Parts) -> list[tuple[str, str]]:
     base = _base_clause(parts, 1)
     if base:
         fragments.append((base, ";"))
-    pronoun = "they" if parts.two_hands == "both" else "it"
+    pronoun = _pronoun(parts, base)
     verb_kind = "imp" if pronoun == "they" else "3rd"
     motion = f"{pronoun} {parts.motion.form(verb_kind)}"
     fragments.append((motion, "," if parts.extras else "."))
@@ -217,11 +225,12 @@ def _template_motion_first(parts: _Parts) -> list[tuple[str, str]]:
     if orientation:
         fragments.append((orientation, ";"))
     base = _base_clause(parts, 1)
-    if base:
+    if base:  # a clause of its own: "…, the other hand stays still" would splice two sentences with a comma
+        fragments[-1] = (fragments[-1][0], ";")
         fragments.append((base, ";"))
     if parts.extras:
         fragments[-1] = (fragments[-1][0], ";")
-        pronoun = "they" if parts.two_hands == "both" else "it"
+        pronoun = _pronoun(parts, base)
         verb_kind = "imp" if pronoun == "they" else "3rd"
         fragments.append((f"{pronoun} also {_and([extra.form(verb_kind) for extra in parts.extras])}", "."))
     fragments[-1] = (fragments[-1][0], ".")
