@@ -397,6 +397,7 @@ _REPORTED = {
     # the independent review of the fixed describer (phon_review.md)
     "pronoun_after_other_hand_clause": ("help", "On the palm of the other hand, the dominant A hand; the other hand stays still as an open hand; it moves in a straight line repeatedly, touching the palm of the other hand."),
     "comma_splice_other_hand_clause": ("again", "Moving in an arc to the palm of the other hand and then touching the palm of the other hand, the dominant bent B hand starts near the other hand, the other hand stays still as a bent B hand; it also twists the wrist."),
+    "touch_contradicts_place": ("see", "P hand, near the eye; touch the eye and then move in a straight line away from the eye."),
 }  # fmt: skip
 
 
@@ -489,3 +490,16 @@ def test_indistinguishable_classes_and_the_train_warning(caplog):
     with caplog.at_level(logging.WARNING):
         warn_indistinguishable(data)
     assert "unseen_test: 2 classes" in caplog.text and "down, you" in caplog.text
+
+
+def test_contact_is_with_the_major_location_not_the_eye(asl_lex):
+    """ASL-LEX's Contact is with the major location: a hand near the eye touches the face there (CRY, SEE); an
+    UpperLip sign is at the upper lip, not above it (UGLY)."""
+    assert asl_lex["see"].minor_location == "Eye" and asl_lex["see"].contact
+    assert describe(asl_lex["see"], 0) == (
+        "P hand, near the eye; touch the face near the eye and then move in a straight line away from the eye."
+    )
+    assert "repeatedly touch the face near the eye and then move" in describe(asl_lex["cry"], 0)
+    for template in range(N_TEMPLATES):
+        text = describe(asl_lex["ugly"], template)
+        assert "above" not in text and "the upper lip" in text

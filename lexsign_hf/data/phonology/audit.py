@@ -151,6 +151,17 @@ def _comma_splice_other_hand(record: PhonRecord, text: str) -> bool:
     return re.search(r", the (other|non-dominant) hand (stays|also|is|has)\b", text) is not None
 
 
+def _touch_contradicts_place(record: PhonRecord, text: str) -> bool:
+    """'near the eye; touch the eye' / 'above the upper lip; touch the upper lip': ASL-LEX's contact is with the
+    major location (the face), never the eye itself, and a hand above a place does not touch it."""
+    if re.search(r"\btouch\w* the eyes?\b", text, re.IGNORECASE):
+        return True
+    return (
+        "above the upper lip" in text
+        and re.search(r"\btouch\w* the upper lip\b", text, re.IGNORECASE) is not None
+    )
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -163,6 +174,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     # found by the independent review of the fixed describer (notes: phon_review.md, D1-D9)
     "pronoun_after_other_hand_clause": _pronoun_after_other_hand_clause,
     "comma_splice_other_hand_clause": _comma_splice_other_hand,
+    "touch_contradicts_place": _touch_contradicts_place,
 }
 
 

@@ -136,6 +136,16 @@ def _location(code: str | None, major: str) -> tuple[str, str]:
     return area
 
 
+# What the hand touches at a minor location that is not itself touched: ASL-LEX's `Contact` is contact with the
+# major location (the head), so a hand near the eye touches the face there, not the eye.
+_CONTACT_PLACES = {"Eye": "the face near the eye"}
+
+
+def _contact_place(code: str | None, noun: str) -> str:
+    """The noun phrase a contact at minor location `code` (whose location noun is `noun`) touches."""
+    return _CONTACT_PLACES.get(code or "", noun)
+
+
 @dataclass(frozen=True)
 class _Motion:
     """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it, then `then` (if any).
@@ -210,7 +220,7 @@ def _path(record: PhonRecord, start: tuple[str, str], touch: str) -> _Motion | N
     if not record.contact or (onset_away and target is None):
         return path  # no contact, or a contact the coding does not place: touching while moving
     if onset_away:  # from near a place on to a place: the contact is at the end
-        return _Motion(path.verb, path.rest, then=_Motion("touch", target))
+        return _Motion(path.verb, path.rest, then=_Motion("touch", _contact_place(second, target)))
     return _Motion("touch", touch, then=path)  # contact at the first place, before the hand leaves it
 
 
@@ -229,7 +239,9 @@ def _parts(record: PhonRecord) -> _Parts:
     symmetric = record.sign_type in _SYMMETRIC
     plural = record.sign_type == "SymmetricalOrAlternating"
     on_body = record.major_location in ("Head", "Body", "Arm")
-    touch_target = "each other" if symmetric and not on_body else location[1]
+    touch_target = (
+        "each other" if symmetric and not on_body else _contact_place(record.minor_location, location[1])
+    )
     path = _path(record, location, touch_target)
     local: list[_Motion] = []
     if record.second_handshape is not None:  # a handshape sequence (only the second handshape is coded)

@@ -57,7 +57,7 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "Forehead": ("at", "the forehead"),
     "Eye": ("near", "the eye"),
     "CheekNose": ("at", "the cheek"),
-    "UpperLip": ("above", "the upper lip"),
+    "UpperLip": ("at", "the upper lip"),
     "Mouth": ("at", "the mouth"),
     "Chin": ("at", "the chin"),
     "UnderChin": ("under", "the chin"),
