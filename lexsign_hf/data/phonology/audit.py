@@ -162,6 +162,16 @@ def _touch_contradicts_place(record: PhonRecord, text: str) -> bool:
     )
 
 
+def _codes(record: PhonRecord) -> set[str | None]:
+    """The minor and second minor location codes of every unit."""
+    return {code for m in _morphemes(record) for code in (m.minor_location, m.second_minor_location)}
+
+
+def _cheek_nose_as_cheek(record: PhonRecord, text: str) -> bool:
+    """`CheekNose` (one code for the cheek or the nose) written "the cheek": NOSE "at the cheek"."""
+    return "CheekNose" in _codes(record) and re.search(r"\bthe cheek\b(?! or nose)", text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -175,6 +185,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "pronoun_after_other_hand_clause": _pronoun_after_other_hand_clause,
     "comma_splice_other_hand_clause": _comma_splice_other_hand,
     "touch_contradicts_place": _touch_contradicts_place,
+    "cheek_nose_as_cheek": _cheek_nose_as_cheek,
 }
 
 

@@ -56,7 +56,7 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "HeadTop": ("on", "the top of the head"),
     "Forehead": ("at", "the forehead"),
     "Eye": ("near", "the eye"),
-    "CheekNose": ("at", "the cheek"),
+    "CheekNose": ("at", "the cheek or nose"),  # one code for both places (ASL-LEX 2.0 key)
     "UpperLip": ("at", "the upper lip"),
     "Mouth": ("at", "the mouth"),
     "Chin": ("at", "the chin"),
