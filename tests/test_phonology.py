@@ -399,6 +399,7 @@ _REPORTED = {
     "comma_splice_other_hand_clause": ("again", "Moving in an arc to the palm of the other hand and then touching the palm of the other hand, the dominant bent B hand starts near the other hand, the other hand stays still as a bent B hand; it also twists the wrist."),
     "touch_contradicts_place": ("see", "P hand, near the eye; touch the eye and then move in a straight line away from the eye."),
     "cheek_nose_as_cheek": ("nose", "1 hand, at the cheek; move in a straight line repeatedly, touching the cheek."),
+    "body_away_as_chest": ("pants", "Both open hands, in front of the chest throughout; move in a zigzag."),
 }  # fmt: skip
 
 

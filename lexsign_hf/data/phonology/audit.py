@@ -172,6 +172,11 @@ def _cheek_nose_as_cheek(record: PhonRecord, text: str) -> bool:
     return "CheekNose" in _codes(record) and re.search(r"\bthe cheek\b(?! or nose)", text) is not None
 
 
+def _body_away_as_chest(record: PhonRecord, text: str) -> bool:
+    """`BodyAway` (near the body, at no coded height) written "in front of the chest" (PANTS is made at the hips)."""
+    return re.search(r"\bin front of the chest\b", text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -186,6 +191,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "comma_splice_other_hand_clause": _comma_splice_other_hand,
     "touch_contradicts_place": _touch_contradicts_place,
     "cheek_nose_as_cheek": _cheek_nose_as_cheek,
+    "body_away_as_chest": _body_away_as_chest,
 }
 
 

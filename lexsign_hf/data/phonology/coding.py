@@ -69,7 +69,7 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "TorsoBottom": ("at", "the stomach"),
     "Waist": ("at", "the waist"),
     "Hips": ("at", "the hip"),
-    "BodyAway": ("in front of", "the chest"),
+    "BodyAway": ("near", "the body"),  # the key gives no height: not "in front of the chest"
     "UpperArm": ("at", "the upper arm"),
     "ElbowBack": ("at", "the elbow"),
     "ForearmBack": ("on", "the back of the forearm"),
