@@ -400,6 +400,7 @@ _REPORTED = {
     "touch_contradicts_place": ("see", "P hand, near the eye; touch the eye and then move in a straight line away from the eye."),
     "cheek_nose_as_cheek": ("nose", "1 hand, at the cheek; move in a straight line repeatedly, touching the cheek."),
     "body_away_as_chest": ("pants", "Both open hands, in front of the chest throughout; move in a zigzag."),
+    "shape_path_as_direction": ("champion", "The non-dominant 1 hand is held as a base; the dominant curved 5 hand, at the fingertips of the other hand; touch the fingertips of the other hand and then move back and forth away from the fingertips of the other hand."),
 }  # fmt: skip
 
 
@@ -505,3 +506,15 @@ def test_contact_is_with_the_major_location_not_the_eye(asl_lex):
     for template in range(N_TEMPLATES):
         text = describe(asl_lex["ugly"], template)
         assert "above" not in text and "the upper lip" in text
+
+
+def test_a_path_shape_ends_at_its_second_location(asl_lex):
+    """CHAMPION moves back and forth (a shape, not a direction) from the fingertips to near the other hand."""
+    assert asl_lex["champion"].movement == "BackAndForth"
+    assert asl_lex["champion"].second_minor_location == "HandAway"
+    text = describe(asl_lex["champion"], 0)
+    assert text.endswith(
+        "touch the fingertips of the other hand and then move back and forth and end away from the fingertips of"
+        " the other hand."
+    )
+    assert "moving back and forth and ending away from" in describe(asl_lex["champion"], 5)

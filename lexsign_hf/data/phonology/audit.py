@@ -177,6 +177,15 @@ def _body_away_as_chest(record: PhonRecord, text: str) -> bool:
     return re.search(r"\bin front of the chest\b", text) is not None
 
 
+def _shape_path_as_direction(record: PhonRecord, text: str) -> bool:
+    """A path shape that goes nowhere by itself written with its end place as a direction ("move back and forth
+    away from the palm", "in a zigzag to the chin"): the end place is a clause of its own ("and end ...")."""
+    return (
+        re.search(r"\b(back and forth|in a zigzag|in an X shape|in a circle) (away from|to|from)\b", text)
+        is not None
+    )
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -192,6 +201,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "touch_contradicts_place": _touch_contradicts_place,
     "cheek_nose_as_cheek": _cheek_nose_as_cheek,
     "body_away_as_chest": _body_away_as_chest,
+    "shape_path_as_direction": _shape_path_as_direction,
 }
 
 

@@ -39,6 +39,8 @@ _DIRECTION_WORDS = {
     "outward": "out to the side",
     "across": "across the body",
 }
+# path shapes that do not by themselves go from one place to another: a setting change is an end place apart
+_SHAPES_IN_PLACE = ("Circular", "BackAndForth", "Z-shaped", "X-shaped")
 _PATH_WORDS = {
     "Curved": "in an arc",
     "Circular": "in a circle",
@@ -146,6 +148,15 @@ def _contact_place(code: str | None, noun: str) -> str:
     return _CONTACT_PLACES.get(code or "", noun)
 
 
+def _conjugate(verb: str, kind: str) -> str:
+    """`verb` as an imperative ("imp"), third person ("3rd") or participle ("ing")."""
+    if kind == "3rd":
+        return verb + "es" if verb.endswith(("ch", "sh")) else verb + "s"
+    if kind == "ing":
+        return verb[:-1] + "ing" if verb.endswith("e") and not verb.endswith("ee") else verb + "ing"
+    return verb
+
+
 @dataclass(frozen=True)
 class _Motion:
     """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it, then `then` (if any).
@@ -159,14 +170,12 @@ class _Motion:
     then: _Motion | None = None
     repeated: bool = False
     ends_at_place: bool = False
+    end: str | None = None  # where a path shape that goes nowhere by itself ends: "and end near the head"
 
     def form(self, kind: str) -> str:
-        verb = self.verb
-        if kind == "3rd":
-            verb = verb + "es" if verb.endswith(("ch", "sh")) else verb + "s"
-        elif kind == "ing":
-            verb = verb[:-1] + "ing" if verb.endswith("e") and not verb.endswith("ee") else verb + "ing"
-        text = f"{verb} {self.rest}".strip()
+        text = f"{_conjugate(self.verb, kind)} {self.rest}".strip()
+        if self.end is not None:
+            text = f"{text} and {_conjugate('end', kind)} {self.end}"
         if self.then is not None:
             text = f"{text} and then {self.then.form(kind)}"
         if not self.repeated:
@@ -211,16 +220,22 @@ def _path(record: PhonRecord, start: tuple[str, str], touch: str) -> _Motion | N
     target = None
     if second in ("Other", "OtherAway", "Away"):
         end = "to an unnamed spot"  # a second place ASL-LEX does not name (Other): maybe the same area
+        place = "at an unnamed spot"
     elif second.endswith("Away") or (second == "Neutral" and start[1] != "neutral space"):
-        end = f"away from {start[1]}"
+        end = place = f"away from {start[1]}"
     else:
-        target = _location(second, record.major_location)[1]
+        preposition, target = _location(second, record.major_location)
         end = f"to {target}" if onset_away else f"from {start[1]} to {target}"
-    path = _Motion("move", f"{words} {end}".strip(), ends_at_place=True)
+        place = f"{preposition} {target}"
+    if record.movement in _SHAPES_IN_PLACE:  # "back and forth away from the palm" makes no movement
+        path = _Motion("move", words, ends_at_place=True, end=place)
+    else:
+        path = _Motion("move", f"{words} {end}".strip(), ends_at_place=True)
     if not record.contact or (onset_away and target is None):
         return path  # no contact, or a contact the coding does not place: touching while moving
-    if onset_away:  # from near a place on to a place: the contact is at the end
-        return _Motion(path.verb, path.rest, then=_Motion("touch", _contact_place(second, target)))
+    if onset_away:  # from near a place on to a place: the contact is at the end, and says where it ends
+        touch_end = _Motion("touch", _contact_place(second, target))
+        return _Motion(path.verb, words if path.end else path.rest, then=touch_end)
     return _Motion("touch", touch, then=path)  # contact at the first place, before the hand leaves it
 
 
