@@ -401,6 +401,7 @@ _REPORTED = {
     "cheek_nose_as_cheek": ("nose", "1 hand, at the cheek; move in a straight line repeatedly, touching the cheek."),
     "body_away_as_chest": ("pants", "Both open hands, in front of the chest throughout; move in a zigzag."),
     "shape_path_as_direction": ("champion", "The non-dominant 1 hand is held as a base; the dominant curved 5 hand, at the fingertips of the other hand; touch the fingertips of the other hand and then move back and forth away from the fingertips of the other hand."),
+    "further_units_dropped": ("april", "A hand, in neutral space throughout; move in a straight line, changing into a P hand."),
 }  # fmt: skip
 
 
@@ -518,3 +519,17 @@ def test_a_path_shape_ends_at_its_second_location(asl_lex):
         " the other hand."
     )
     assert "moving back and forth and ending away from" in describe(asl_lex["champion"], 5)
+
+
+def test_units_after_the_second_are_described(asl_lex):
+    """APRIL is coded A, P, R, I, L (NumberOfMorphemes 5): the text names every handshape, in order."""
+    april = asl_lex["april"]
+    assert april.second_handshape == "p" and april.further_handshapes == ("r", "i", "l")
+    for template in range(N_TEMPLATES):
+        text = describe(april, template)
+        assert text.index("P hand") < text.index(
+            "Further parts follow with an R hand and then an I hand and then an L hand."
+        )
+        assert 2 <= len(split_fragments(text)) <= 6
+    assert describe(asl_lex["bedroom"], 0).endswith("A further part follows with a bent B hand.")
+    assert asl_lex["hen"].further_handshapes == ("n",) and "an N hand" in describe(asl_lex["hen"], 0)

@@ -55,6 +55,7 @@ CODING_FIELDS: tuple[str, ...] = (
     "nondominant_handshape",
     "ulnar_rotation",
     "second_handshape",
+    "further_handshapes",
 )
 _SYMMETRIC = ("SymmetricalOrAlternating", "SymmetryViolation")
 _LOCATION_NOUNS = sorted(
@@ -186,6 +187,11 @@ def _shape_path_as_direction(record: PhonRecord, text: str) -> bool:
     )
 
 
+def _further_units_dropped(record: PhonRecord, text: str) -> bool:
+    """Units after the second coded (`HandshapeM3.2.0` ...: APRIL is A, P, R, I, L) but not in the text."""
+    return bool(record.further_handshapes) and re.search(r"\bfurther parts?\b", text, re.IGNORECASE) is None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -202,6 +208,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "cheek_nose_as_cheek": _cheek_nose_as_cheek,
     "body_away_as_chest": _body_away_as_chest,
     "shape_path_as_direction": _shape_path_as_direction,
+    "further_units_dropped": _further_units_dropped,
 }
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from .clauses import _ORIENTATION_WORDS, _article, _Parts, _parts
 from .coding import PhonRecord
+from .handshapes import handshape_name
 
 __all__ = ["HELD_OUT_TEMPLATES", "N_TEMPLATES", "TRAIN_TEMPLATES", "describe"]
 
@@ -278,6 +279,14 @@ def _second_part(parts: _Parts) -> list[tuple[str, str]]:
     return [(f"in the second part {subject} {' '.join(parts.location)} {motion}{tail}", ".")]
 
 
+def _further_parts(shapes: tuple[str, ...]) -> tuple[str, str]:
+    """'Further parts follow with an R hand and then an I hand.': the units after the second, of which ASL-LEX
+    codes the handshape (one sentence, no inner boundary)."""
+    hands = " and then ".join(_article(handshape_name(shape)) for shape in shapes)
+    lead = "a further part follows" if len(shapes) == 1 else "further parts follow"
+    return (f"{lead} with {hands}", ".")
+
+
 def _merge_to_six(fragments: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Merge the last fragments until there are at most six (fragment count is part of the contract)."""
     while len(fragments) > 6:
@@ -314,6 +323,8 @@ def describe(record: PhonRecord, template: int | None = None, rng: np.random.Gen
     fragments = _TEMPLATES[template](_parts(record))
     if record.second_morpheme is not None:
         fragments = [*fragments, *_second_part(_parts(record.second_morpheme))]
+    if record.further_handshapes:
+        fragments = [*fragments, _further_parts(record.further_handshapes)]
     fragments = _merge_to_six(fragments)
     text = _join_sentences([(" ".join(text.split()), sep) for text, sep in fragments if text])
     return text.replace(" ,", ",")
