@@ -402,6 +402,7 @@ _REPORTED = {
     "body_away_as_chest": ("pants", "Both open hands, in front of the chest throughout; move in a zigzag."),
     "shape_path_as_direction": ("champion", "The non-dominant 1 hand is held as a base; the dominant curved 5 hand, at the fingertips of the other hand; touch the fingertips of the other hand and then move back and forth away from the fingertips of the other hand."),
     "further_units_dropped": ("april", "A hand, in neutral space throughout; move in a straight line, changing into a P hand."),
+    "second_handshape_misstated": ("linguistics", "Both L hands, in neutral space throughout; move in a straight line, touching each other and changing into an S hand."),
 }  # fmt: skip
 
 
@@ -423,7 +424,7 @@ def test_glosses_share_all_texts_only_where_the_coding_cannot_tell_them_apart(co
     ]
     down = next(group for group in kinds if "down" in group)
     assert "up" in down and "half" not in down and kinds[down] == "coding_identical"  # HALF: 1 hand, then V
-    assert "changing into a V hand" in texts["half"][0]
+    assert "and then change into a V hand" in texts["half"][0]
     pairs = [
         ("cold", "strong"),
         ("duck", "tongue"),
@@ -533,3 +534,21 @@ def test_units_after_the_second_are_described(asl_lex):
         assert 2 <= len(split_fragments(text)) <= 6
     assert describe(asl_lex["bedroom"], 0).endswith("A further part follows with a bent B hand.")
     assert asl_lex["hen"].further_handshapes == ("n",) and "an N hand" in describe(asl_lex["hen"], 0)
+
+
+def test_a_second_handshape_is_the_dominant_hands_and_follows_the_path(asl_lex):
+    """HALF is a 1 hand, then a V hand (the second unit, after the path); LINGUISTICS's coded S is the dominant
+    hand's, not both hands' (SignTypeM2 is NA)."""
+    assert (
+        describe(asl_lex["half"], 0)
+        == "1 hand, in neutral space throughout; move in a straight line and then change into a V hand."
+    )
+    assert "moving in a straight line and then changing into a V hand" in describe(asl_lex["half"], 5)
+    linguistics = describe(asl_lex["linguistics"], 0)
+    assert "change the dominant hand into an S hand" in linguistics and "changing into" not in linguistics
+    for template in range(N_TEMPLATES):
+        assert not FAULT_PATTERNS["second_handshape_misstated"](
+            asl_lex["half"], describe(asl_lex["half"], template)
+        )
+    old_half = "The handshape is a 1 hand. The sign is made in neutral space throughout. The movement consists of moving in a straight line while changing into a V hand."
+    assert FAULT_PATTERNS["second_handshape_misstated"](asl_lex["half"], old_half)

@@ -192,6 +192,25 @@ def _further_units_dropped(record: PhonRecord, text: str) -> bool:
     return bool(record.further_handshapes) and re.search(r"\bfurther parts?\b", text, re.IGNORECASE) is None
 
 
+def _has_path(record: PhonRecord) -> bool:
+    """A path movement or a setting change is coded (`clauses._path` describes one)."""
+    second = record.second_minor_location
+    return record.movement != "None" or not (second is None or second == record.minor_location != "Other")
+
+
+def _second_handshape_misstated(record: PhonRecord, text: str) -> bool:
+    """A coded second handshape written for both hands ("Both L hands …, changing into an S hand": the coded
+    handshapes are the dominant hand's) or as changing while the path moves ("moving …, changing into a V hand",
+    "while changing into": the second unit follows)."""
+    if record.second_handshape is None:
+        return False
+    if record.sign_type == "SymmetricalOrAlternating":
+        if re.search(r"\bchang\w* into an? |\bform\w* an? [^,;.]* again\b(?! with the dominant hand)", text):
+            return True
+    after = r"(?<!and then )\bchang\w* (?:the dominant hand )?into an? "
+    return _has_path(record) and re.search(after, text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -209,6 +228,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "body_away_as_chest": _body_away_as_chest,
     "shape_path_as_direction": _shape_path_as_direction,
     "further_units_dropped": _further_units_dropped,
+    "second_handshape_misstated": _second_handshape_misstated,
 }
 
 

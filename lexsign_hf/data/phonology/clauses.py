@@ -239,6 +239,13 @@ def _path(record: PhonRecord, start: tuple[str, str], touch: str) -> _Motion | N
     return _Motion("touch", touch, then=path)  # contact at the first place, before the hand leaves it
 
 
+def _chain(motion: _Motion, step: _Motion) -> _Motion:
+    """`motion` and then `step` (after the last step of `motion`)."""
+    if motion.then is None:
+        return replace(motion, then=step)
+    return replace(motion, then=_chain(motion.then, step))
+
+
 def _parts(record: PhonRecord) -> _Parts:
     """The pieces of a description, stating only what the coding gives.
 
@@ -259,12 +266,18 @@ def _parts(record: PhonRecord) -> _Parts:
     )
     path = _path(record, location, touch_target)
     local: list[_Motion] = []
+    sequence = None
     if record.second_handshape is not None:  # a handshape sequence (only the second handshape is coded)
+        # the coded handshapes are the dominant hand's: both hands do not turn into one hand (LINGUISTICS)
         second_hand = _article(handshape_name(record.second_handshape))
+        whose = " with the dominant hand" if plural else ""
         if record.second_handshape == record.handshape:  # HARD OF HEARING: H, then H again
-            local.append(_Motion("form", f"{second_hand} again"))
+            sequence = _Motion("form", f"{second_hand} again{whose}")
+        elif plural:
+            sequence = _Motion("change", f"the dominant hand into {second_hand}")
         else:
-            local.append(_Motion("change", f"into {second_hand}"))
+            sequence = _Motion("change", f"into {second_hand}")
+        local.append(sequence)
     if record.flexion_change:  # ASL-LEX: "whether the aperture changes", not which way
         local.append(_Motion("change", "how open the hands are" if plural else "how open the hand is"))
     if record.spread_change:
@@ -274,7 +287,9 @@ def _parts(record: PhonRecord) -> _Parts:
     touch = None
     if record.contact and (path is None or path.then is None):  # not already a step of the path
         touch = _Motion("touch", touch_target, ends_at_place=True)
-    if path is not None:
+    if path is not None and sequence is not None:  # a second unit follows the path: not "while" it moves
+        motion, extras = _chain(path, sequence), local[1:]
+    elif path is not None:
         motion, extras = path, local
     elif local:
         motion, extras = local[0], local[1:]
