@@ -403,6 +403,7 @@ _REPORTED = {
     "shape_path_as_direction": ("champion", "The non-dominant 1 hand is held as a base; the dominant curved 5 hand, at the fingertips of the other hand; touch the fingertips of the other hand and then move back and forth away from the fingertips of the other hand."),
     "further_units_dropped": ("april", "A hand, in neutral space throughout; move in a straight line, changing into a P hand."),
     "second_handshape_misstated": ("linguistics", "Both L hands, in neutral space throughout; move in a straight line, touching each other and changing into an S hand."),
+    "arm_away_as_forearm": ("whale", "Y hand, near the forearm throughout; move in a zigzag."),
 }  # fmt: skip
 
 

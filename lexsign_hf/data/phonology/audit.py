@@ -211,6 +211,11 @@ def _second_handshape_misstated(record: PhonRecord, text: str) -> bool:
     return _has_path(record) and re.search(after, text) is not None
 
 
+def _arm_away_as_forearm(record: PhonRecord, text: str) -> bool:
+    """`ArmAway` (near the arm, no part given) written "near the forearm"."""
+    return re.search(r"\bnear the forearm\b", text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -229,6 +234,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "shape_path_as_direction": _shape_path_as_direction,
     "further_units_dropped": _further_units_dropped,
     "second_handshape_misstated": _second_handshape_misstated,
+    "arm_away_as_forearm": _arm_away_as_forearm,
 }
 
 

@@ -78,7 +78,7 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "ForearmRadial": ("on", "the thumb side of the forearm"),
     "WristBack": ("on", "the back of the wrist"),
     "WristFront": ("on", "the inside of the wrist"),
-    "ArmAway": ("near", "the forearm"),
+    "ArmAway": ("near", "the arm"),  # the key gives no part of the arm
     "ElbowFront": ("at", "the inside of the elbow"),
     "Palm": ("on", "the palm of the other hand"),
     "PalmBack": ("on", "the back of the other hand"),
