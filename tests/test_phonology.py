@@ -404,6 +404,7 @@ _REPORTED = {
     "further_units_dropped": ("april", "A hand, in neutral space throughout; move in a straight line, changing into a P hand."),
     "second_handshape_misstated": ("linguistics", "Both L hands, in neutral space throughout; move in a straight line, touching each other and changing into an S hand."),
     "arm_away_as_forearm": ("whale", "Y hand, near the forearm throughout; move in a zigzag."),
+    "repetition_scope_of_chain": ("angel", "Both open hands, at the shoulder; repeatedly touch the shoulder and then move in a straight line away from the shoulder, changing how open the hands are."),
 }  # fmt: skip
 
 
@@ -464,6 +465,13 @@ def test_repetition_belongs_to_the_component_that_repeats(asl_lex):
     tap = dataclasses.replace(asl_lex["apple"], ulnar_rotation=False)
     assert "repeatedly touch the cheek or nose" in describe(tap, 0)
     assert "move in place repeatedly" in describe(asl_lex["afternoon"], 0)
+    # a chain of steps repeats as a whole (ANGEL: not several taps and then one move)
+    angel = describe(asl_lex["angel"], 0)
+    assert (
+        "touch the shoulder and then move in a straight line away from the shoulder and repeat the whole movement"
+        in angel
+    )
+    assert "repeatedly" not in angel
 
 
 def test_ties_json_is_the_current_measure(corpus):
@@ -505,7 +513,9 @@ def test_contact_is_with_the_major_location_not_the_eye(asl_lex):
     assert describe(asl_lex["see"], 0) == (
         "P hand, near the eye; touch the face near the eye and then move in a straight line away from the eye."
     )
-    assert "repeatedly touch the face near the eye and then move" in describe(asl_lex["cry"], 0)
+    assert describe(asl_lex["cry"], 0).startswith(
+        "Both 1 hands, near the eye; touch the face near the eye and then move"
+    )
     for template in range(N_TEMPLATES):
         text = describe(asl_lex["ugly"], template)
         assert "above" not in text and "the upper lip" in text

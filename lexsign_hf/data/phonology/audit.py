@@ -216,6 +216,11 @@ def _arm_away_as_forearm(record: PhonRecord, text: str) -> bool:
     return re.search(r"\bnear the forearm\b", text) is not None
 
 
+def _repetition_scope_of_chain(record: PhonRecord, text: str) -> bool:
+    """'repeatedly touch the shoulder and then move away': several taps and one move, or the whole repeating?"""
+    return re.search(r"\brepeatedly \w+ [^,;.]*\band then\b", text, re.IGNORECASE) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -235,6 +240,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "further_units_dropped": _further_units_dropped,
     "second_handshape_misstated": _second_handshape_misstated,
     "arm_away_as_forearm": _arm_away_as_forearm,
+    "repetition_scope_of_chain": _repetition_scope_of_chain,
 }
 
 

@@ -162,8 +162,9 @@ class _Motion:
     """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it, then `then` (if any).
 
     `repeated` places "repeatedly" on this phrase: after it ("move in a straight line repeatedly"), or before the
-    verb when the phrase ends at a place or chains two steps ("repeatedly touch the chin", "repeatedly touch the
-    mouth and then move away from the mouth"), so that it cannot read as belonging to the place."""
+    verb when the phrase ends at a place ("repeatedly touch the chin"), so that it cannot read as belonging to the
+    place; a chain of steps repeats as a whole ("touch the mouth and then move away from the mouth and repeat the
+    whole movement"), where "repeatedly touch … and then move" could repeat the touch alone."""
 
     verb: str
     rest: str
@@ -180,7 +181,9 @@ class _Motion:
             text = f"{text} and then {self.then.form(kind)}"
         if not self.repeated:
             return text
-        if self.then is not None or self.ends_at_place:
+        if self.then is not None:  # "repeatedly touch X and then move" could repeat the touch alone
+            return f"{text} and {_conjugate('repeat', kind)} the whole movement"
+        if self.ends_at_place:
             return f"repeatedly {text}"
         return f"{text} repeatedly"
 
