@@ -221,6 +221,11 @@ def _repetition_scope_of_chain(record: PhonRecord, text: str) -> bool:
     return re.search(r"\brepeatedly \w+ [^,;.]*\band then\b", text, re.IGNORECASE) is not None
 
 
+def _selected_jargon(record: PhonRecord, text: str) -> bool:
+    """The Prosodic-Model term "selected" ("D hand with the middle to little fingers selected"): "active"."""
+    return re.search(r"\bselected\b", text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -241,6 +246,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "second_handshape_misstated": _second_handshape_misstated,
     "arm_away_as_forearm": _arm_away_as_forearm,
     "repetition_scope_of_chain": _repetition_scope_of_chain,
+    "selected_fingers_jargon": _selected_jargon,
 }
 
 

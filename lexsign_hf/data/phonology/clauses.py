@@ -82,9 +82,9 @@ def _hand_detail(record: PhonRecord) -> str:
     pieces = []
     names = _fingers(record.selected_fingers)
     if record.selected_fingers != fingers and record.flexion not in (None, flexion):
-        pieces.append(f"{names} selected and {_FLEXION_WORDS[record.flexion]}")
+        pieces.append(f"{names} active and {_FLEXION_WORDS[record.flexion]}")
     elif record.selected_fingers != fingers:
-        pieces.append(f"{names} selected")
+        pieces.append(f"{names} active")  # ASL-LEX "selected": the fingers that move or stand out
     elif record.flexion not in (None, flexion):
         pieces.append(f"{names} {_FLEXION_WORDS[record.flexion]}")
     if record.spread is not None and record.spread != spread:
