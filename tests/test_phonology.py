@@ -564,3 +564,33 @@ def test_a_second_handshape_is_the_dominant_hands_and_follows_the_path(asl_lex):
         )
     old_half = "The handshape is a 1 hand. The sign is made in neutral space throughout. The movement consists of moving in a straight line while changing into a V hand."
     assert FAULT_PATTERNS["second_handshape_misstated"](asl_lex["half"], old_half)
+
+
+def test_phon_audit_scores_given_texts(corpus, tmp_path):
+    """`dataset_scripts/phon_audit.py --texts` audits another describer's texts (results/phon/review_before.json)
+    with the current fault patterns, and refuses a file that does not hold every described gloss."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "dataset_scripts" / "phon_audit.py"
+    spec = importlib.util.spec_from_file_location("phon_audit", script)
+    phon_audit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(phon_audit)
+    records, texts, _ = corpus
+    faulty = {gloss: list(found) for gloss, found in texts.items()}
+    faulty["help"][1] = _REPORTED["pronoun_after_other_hand_clause"][1]
+    given = tmp_path / "texts.json"
+    given.write_text(json.dumps(faulty), encoding="utf-8")
+    out = tmp_path / "audit.json"
+    args = ["--asl-lex", str(ASL_LEX), "--wlasl", str(WLASL_INDEX), "--texts", str(given), "--out", str(out)]
+    assert phon_audit.main(args) == 0
+    faults = json.loads(out.read_text(encoding="utf-8"))["faults"]
+    assert faults["pronoun_after_other_hand_clause"] == {"glosses": 1, "texts": 1, "examples": ["help"]}
+    assert sum(count["texts"] for count in faults.values()) == 1
+    del faulty["help"]
+    given.write_text(json.dumps(faulty), encoding="utf-8")
+    with pytest.raises(
+        SystemExit, match="texts.json: expected a JSON object with the 1382 described glosses"
+    ):
+        phon_audit.main(args)
+    before = json.loads((TIES_JSON.parent / "review_before.json").read_text(encoding="utf-8"))
+    assert set(before["faults"]) == set(FAULT_PATTERNS)
