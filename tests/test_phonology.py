@@ -406,6 +406,7 @@ _REPORTED = {
     "arm_away_as_forearm": ("whale", "Y hand, near the forearm throughout; move in a zigzag."),
     "repetition_scope_of_chain": ("angel", "Both open hands, at the shoulder; repeatedly touch the shoulder and then move in a straight line away from the shoulder, changing how open the hands are."),
     "selected_fingers_jargon": ("dog", "D hand with the middle to little fingers selected and the fingers together, in neutral space; move in place repeatedly."),
+    "plural_hands_one_thumb": ("cold", "Both S hands with the thumb open, in front of the chest; move in a straight line repeatedly."),
 }  # fmt: skip
 
 

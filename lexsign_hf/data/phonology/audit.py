@@ -226,6 +226,11 @@ def _selected_jargon(record: PhonRecord, text: str) -> bool:
     return re.search(r"\bselected\b", text) is not None
 
 
+def _plural_hands_one_thumb(record: PhonRecord, text: str) -> bool:
+    """'Both S hands with the thumb open': two hands, one thumb."""
+    return re.search(r"\b[Bb]oth [^,;.]*hands with [^,;.]*\bthe thumb\b", text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -247,6 +252,7 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "arm_away_as_forearm": _arm_away_as_forearm,
     "repetition_scope_of_chain": _repetition_scope_of_chain,
     "selected_fingers_jargon": _selected_jargon,
+    "plural_hands_one_thumb": _plural_hands_one_thumb,
 }
 
 

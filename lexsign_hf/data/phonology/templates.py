@@ -36,7 +36,9 @@ def _and(items: list[str]) -> str:
 
 def _hand(parts: _Parts, plural: bool = False) -> str:
     """'S hand', 'S hands', 'S hand with the thumb open' (the coded values unlike the handshape's usual ones)."""
-    return f"{parts.hand}{'s' if plural else ''}{parts.hand_detail}"
+    if plural:  # "both S hands with the thumbs open": each hand has its own thumb
+        return f"{parts.hand}s{parts.hand_detail.replace(' the thumb ', ' the thumbs ')}"
+    return f"{parts.hand}{parts.hand_detail}"
 
 
 def _orientation(parts: _Parts, plural: bool = False) -> str | None:
