@@ -296,12 +296,12 @@ def test_symmetric_signs_touch_each_other_and_no_hand_change_direction_is_invent
 
 
 def test_compounds_describe_their_second_part(asl_lex):
-    """HOME: O hand at the chin, then at the cheek (the M2 columns)."""
+    """HOME: O hand at the chin, then at the cheek or nose (the M2 columns; CheekNose is one code for both)."""
     home = asl_lex["home"]
     assert home.second_morpheme is not None and home.second_morpheme.minor_location == "CheekNose"
     for template in range(N_TEMPLATES):
         text = describe(home, template)
-        assert "the chin" in text and "in the second part an o hand at the cheek" in text.lower()
+        assert "the chin" in text and "in the second part an o hand at the cheek or nose" in text.lower()
         assert 2 <= len(split_fragments(text)) <= 6
     assert sum(record.second_morpheme is not None for record in asl_lex.values()) > 200
 
@@ -394,6 +394,19 @@ _REPORTED = {
     "ambiguous_repeatedly_after_location": ("angel", "Both open hands, at the shoulder; touch each other and then move away from the shoulder repeatedly."),
     "symmetric_on_body_touch_each_other": ("announce", "Both 1 hands, at the mouth; touch each other and then move in an arc away from the mouth."),
     "broken_compound_grammar": ("learn", "The second part has a flat O hand at the forehead and move in a straight line while touching the forehead."),
+    # the independent review of the fixed describer (phon_review.md)
+    "pronoun_after_other_hand_clause": ("help", "On the palm of the other hand, the dominant A hand; the other hand stays still as an open hand; it moves in a straight line repeatedly, touching the palm of the other hand."),
+    "comma_splice_other_hand_clause": ("again", "Moving in an arc to the palm of the other hand and then touching the palm of the other hand, the dominant bent B hand starts near the other hand, the other hand stays still as a bent B hand; it also twists the wrist."),
+    "touch_contradicts_place": ("see", "P hand, near the eye; touch the eye and then move in a straight line away from the eye."),
+    "cheek_nose_as_cheek": ("nose", "1 hand, at the cheek; move in a straight line repeatedly, touching the cheek."),
+    "body_away_as_chest": ("pants", "Both open hands, in front of the chest throughout; move in a zigzag."),
+    "shape_path_as_direction": ("champion", "The non-dominant 1 hand is held as a base; the dominant curved 5 hand, at the fingertips of the other hand; touch the fingertips of the other hand and then move back and forth away from the fingertips of the other hand."),
+    "further_units_dropped": ("april", "A hand, in neutral space throughout; move in a straight line, changing into a P hand."),
+    "second_handshape_misstated": ("linguistics", "Both L hands, in neutral space throughout; move in a straight line, touching each other and changing into an S hand."),
+    "arm_away_as_forearm": ("whale", "Y hand, near the forearm throughout; move in a zigzag."),
+    "repetition_scope_of_chain": ("angel", "Both open hands, at the shoulder; repeatedly touch the shoulder and then move in a straight line away from the shoulder, changing how open the hands are."),
+    "selected_fingers_jargon": ("dog", "D hand with the middle to little fingers selected and the fingers together, in neutral space; move in place repeatedly."),
+    "plural_hands_one_thumb": ("cold", "Both S hands with the thumb open, in front of the chest; move in a straight line repeatedly."),
 }  # fmt: skip
 
 
@@ -415,7 +428,7 @@ def test_glosses_share_all_texts_only_where_the_coding_cannot_tell_them_apart(co
     ]
     down = next(group for group in kinds if "down" in group)
     assert "up" in down and "half" not in down and kinds[down] == "coding_identical"  # HALF: 1 hand, then V
-    assert "changing into a V hand" in texts["half"][0]
+    assert "and then change into a V hand" in texts["half"][0]
     pairs = [
         ("cold", "strong"),
         ("duck", "tongue"),
@@ -452,8 +465,15 @@ def test_repetition_belongs_to_the_component_that_repeats(asl_lex):
         )
         assert re.search(r"in a straight line repeatedly", describe(asl_lex["mother"], template))
     tap = dataclasses.replace(asl_lex["apple"], ulnar_rotation=False)
-    assert "repeatedly touch the cheek" in describe(tap, 0)
+    assert "repeatedly touch the cheek or nose" in describe(tap, 0)
     assert "move in place repeatedly" in describe(asl_lex["afternoon"], 0)
+    # a chain of steps repeats as a whole (ANGEL: not several taps and then one move)
+    angel = describe(asl_lex["angel"], 0)
+    assert (
+        "touch the shoulder and then move in a straight line away from the shoulder and repeat the whole movement"
+        in angel
+    )
+    assert "repeatedly" not in angel
 
 
 def test_ties_json_is_the_current_measure(corpus):
@@ -486,3 +506,92 @@ def test_indistinguishable_classes_and_the_train_warning(caplog):
     with caplog.at_level(logging.WARNING):
         warn_indistinguishable(data)
     assert "unseen_test: 2 classes" in caplog.text and "down, you" in caplog.text
+
+
+def test_contact_is_with_the_major_location_not_the_eye(asl_lex):
+    """ASL-LEX's Contact is with the major location: a hand near the eye touches the face there (CRY, SEE); an
+    UpperLip sign is at the upper lip, not above it (UGLY)."""
+    assert asl_lex["see"].minor_location == "Eye" and asl_lex["see"].contact
+    assert describe(asl_lex["see"], 0) == (
+        "P hand, near the eye; touch the face near the eye and then move in a straight line away from the eye."
+    )
+    assert describe(asl_lex["cry"], 0).startswith(
+        "Both 1 hands, near the eye; touch the face near the eye and then move"
+    )
+    for template in range(N_TEMPLATES):
+        text = describe(asl_lex["ugly"], template)
+        assert "above" not in text and "the upper lip" in text
+
+
+def test_a_path_shape_ends_at_its_second_location(asl_lex):
+    """CHAMPION moves back and forth (a shape, not a direction) from the fingertips to near the other hand."""
+    assert asl_lex["champion"].movement == "BackAndForth"
+    assert asl_lex["champion"].second_minor_location == "HandAway"
+    text = describe(asl_lex["champion"], 0)
+    assert text.endswith(
+        "touch the fingertips of the other hand and then move back and forth and end away from the fingertips of"
+        " the other hand."
+    )
+    assert "moving back and forth and ending away from" in describe(asl_lex["champion"], 5)
+
+
+def test_units_after_the_second_are_described(asl_lex):
+    """APRIL is coded A, P, R, I, L (NumberOfMorphemes 5): the text names every handshape, in order."""
+    april = asl_lex["april"]
+    assert april.second_handshape == "p" and april.further_handshapes == ("r", "i", "l")
+    for template in range(N_TEMPLATES):
+        text = describe(april, template)
+        assert text.index("P hand") < text.index(
+            "Further parts follow with an R hand and then an I hand and then an L hand."
+        )
+        assert 2 <= len(split_fragments(text)) <= 6
+    assert describe(asl_lex["bedroom"], 0).endswith("A further part follows with a bent B hand.")
+    assert asl_lex["hen"].further_handshapes == ("n",) and "an N hand" in describe(asl_lex["hen"], 0)
+
+
+def test_a_second_handshape_is_the_dominant_hands_and_follows_the_path(asl_lex):
+    """HALF is a 1 hand, then a V hand (the second unit, after the path); LINGUISTICS's coded S is the dominant
+    hand's, not both hands' (SignTypeM2 is NA)."""
+    assert (
+        describe(asl_lex["half"], 0)
+        == "1 hand, in neutral space throughout; move in a straight line and then change into a V hand."
+    )
+    assert "moving in a straight line and then changing into a V hand" in describe(asl_lex["half"], 5)
+    linguistics = describe(asl_lex["linguistics"], 0)
+    assert "change the dominant hand into an S hand" in linguistics and "changing into" not in linguistics
+    for template in range(N_TEMPLATES):
+        assert not FAULT_PATTERNS["second_handshape_misstated"](
+            asl_lex["half"], describe(asl_lex["half"], template)
+        )
+    old_half = "The handshape is a 1 hand. The sign is made in neutral space throughout. The movement consists of moving in a straight line while changing into a V hand."
+    assert FAULT_PATTERNS["second_handshape_misstated"](asl_lex["half"], old_half)
+
+
+def test_phon_audit_scores_given_texts(corpus, tmp_path):
+    """`dataset_scripts/phon_audit.py --texts` audits another describer's texts (results/phon/review_before.json)
+    with the current fault patterns, and refuses a file that does not hold every described gloss."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "dataset_scripts" / "phon_audit.py"
+    spec = importlib.util.spec_from_file_location("phon_audit", script)
+    phon_audit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(phon_audit)
+    records, texts, _ = corpus
+    faulty = {gloss: list(found) for gloss, found in texts.items()}
+    faulty["help"][1] = _REPORTED["pronoun_after_other_hand_clause"][1]
+    given = tmp_path / "texts.json"
+    given.write_text(json.dumps(faulty), encoding="utf-8")
+    out = tmp_path / "audit.json"
+    args = ["--asl-lex", str(ASL_LEX), "--wlasl", str(WLASL_INDEX), "--texts", str(given), "--out", str(out)]
+    assert phon_audit.main(args) == 0
+    faults = json.loads(out.read_text(encoding="utf-8"))["faults"]
+    assert faults["pronoun_after_other_hand_clause"] == {"glosses": 1, "texts": 1, "examples": ["help"]}
+    assert sum(count["texts"] for count in faults.values()) == 1
+    del faulty["help"]
+    given.write_text(json.dumps(faulty), encoding="utf-8")
+    with pytest.raises(
+        SystemExit, match="texts.json: expected a JSON object with the 1382 described glosses"
+    ):
+        phon_audit.main(args)
+    before = json.loads((TIES_JSON.parent / "review_before.json").read_text(encoding="utf-8"))
+    assert set(before["faults"]) == set(FAULT_PATTERNS)

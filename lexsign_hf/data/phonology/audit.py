@@ -55,6 +55,7 @@ CODING_FIELDS: tuple[str, ...] = (
     "nondominant_handshape",
     "ulnar_rotation",
     "second_handshape",
+    "further_handshapes",
 )
 _SYMMETRIC = ("SymmetricalOrAlternating", "SymmetryViolation")
 _LOCATION_NOUNS = sorted(
@@ -134,6 +135,102 @@ def _broken_compound_grammar(record: PhonRecord, text: str) -> bool:
     )
 
 
+# the end of a clause about the non-dominant hand (`templates._base_clause`)
+_OTHER_HAND_CLAUSE = (
+    r"(?:stays still as [^;.,]*|held[^;.,]* as a base(?: with a different handshape)?|does not name"
+    r"|not as a mirror image|the non-dominant hand is an? [^;.,]*)"
+)
+
+
+def _pronoun_after_other_hand_clause(record: PhonRecord, text: str) -> bool:
+    """'…; the other hand stays still as an open hand; it moves …': "it" names the hand that stays still."""
+    return re.search(rf"{_OTHER_HAND_CLAUSE}[;,] (it|they)\b", text) is not None
+
+
+def _comma_splice_other_hand(record: PhonRecord, text: str) -> bool:
+    """'…the A hand starts on the palm, the other hand stays still …': two sentences joined by a comma."""
+    return re.search(r", the (other|non-dominant) hand (stays|also|is|has)\b", text) is not None
+
+
+def _touch_contradicts_place(record: PhonRecord, text: str) -> bool:
+    """'near the eye; touch the eye' / 'above the upper lip; touch the upper lip': ASL-LEX's contact is with the
+    major location (the face), never the eye itself, and a hand above a place does not touch it."""
+    if re.search(r"\btouch\w* the eyes?\b", text, re.IGNORECASE):
+        return True
+    return (
+        "above the upper lip" in text
+        and re.search(r"\btouch\w* the upper lip\b", text, re.IGNORECASE) is not None
+    )
+
+
+def _codes(record: PhonRecord) -> set[str | None]:
+    """The minor and second minor location codes of every unit."""
+    return {code for m in _morphemes(record) for code in (m.minor_location, m.second_minor_location)}
+
+
+def _cheek_nose_as_cheek(record: PhonRecord, text: str) -> bool:
+    """`CheekNose` (one code for the cheek or the nose) written "the cheek": NOSE "at the cheek"."""
+    return "CheekNose" in _codes(record) and re.search(r"\bthe cheek\b(?! or nose)", text) is not None
+
+
+def _body_away_as_chest(record: PhonRecord, text: str) -> bool:
+    """`BodyAway` (near the body, at no coded height) written "in front of the chest" (PANTS is made at the hips)."""
+    return re.search(r"\bin front of the chest\b", text) is not None
+
+
+def _shape_path_as_direction(record: PhonRecord, text: str) -> bool:
+    """A path shape that goes nowhere by itself written with its end place as a direction ("move back and forth
+    away from the palm", "in a zigzag to the chin"): the end place is a clause of its own ("and end ...")."""
+    return (
+        re.search(r"\b(back and forth|in a zigzag|in an X shape|in a circle) (away from|to|from)\b", text)
+        is not None
+    )
+
+
+def _further_units_dropped(record: PhonRecord, text: str) -> bool:
+    """Units after the second coded (`HandshapeM3.2.0` ...: APRIL is A, P, R, I, L) but not in the text."""
+    return bool(record.further_handshapes) and re.search(r"\bfurther parts?\b", text, re.IGNORECASE) is None
+
+
+def _has_path(record: PhonRecord) -> bool:
+    """A path movement or a setting change is coded (`clauses._path` describes one)."""
+    second = record.second_minor_location
+    return record.movement != "None" or not (second is None or second == record.minor_location != "Other")
+
+
+def _second_handshape_misstated(record: PhonRecord, text: str) -> bool:
+    """A coded second handshape written for both hands ("Both L hands …, changing into an S hand": the coded
+    handshapes are the dominant hand's) or as changing while the path moves ("moving …, changing into a V hand",
+    "while changing into": the second unit follows)."""
+    if record.second_handshape is None:
+        return False
+    if record.sign_type == "SymmetricalOrAlternating":
+        if re.search(r"\bchang\w* into an? |\bform\w* an? [^,;.]* again\b(?! with the dominant hand)", text):
+            return True
+    after = r"(?<!and then )\bchang\w* (?:the dominant hand )?into an? "
+    return _has_path(record) and re.search(after, text) is not None
+
+
+def _arm_away_as_forearm(record: PhonRecord, text: str) -> bool:
+    """`ArmAway` (near the arm, no part given) written "near the forearm"."""
+    return re.search(r"\bnear the forearm\b", text) is not None
+
+
+def _repetition_scope_of_chain(record: PhonRecord, text: str) -> bool:
+    """'repeatedly touch the shoulder and then move away': several taps and one move, or the whole repeating?"""
+    return re.search(r"\brepeatedly \w+ [^,;.]*\band then\b", text, re.IGNORECASE) is not None
+
+
+def _selected_jargon(record: PhonRecord, text: str) -> bool:
+    """The Prosodic-Model term "selected" ("D hand with the middle to little fingers selected"): "active"."""
+    return re.search(r"\bselected\b", text) is not None
+
+
+def _plural_hands_one_thumb(record: PhonRecord, text: str) -> bool:
+    """'Both S hands with the thumb open': two hands, one thumb."""
+    return re.search(r"\b[Bb]oth [^,;.]*hands with [^,;.]*\bthe thumb\b", text) is not None
+
+
 FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "repeated_local_movement_as_touching": _repeated_local_as_touching,
     "contact_first_on_away_onset": _contact_first_on_away_onset,
@@ -143,6 +240,19 @@ FAULT_PATTERNS: dict[str, Callable[[PhonRecord, str], bool]] = {
     "ambiguous_repeatedly_after_location": _ambiguous_repeatedly,
     "symmetric_on_body_touch_each_other": _symmetric_on_body_each_other,
     "broken_compound_grammar": _broken_compound_grammar,
+    # found by the independent review of the fixed describer (notes: phon_review.md, D1-D9)
+    "pronoun_after_other_hand_clause": _pronoun_after_other_hand_clause,
+    "comma_splice_other_hand_clause": _comma_splice_other_hand,
+    "touch_contradicts_place": _touch_contradicts_place,
+    "cheek_nose_as_cheek": _cheek_nose_as_cheek,
+    "body_away_as_chest": _body_away_as_chest,
+    "shape_path_as_direction": _shape_path_as_direction,
+    "further_units_dropped": _further_units_dropped,
+    "second_handshape_misstated": _second_handshape_misstated,
+    "arm_away_as_forearm": _arm_away_as_forearm,
+    "repetition_scope_of_chain": _repetition_scope_of_chain,
+    "selected_fingers_jargon": _selected_jargon,
+    "plural_hands_one_thumb": _plural_hands_one_thumb,
 }
 
 

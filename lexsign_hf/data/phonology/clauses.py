@@ -39,6 +39,8 @@ _DIRECTION_WORDS = {
     "outward": "out to the side",
     "across": "across the body",
 }
+# path shapes that do not by themselves go from one place to another: a setting change is an end place apart
+_SHAPES_IN_PLACE = ("Circular", "BackAndForth", "Z-shaped", "X-shaped")
 _PATH_WORDS = {
     "Curved": "in an arc",
     "Circular": "in a circle",
@@ -80,9 +82,9 @@ def _hand_detail(record: PhonRecord) -> str:
     pieces = []
     names = _fingers(record.selected_fingers)
     if record.selected_fingers != fingers and record.flexion not in (None, flexion):
-        pieces.append(f"{names} selected and {_FLEXION_WORDS[record.flexion]}")
+        pieces.append(f"{names} active and {_FLEXION_WORDS[record.flexion]}")
     elif record.selected_fingers != fingers:
-        pieces.append(f"{names} selected")
+        pieces.append(f"{names} active")  # ASL-LEX "selected": the fingers that move or stand out
     elif record.flexion not in (None, flexion):
         pieces.append(f"{names} {_FLEXION_WORDS[record.flexion]}")
     if record.spread is not None and record.spread != spread:
@@ -136,32 +138,52 @@ def _location(code: str | None, major: str) -> tuple[str, str]:
     return area
 
 
+# What the hand touches at a minor location that is not itself touched: ASL-LEX's `Contact` is contact with the
+# major location (the head), so a hand near the eye touches the face there, not the eye.
+_CONTACT_PLACES = {"Eye": "the face near the eye"}
+
+
+def _contact_place(code: str | None, noun: str) -> str:
+    """The noun phrase a contact at minor location `code` (whose location noun is `noun`) touches."""
+    return _CONTACT_PLACES.get(code or "", noun)
+
+
+def _conjugate(verb: str, kind: str) -> str:
+    """`verb` as an imperative ("imp"), third person ("3rd") or participle ("ing")."""
+    if kind == "3rd":
+        return verb + "es" if verb.endswith(("ch", "sh")) else verb + "s"
+    if kind == "ing":
+        return verb[:-1] + "ing" if verb.endswith("e") and not verb.endswith("ee") else verb + "ing"
+    return verb
+
+
 @dataclass(frozen=True)
 class _Motion:
     """A verb phrase: `verb` conjugates ("move"/"moves"/"moving"), `rest` follows it, then `then` (if any).
 
     `repeated` places "repeatedly" on this phrase: after it ("move in a straight line repeatedly"), or before the
-    verb when the phrase ends at a place or chains two steps ("repeatedly touch the chin", "repeatedly touch the
-    mouth and then move away from the mouth"), so that it cannot read as belonging to the place."""
+    verb when the phrase ends at a place ("repeatedly touch the chin"), so that it cannot read as belonging to the
+    place; a chain of steps repeats as a whole ("touch the mouth and then move away from the mouth and repeat the
+    whole movement"), where "repeatedly touch … and then move" could repeat the touch alone."""
 
     verb: str
     rest: str
     then: _Motion | None = None
     repeated: bool = False
     ends_at_place: bool = False
+    end: str | None = None  # where a path shape that goes nowhere by itself ends: "and end near the head"
 
     def form(self, kind: str) -> str:
-        verb = self.verb
-        if kind == "3rd":
-            verb = verb + "es" if verb.endswith(("ch", "sh")) else verb + "s"
-        elif kind == "ing":
-            verb = verb[:-1] + "ing" if verb.endswith("e") and not verb.endswith("ee") else verb + "ing"
-        text = f"{verb} {self.rest}".strip()
+        text = f"{_conjugate(self.verb, kind)} {self.rest}".strip()
+        if self.end is not None:
+            text = f"{text} and {_conjugate('end', kind)} {self.end}"
         if self.then is not None:
             text = f"{text} and then {self.then.form(kind)}"
         if not self.repeated:
             return text
-        if self.then is not None or self.ends_at_place:
+        if self.then is not None:  # "repeatedly touch X and then move" could repeat the touch alone
+            return f"{text} and {_conjugate('repeat', kind)} the whole movement"
+        if self.ends_at_place:
             return f"repeatedly {text}"
         return f"{text} repeatedly"
 
@@ -201,17 +223,30 @@ def _path(record: PhonRecord, start: tuple[str, str], touch: str) -> _Motion | N
     target = None
     if second in ("Other", "OtherAway", "Away"):
         end = "to an unnamed spot"  # a second place ASL-LEX does not name (Other): maybe the same area
+        place = "at an unnamed spot"
     elif second.endswith("Away") or (second == "Neutral" and start[1] != "neutral space"):
-        end = f"away from {start[1]}"
+        end = place = f"away from {start[1]}"
     else:
-        target = _location(second, record.major_location)[1]
+        preposition, target = _location(second, record.major_location)
         end = f"to {target}" if onset_away else f"from {start[1]} to {target}"
-    path = _Motion("move", f"{words} {end}".strip(), ends_at_place=True)
+        place = f"{preposition} {target}"
+    if record.movement in _SHAPES_IN_PLACE:  # "back and forth away from the palm" makes no movement
+        path = _Motion("move", words, ends_at_place=True, end=place)
+    else:
+        path = _Motion("move", f"{words} {end}".strip(), ends_at_place=True)
     if not record.contact or (onset_away and target is None):
         return path  # no contact, or a contact the coding does not place: touching while moving
-    if onset_away:  # from near a place on to a place: the contact is at the end
-        return _Motion(path.verb, path.rest, then=_Motion("touch", target))
+    if onset_away:  # from near a place on to a place: the contact is at the end, and says where it ends
+        touch_end = _Motion("touch", _contact_place(second, target))
+        return _Motion(path.verb, words if path.end else path.rest, then=touch_end)
     return _Motion("touch", touch, then=path)  # contact at the first place, before the hand leaves it
+
+
+def _chain(motion: _Motion, step: _Motion) -> _Motion:
+    """`motion` and then `step` (after the last step of `motion`)."""
+    if motion.then is None:
+        return replace(motion, then=step)
+    return replace(motion, then=_chain(motion.then, step))
 
 
 def _parts(record: PhonRecord) -> _Parts:
@@ -229,15 +264,23 @@ def _parts(record: PhonRecord) -> _Parts:
     symmetric = record.sign_type in _SYMMETRIC
     plural = record.sign_type == "SymmetricalOrAlternating"
     on_body = record.major_location in ("Head", "Body", "Arm")
-    touch_target = "each other" if symmetric and not on_body else location[1]
+    touch_target = (
+        "each other" if symmetric and not on_body else _contact_place(record.minor_location, location[1])
+    )
     path = _path(record, location, touch_target)
     local: list[_Motion] = []
+    sequence = None
     if record.second_handshape is not None:  # a handshape sequence (only the second handshape is coded)
+        # the coded handshapes are the dominant hand's: both hands do not turn into one hand (LINGUISTICS)
         second_hand = _article(handshape_name(record.second_handshape))
+        whose = " with the dominant hand" if plural else ""
         if record.second_handshape == record.handshape:  # HARD OF HEARING: H, then H again
-            local.append(_Motion("form", f"{second_hand} again"))
+            sequence = _Motion("form", f"{second_hand} again{whose}")
+        elif plural:
+            sequence = _Motion("change", f"the dominant hand into {second_hand}")
         else:
-            local.append(_Motion("change", f"into {second_hand}"))
+            sequence = _Motion("change", f"into {second_hand}")
+        local.append(sequence)
     if record.flexion_change:  # ASL-LEX: "whether the aperture changes", not which way
         local.append(_Motion("change", "how open the hands are" if plural else "how open the hand is"))
     if record.spread_change:
@@ -247,7 +290,9 @@ def _parts(record: PhonRecord) -> _Parts:
     touch = None
     if record.contact and (path is None or path.then is None):  # not already a step of the path
         touch = _Motion("touch", touch_target, ends_at_place=True)
-    if path is not None:
+    if path is not None and sequence is not None:  # a second unit follows the path: not "while" it moves
+        motion, extras = _chain(path, sequence), local[1:]
+    elif path is not None:
         motion, extras = path, local
     elif local:
         motion, extras = local[0], local[1:]

@@ -56,8 +56,8 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "HeadTop": ("on", "the top of the head"),
     "Forehead": ("at", "the forehead"),
     "Eye": ("near", "the eye"),
-    "CheekNose": ("at", "the cheek"),
-    "UpperLip": ("above", "the upper lip"),
+    "CheekNose": ("at", "the cheek or nose"),  # one code for both places (ASL-LEX 2.0 key)
+    "UpperLip": ("at", "the upper lip"),
     "Mouth": ("at", "the mouth"),
     "Chin": ("at", "the chin"),
     "UnderChin": ("under", "the chin"),
@@ -69,7 +69,7 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "TorsoBottom": ("at", "the stomach"),
     "Waist": ("at", "the waist"),
     "Hips": ("at", "the hip"),
-    "BodyAway": ("in front of", "the chest"),
+    "BodyAway": ("near", "the body"),  # the key gives no height: not "in front of the chest"
     "UpperArm": ("at", "the upper arm"),
     "ElbowBack": ("at", "the elbow"),
     "ForearmBack": ("on", "the back of the forearm"),
@@ -78,7 +78,7 @@ MINOR_LOCATIONS: dict[str, tuple[str, str]] = {
     "ForearmRadial": ("on", "the thumb side of the forearm"),
     "WristBack": ("on", "the back of the wrist"),
     "WristFront": ("on", "the inside of the wrist"),
-    "ArmAway": ("near", "the forearm"),
+    "ArmAway": ("near", "the arm"),  # the key gives no part of the arm
     "ElbowFront": ("at", "the inside of the elbow"),
     "Palm": ("on", "the palm of the other hand"),
     "PalmBack": ("on", "the back of the other hand"),
@@ -148,6 +148,8 @@ class PhonRecord:
     second_morpheme: PhonRecord | None = None  # the second sequential unit (ASL-LEX `*M2.2.0` columns)
     # the handshape of the second unit where ASL-LEX codes nothing else of it (HALF: 1 then V; OK: O then K)
     second_handshape: str | None = None
+    # the handshapes of the units after the second (`HandshapeM3.2.0` ... `HandshapeM6.2.0`: APRIL's R, I, L)
+    further_handshapes: tuple[str, ...] = ()
 
     @property
     def two_handed(self) -> bool:
@@ -273,6 +275,23 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
+def _further_handshapes(row: dict[str, str], report: AslLexReport) -> tuple[str, ...]:
+    """The coded handshapes of units 3 to 6 (`HandshapeM3.2.0` ...), up to the first code that does not read as a
+    handshape (counted in `report.second_parts_left_out`). Fingerspelled letters outside `HANDSHAPES` (HEN's
+    `n`) read as that letter's handshape."""
+    shapes = []
+    for unit in range(3, 7):
+        column = f"HandshapeM{unit}.2.0"
+        shape = row.get(column, "")
+        if shape in ("", "NA"):
+            continue
+        if shape not in HANDSHAPES and not (len(shape) == 1 and shape.isalpha()):
+            report.second_parts_left_out[f"unknown code {shape!r} in {column}"] += 1
+            break
+        shapes.append(shape)
+    return tuple(shapes)
+
+
 def load_asl_lex(path: str | Path) -> AslLexEntries:
     """Read the ASL-LEX 2.0 sign-data CSV into `{EntryID: PhonRecord}`.
 
@@ -308,6 +327,9 @@ def load_asl_lex(path: str | Path) -> AslLexEntries:
                 shape = row["HandshapeM2.2.0"]
                 if shape in HANDSHAPES:
                     record = replace(record, second_handshape=shape)
+        further = _further_handshapes(row, entries.report)
+        if further:
+            record = replace(record, further_handshapes=further)
         entries[record.entry_id] = record
     entries.report.loaded = len(entries)
     return entries

@@ -71,6 +71,8 @@ def handshape_name(code: str) -> str:
     """Dictionary-style name of an ASL-LEX handshape code (`"bent_v"` → `"bent V hand"`)."""
     if code == "lax":
         return "relaxed hand"
+    if code not in HANDSHAPES and len(code) == 1:  # a fingerspelled letter ASL-LEX codes by itself (HEN's N)
+        return f"{code.upper()} hand"
     return HANDSHAPES.get(code, code.replace("_", " ") + " hand")
 
 

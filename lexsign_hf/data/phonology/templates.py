@@ -8,6 +8,7 @@ import numpy as np
 
 from .clauses import _ORIENTATION_WORDS, _article, _Parts, _parts
 from .coding import PhonRecord
+from .handshapes import handshape_name
 
 __all__ = ["HELD_OUT_TEMPLATES", "N_TEMPLATES", "TRAIN_TEMPLATES", "describe"]
 
@@ -35,7 +36,9 @@ def _and(items: list[str]) -> str:
 
 def _hand(parts: _Parts, plural: bool = False) -> str:
     """'S hand', 'S hands', 'S hand with the thumb open' (the coded values unlike the handshape's usual ones)."""
-    return f"{parts.hand}{'s' if plural else ''}{parts.hand_detail}"
+    if plural:  # "both S hands with the thumbs open": each hand has its own thumb
+        return f"{parts.hand}s{parts.hand_detail.replace(' the thumb ', ' the thumbs ')}"
+    return f"{parts.hand}{parts.hand_detail}"
 
 
 def _orientation(parts: _Parts, plural: bool = False) -> str | None:
@@ -84,6 +87,14 @@ def _subject(parts: _Parts, dominant_word: str = "the dominant") -> str:
     return _hand(parts)
 
 
+def _pronoun(parts: _Parts, base: str | None) -> str:
+    """Subject of a clause after the hand was introduced: "they" for both hands, "it" for one hand, and "the
+    dominant hand" right after a clause about the other hand (there "it" would name the other hand)."""
+    if parts.two_hands == "both":
+        return "they"
+    return "the dominant hand" if base else "it"
+
+
 # Each template returns `(text, separator)` fragments. Separators are the only fragment boundaries.
 def _template_dictionary(parts: _Parts) -> list[tuple[str, str]]:
     """'A hand, palm facing in, at the chin; move forward twice, touching the chin.' (LexSign prompt style)."""
@@ -111,7 +122,7 @@ def _template_location_first(parts: _Parts) -> list[tuple[str, str]]:
     base = _base_clause(parts, 1)
     if base:
         fragments.append((base, ";"))
-    pronoun = "they" if parts.two_hands == "both" else "it"
+    pronoun = _pronoun(parts, base)
     verb_kind = "imp" if pronoun == "they" else "3rd"
     motion = f"{pronoun} {parts.motion.form(verb_kind)}"
     fragments.append((motion, "," if parts.extras else "."))
@@ -217,11 +228,12 @@ def _template_motion_first(parts: _Parts) -> list[tuple[str, str]]:
     if orientation:
         fragments.append((orientation, ";"))
     base = _base_clause(parts, 1)
-    if base:
+    if base:  # a clause of its own: "…, the other hand stays still" would splice two sentences with a comma
+        fragments[-1] = (fragments[-1][0], ";")
         fragments.append((base, ";"))
     if parts.extras:
         fragments[-1] = (fragments[-1][0], ";")
-        pronoun = "they" if parts.two_hands == "both" else "it"
+        pronoun = _pronoun(parts, base)
         verb_kind = "imp" if pronoun == "they" else "3rd"
         fragments.append((f"{pronoun} also {_and([extra.form(verb_kind) for extra in parts.extras])}", "."))
     fragments[-1] = (fragments[-1][0], ".")
@@ -269,6 +281,14 @@ def _second_part(parts: _Parts) -> list[tuple[str, str]]:
     return [(f"in the second part {subject} {' '.join(parts.location)} {motion}{tail}", ".")]
 
 
+def _further_parts(shapes: tuple[str, ...]) -> tuple[str, str]:
+    """'Further parts follow with an R hand and then an I hand.': the units after the second, of which ASL-LEX
+    codes the handshape (one sentence, no inner boundary)."""
+    hands = " and then ".join(_article(handshape_name(shape)) for shape in shapes)
+    lead = "a further part follows" if len(shapes) == 1 else "further parts follow"
+    return (f"{lead} with {hands}", ".")
+
+
 def _merge_to_six(fragments: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Merge the last fragments until there are at most six (fragment count is part of the contract)."""
     while len(fragments) > 6:
@@ -305,6 +325,8 @@ def describe(record: PhonRecord, template: int | None = None, rng: np.random.Gen
     fragments = _TEMPLATES[template](_parts(record))
     if record.second_morpheme is not None:
         fragments = [*fragments, *_second_part(_parts(record.second_morpheme))]
+    if record.further_handshapes:
+        fragments = [*fragments, _further_parts(record.further_handshapes)]
     fragments = _merge_to_six(fragments)
     text = _join_sentences([(" ".join(text.split()), sep) for text, sep in fragments if text])
     return text.replace(" ,", ",")
