@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lexsign_hf.agp import match_videos, perceive, read_index_csv, summarize
+from lexsign_hf.agp import ReplyPolicy, match_videos, perceive, read_index_csv, summarize
 from lexsign_hf.agp.videos import load_index_rows
 from lexsign_hf.mllm import FramePolicy, build_backend
 
@@ -64,15 +64,16 @@ def main() -> None:
     rows = read_index_csv(args.index) if args.index else load_index_rows(args.dataset, args.config)
     videos, _ = match_videos(rows, args.videos)
 
+    # Random tiny demo models never finish a sentence: keep whatever they write (real models: the defaults).
+    reply = ReplyPolicy(min_words=1, keep_cut_off=True) if args.demo else ReplyPolicy()
+    budget = 24 if args.demo else 160
     with build_backend(args.mllm, batch_size=4) as mllm:
         if args.demo:
             mllm.frame_policy = FramePolicy(fps=None, max_frames=8)
-        print(perceive(videos, mllm, args.out, max_new_tokens=24 if args.demo else 160).summary())
+        print(perceive(videos, mllm, args.out, max_new_tokens=budget, reply=reply).summary())
     with build_backend(args.llm, batch_size=8) as llm:
         print(
-            summarize(
-                args.out, llm, instances=args.instances, max_new_tokens=24 if args.demo else 160
-            ).summary()
+            summarize(args.out, llm, instances=args.instances, max_new_tokens=budget, reply=reply).summary()
         )
 
 

@@ -31,7 +31,7 @@ import torch
 from transformers import Trainer, TrainingArguments
 
 from lexsign_hf import HALIConfig, HALIModel, HALIProcessor
-from lexsign_hf.agp import match_videos, perceive, summarize
+from lexsign_hf.agp import ReplyPolicy, match_videos, perceive, summarize
 from lexsign_hf.agp.videos import load_index_rows
 from lexsign_hf.data.collator import HALIDataCollator
 from lexsign_hf.data.descriptions import DescriptionBank
@@ -50,7 +50,8 @@ def generate_agp(args: argparse.Namespace, out_file: Path) -> dict[str, Any]:
     with build_backend(args.mllm, batch_size=args.batch_size_mllm) as mllm:
         if args.max_frames:
             mllm.frame_policy = FramePolicy(fps=args.fps, max_frames=args.max_frames)
-        perceived = perceive(videos, mllm, out_file, max_new_tokens=args.max_new_tokens)
+        reply = ReplyPolicy(min_words=args.min_words, keep_cut_off=args.keep_cut_off)
+        perceived = perceive(videos, mllm, out_file, max_new_tokens=args.max_new_tokens, reply=reply)
     print(perceived.summary())
     result = {
         "videos": len(videos),
@@ -60,7 +61,7 @@ def generate_agp(args: argparse.Namespace, out_file: Path) -> dict[str, Any]:
     if args.llm:
         with build_backend(args.llm, batch_size=args.batch_size_mllm) as llm:
             summarized = summarize(
-                out_file, llm, instances=args.instances, max_new_tokens=args.max_new_tokens
+                out_file, llm, instances=args.instances, max_new_tokens=args.max_new_tokens, reply=reply
             )
         print(summarized.summary())
         result["summarize"] = summarized.to_dict()
@@ -148,6 +149,8 @@ def build_demo(folder: Path) -> dict[str, Any]:
         "llm": f"text:{build_tiny_causal_lm(folder / 'tiny-lm')}",
         "eval_sources": ["phon"],
         "max_new_tokens": 24,
+        "min_words": 1,  # random tiny models never finish a sentence: keep whatever they write
+        "keep_cut_off": True,
         "max_frames": 8,
         "epochs": 1.0,
         "batch_size": 12,
@@ -190,6 +193,8 @@ def main() -> None:
     parser.add_argument("--fps", type=float, default=None)
     parser.add_argument("--max-frames", type=int, default=None)
     parser.add_argument("--max-new-tokens", type=int, default=160)
+    parser.add_argument("--min-words", type=int, default=5, help="shorter replies are not a description")
+    parser.add_argument("--keep-cut-off", action="store_true", help="keep replies cut off by the budget")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--demo", action="store_true", help="tiny models on a small LexSign-Synth build")

@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--control", default="none", choices=("none", "blind", "temporal", "spatial"))
     parser.add_argument("--limit", type=int, help="only the questions of N videos across types (a trial run)")
     parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--max-new-tokens", type=int, default=16)
+    parser.add_argument("--max-new-tokens", type=int, help="default: each prompt variant's own budget")
     parser.add_argument("--device", help="e.g. cuda:0 or cpu (default: the first GPU if any)")
     parser.add_argument("--demo", action="store_true", help="small bench, tiny random model, generated clips")
     parser.add_argument("--wlasl", type=Path, help="--demo: the WLASL_v0.3.json index")
@@ -65,7 +65,7 @@ def main() -> None:
     backend = build_backend(f"transformers:{args.model}", batch_size=args.batch_size, device=args.device)
     summary = run_bench(
         load_bench(args.bench),
-        MLLMAnswerer(backend, max_new_tokens=args.max_new_tokens),  # the paper's prompts, letter-only answers
+        MLLMAnswerer(backend, max_new_tokens=args.max_new_tokens),  # three complexities, letter-only answers
         args.out / "results",
         videos=args.videos,
         variants=args.variants,

@@ -8,7 +8,7 @@ import logging
 import numpy as np
 import pytest
 
-from lexsign_hf.bench.audit import CHOOSERS, _tfidf, audit_questions, warn_if_leaky
+from lexsign_hf.bench.audit import CHOOSERS, PRIOR_CHOOSERS, _tfidf, audit_questions, warn_if_leaky
 
 TYPES = ("Arbitrary", "Perceptual", "Pantomimic", "Both")
 
@@ -57,12 +57,20 @@ def test_shared_option_sets_sit_at_chance():
             option_sets.append([members[k] for k in order])
             answers.append(order.index(m))
             glosses.append(members[m])
-    result = audit_questions(_rows(option_sets, answers, glosses))
+    rows = _rows(option_sets, answers, glosses)
+    for i, row in enumerate(rows):
+        row["iconicity_type"] = TYPES[(i // 4) % 4]  # a quartet stays within one type, as in the build
+        row["option_glosses"] = list(row["options"])
+    result = audit_questions(
+        rows, priors={g: {"frequency": len(g), "wlasl_videos": -len(g)} for g in glosses}
+    )
     assert result.num_items == {"gloss": 200} and result.num_option_sets == {"gloss": 50}
-    for name, (family, _) in CHOOSERS.items():
-        if family not in ("position",):  # set functions: exactly one right per quartet
-            assert result.choosers[name]["gloss"]["items"] == pytest.approx(0.25), name
-    assert not result.above_threshold
+    assert set(result.choosers) == set(CHOOSERS) | set(PRIOR_CHOOSERS)
+    for name, entry in result.choosers.items():
+        if entry["family"] != "position":  # set functions: exactly one right per quartet, in every type
+            assert entry["gloss"]["items"] == pytest.approx(0.25), name
+            assert entry["gloss"]["per_type"] == pytest.approx(dict.fromkeys(TYPES, 0.25)), name
+    assert not [name for name in result.above_threshold if not name.startswith("always")]
 
 
 def test_tfidf_matches_scikit_learn():
@@ -131,3 +139,33 @@ def test_cli_audit(tmp_path):
         audit["choosers"]["always A"]["gloss"]["questions"] == 1.0
         and "always A (gloss)" in audit["above_threshold"]
     )
+
+
+def test_prior_choosers_find_a_planted_frequency_leak():
+    # the answer is always the gloss with the highest (outside) frequency: only the prior family can see it
+    rng = np.random.default_rng(2)
+    option_sets, answers, priors = [], [], {}
+    for q in range(120):
+        glosses = [f"g{q}x{j}" for j in range(4)]
+        answer = int(rng.integers(4))
+        for j, gloss in enumerate(glosses):
+            priors[gloss] = {
+                "frequency": 7.0 if j == answer else float(rng.uniform(1, 6)),
+                "wlasl_videos": None,
+            }
+        option_sets.append(glosses)
+        answers.append(answer)
+    rows = _rows(option_sets, answers)
+    for row in rows:
+        row["option_glosses"] = list(row["options"])
+    result = audit_questions(rows, priors=priors)
+    assert result.choosers["most frequent sign (ASL-LEX)"]["gloss"]["questions"] == 1.0
+    assert result.choosers["least frequent sign (ASL-LEX)"]["gloss"]["questions"] == 0.0
+    assert result.choosers["most WLASL videos"]["gloss"]["questions"] == pytest.approx(
+        0.25, abs=0.1
+    )  # all missing
+    assert "most frequent sign (ASL-LEX) (gloss)" in result.above_threshold
+    assert "most frequent sign (ASL-LEX) (gloss, Arbitrary)" in result.above_threshold
+    assert "most questions per gloss" in result.choosers and "longest gloss" in result.choosers
+    without = audit_questions([{k: v for k, v in row.items() if k != "option_glosses"} for row in rows])
+    assert not any(entry["family"] == "prior" for entry in without.choosers.values())

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from lexsign_hf.bench.baselines import ScoringAnswerer
-from lexsign_hf.bench.prompts import load_templates, parse_answer
+from lexsign_hf.bench.prompts import load_templates
 from lexsign_hf.bench.report import write_report
 from lexsign_hf.bench.runner import MLLMAnswerer, load_bench, read_answers, run_bench, sample_videos
+from lexsign_hf.bench.store import read_key, score_records
 from lexsign_hf.cli import main
 from lexsign_hf.mllm import RandomBackend
 from lexsign_hf.mllm.testing import cached_tiny_checkpoint, write_test_clips
@@ -62,45 +63,14 @@ def bench(bench_dir):
     return load_bench(bench_dir).to_list()
 
 
-@pytest.mark.parametrize(
-    ("reply", "letter"),
-    [
-        ("B", "B"),
-        ("B)", "B"),
-        ("(b)", "B"),
-        ("b", "B"),
-        ("The answer is B.", "B"),
-        ("the answer is c", "C"),
-        ("Answer: (D)", "D"),
-        ("**A**", "A"),
-        ("C. An open hand at the chin.", "C"),
-        ("I would choose option D because the palm faces in.", "D"),
-        ("book", "A"),  # the exact text of one option
-        ("A hand, palm facing in.", None),  # a handshape name, not a choice
-        ("The answer is A hand", None),
-        ("Both A and B look plausible.", None),
-        ("The sign is made near the chin.", None),
-        ("", None),
-        ("a flat hand at the chin", None),  # the article is not option A
-        ("A person touches the chin.", None),
-        ("The answer is a flat hand", None),
-        ("The answer is A because the palm faces in.", "A"),
-        ("B or C", None),  # hedged: invalid
-        ("I pick A or maybe D", None),
-        ("B) Both bent B hands, palms in", "B"),  # "bent B hands" is a handshape
-    ],
-)
-def test_parse_answer(reply, letter):
-    assert parse_answer(reply, ["book", "chair", "drink", "have"]) == letter
-
-
 def test_templates_file_and_hash(tmp_path):
     default = load_templates()
     prompt = default.render("subunit", "original", ["one", "two", "three", "four"])
     assert "A) one\nB) two\nC) three\nD) four" in prompt and "{options}" not in prompt
-    assert default.render("gloss", "simple", list("wxyz")).startswith("A) w")
+    assert "\nA) w\nB) x" in default.render("gloss", "simple", list("wxyz"))
     custom = tmp_path / "mine.yaml"
-    custom.write_text(Path(default.source).read_text().replace("Reply with one letter only.", "Letter only!"))
+    text = Path(default.source).read_text()
+    custom.write_text(text.replace("Answer with the letter only (A, B, C or D).", "Letter only!"))
     assert load_templates(custom).hash != default.hash
     custom.write_text("subunit: {original: 'no placeholder'}\n")
     with pytest.raises(ValueError, match=r"subunit\.original"):
@@ -160,7 +130,9 @@ def test_blind_control_random_backend_near_chance(bench, tmp_path):
     )
     assert summary.asked == 2 * len(bench) >= 400 and summary.invalid == 0 and not summary.missing_videos
     records, _ = read_answers(tmp_path / "blind" / "answers.jsonl")
-    accuracy = np.mean([r["correct"] for r in records.values()])
+    scored, stale = score_records(records.values(), read_key(tmp_path / "blind"))
+    assert stale == 0 and len(scored) == len(records)
+    accuracy = np.mean([r["correct"] for r in scored])
     assert abs(accuracy - 0.25) < 0.05
     paths = write_report([tmp_path / "blind"], tmp_path / "report")
     report = json.loads(paths["json"].read_text())["runs"][0]["results"]
@@ -251,6 +223,7 @@ def test_results_folder_belongs_to_one_backend_and_template_set(bench, tmp_path)
         run_bench(bench[:4], MLLMAnswerer(RandomBackend(seed=2)), tmp_path / "out", control="blind")
     custom = tmp_path / "t.yaml"
     custom.write_text(Path(load_templates().source).read_text().replace("nothing else", "no more"))
+    assert load_templates(custom).hash != load_templates().hash
     with pytest.raises(ValueError, match="templates_hash"):
         run_bench(
             bench[:4],
@@ -275,9 +248,8 @@ def test_scoring_baseline_answers_by_best_option(bench, tmp_path):
     answerer = ScoringAnswerer("oracle", {"gloss": oracle})
     summary = run_bench(bench, answerer, tmp_path / "out", videos=poses, variants=("scores",))
     records, _ = read_answers(tmp_path / "out" / "answers.jsonl")
-    assert summary.asked == len(records) > 0 and all(
-        r["correct"] and r["level"] == "gloss" for r in records.values()
-    )
+    scored, _ = score_records(records.values(), read_key(tmp_path / "out"))
+    assert summary.asked == len(scored) > 0 and all(r["correct"] and r["level"] == "gloss" for r in scored)
 
 
 def test_hali_baselines_answer_from_pose_files(bench, tmp_path, shared_data, minilm_path, tiny_hali_config):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
@@ -227,3 +228,22 @@ def test_partition_is_pinned_for_seed_0(built):
 
 
 PINNED_SEED0_DIGEST = "84ea87254e07036f74d2b52c267311384fc4423a10e9e1e4c3d88dea838d3ee9"
+
+
+def test_classes_json_counts_the_classes_no_description_tells_apart(built):
+    """classes.json and the card give, per class group, the classes sharing all their descriptions (issue 25)."""
+    folder, report = built
+    ties = json.loads(
+        (Path(__file__).resolve().parents[1] / "results/phon/ties.json").read_text(encoding="utf-8")
+    )
+    found = _classes(folder, "asl1000")["indistinguishable"]
+    assert set(found) == {"seen", "unseen_validation", "unseen_test"}
+    phon_only = ties["configs"]["asl1000"]["unseen_test"]  # no mcp text for these classes in the fixture
+    assert found["unseen_test"]["classes"] == phon_only["tied_classes"] > 0
+    assert sorted(map(sorted, found["unseen_test"]["groups"])) == sorted(
+        [*phon_only["groups_coding_identical"], *(group["glosses"] for group in phon_only["groups_na_only"])]
+    )
+    islr = _classes(folder, "wlasl100")["indistinguishable"]["classes"]
+    assert islr["classes"] == ties["configs"]["wlasl100"]["classes"]["tied_classes"]
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert f"| `asl1000` | unseen_test | {found['unseen_test']['classes']} |" in readme

@@ -4,16 +4,20 @@ The policy (pinned by the tests):
 
 - labels and decorations are removed ("Entry:", "Description:", list numbering, surrounding quotes), and the
   paragraph is put on one line;
-- an empty answer is rejected (`reason="empty"`);
-- an answer cut off by the token limit (it used the whole budget and does not end a sentence) is trimmed back
-  to its last complete clause (`flags=["truncated"]`); with no complete clause it is kept as it is and flagged
-  (`flags=["truncated_unfinished"]`, so it can be filtered out later but no generated text is lost);
+- a reply that is not a description is rejected with its reason: `"empty"`, `"bare_letter"` (a lone option
+  letter such as "B." or "(C)"), `"refusal"` ("I'm sorry, I can't ..."), `"too_short"` (under `min_words`
+  words), `"cut_off"` (it used the whole token budget, or the server said `finish_reason="length"`, and does
+  not end a sentence);
+- with `keep_cut_off=True` (for models that cannot finish, e.g. random test models) a cut-off answer is
+  trimmed back to its last complete clause (`flags=["truncated"]`), or kept as it is and flagged
+  (`flags=["truncated_unfinished"]`);
 - an answer over the word limit is trimmed to the last sentence end within the limit, or else to the last
   clause end (";") (`flags=["over_limit_trimmed"]`), or cut at the limit when neither keeps a third of it
   (`flags=["over_limit_cut"]`).
 
-A rejected (empty) answer is retried by the pipeline (with sampling) and, if it fails again, left undone, so a
-rerun tries it once more; flags are stored in the record's provenance.
+A rejected answer is retried by the pipeline (with sampling) and, if it fails again, recorded as failed with
+its reason and the raw reply (in the run's usage report) and left undone, so a rerun tries it once more; flags
+are stored in the record's provenance.
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ _NUMBERING = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 _CLAUSE_END = re.compile(r"[.;!?](?=\s|$)")
 _SENTENCE_BOUNDARY = re.compile(r"[.!?](?=\s|$)")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?$")
+_BARE_LETTER = re.compile(r"^(?:option\s+)?[(\[]?[A-Ja-j][)\].:]?$", re.IGNORECASE)
+_REFUSAL = re.compile(
+    r"^(?:i'?m sorry|sorry,|i (?:am )?(?:cannot|can'?t|am unable|'m unable)|as an ai\b|unfortunately,? i)",
+    re.IGNORECASE,
+)
+MIN_WORDS = 5
 
 
 @dataclass
@@ -42,15 +52,29 @@ class CleanAnswer:
     reason: str | None = None
 
 
-def clean_answer(answer: str, max_words: int = 50, hit_token_limit: bool = False) -> CleanAnswer:
+def clean_answer(
+    answer: str,
+    max_words: int = 50,
+    hit_token_limit: bool = False,
+    min_words: int = MIN_WORDS,
+    keep_cut_off: bool = False,
+) -> CleanAnswer:
     """Apply the module's policy to one raw answer."""
     text = " ".join((answer or "").split())
     text = _NUMBERING.sub("", _LABEL.sub("", text))
     text = text.strip().strip("\"'“”‘’").strip()
     if not any(char.isalnum() for char in text):
         return CleanAnswer(text=None, reason="empty")
+    if _BARE_LETTER.match(text.strip("*").strip()):
+        return CleanAnswer(text=None, reason="bare_letter")
+    if _REFUSAL.match(text):
+        return CleanAnswer(text=None, reason="refusal")
+    if len(text.split()) < min_words:
+        return CleanAnswer(text=None, reason="too_short")
     flags = []
     if hit_token_limit and not _SENTENCE_END.search(text):
+        if not keep_cut_off:
+            return CleanAnswer(text=None, reason="cut_off")
         cut = _last_clause_end(text)
         if cut is None:
             flags.append("truncated_unfinished")

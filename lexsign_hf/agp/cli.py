@@ -25,7 +25,23 @@ def _backend_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--chunk-size", type=int, default=32, help="items generated between two saves")
     parser.add_argument(
-        "--retries", type=int, default=1, help="retries (with sampling) of empty/truncated answers"
+        "--retries",
+        type=int,
+        default=1,
+        help="retries (with sampling) of replies that are not a description; then recorded as failed",
+    )
+    parser.add_argument(
+        "--min-words", type=int, default=5, help="shorter replies are not a description (default 5)"
+    )
+    parser.add_argument(
+        "--keep-cut-off",
+        action="store_true",
+        help="keep replies cut off by the token budget (trimmed to their last clause, flagged) instead of failing",
+    )
+    parser.add_argument(
+        "--redo-changed",
+        action="store_true",
+        help="redo records of --out written with other settings (default: refuse; old records are set aside)",
     )
     parser.add_argument("--price-in", type=float, help="USD per 1k prompt tokens (for the cost estimate)")
     parser.add_argument("--price-out", type=float, help="USD per 1k completion tokens")
@@ -144,6 +160,7 @@ def _backend(args: argparse.Namespace):
 
 
 def _common(args: argparse.Namespace) -> dict:
+    from .pipeline import ReplyPolicy
     from .prompts import ExamplePool, describe_template, summarize_template
 
     template = describe_template if args.func is run_perceive else summarize_template
@@ -153,10 +170,15 @@ def _common(args: argparse.Namespace) -> dict:
     return {
         "template": template(args.template),
         "examples": ExamplePool.from_spec(args.examples, seed=args.seed),
-        "max_words": args.max_words,
         "max_new_tokens": args.max_new_tokens,
+        "reply": ReplyPolicy(
+            max_words=args.max_words,
+            min_words=args.min_words,
+            keep_cut_off=args.keep_cut_off,
+            retries=args.retries,
+        ),
         "chunk_size": args.chunk_size,
-        "retries": args.retries,
+        "redo_changed": args.redo_changed,
         "usage_path": args.usage,
         "prices": prices,
     }

@@ -16,13 +16,18 @@ Both stages append `source="agp"` description records (`lexsign_hf.data.descript
 JSONL file: per-video descriptions (`provenance.kind="video"`) and summaries (`kind="summary"`), each with the
 model, the prompt's version and SHA-256, the example pool's SHA-256 and the instance (video) ids. Keeping both
 kinds in one file is the paper's sampling strategy: `DescriptionBank` samples among all of a gloss's `agp`
-descriptions at training time. A rerun skips every record already written (same kind, model, prompt version
-and instance), so an interrupted run resumes and a finished one is a no-op. Each run prints and writes a
-usage report (requests, tokens, failures, answer flags, optional cost).
+descriptions at training time. A rerun skips every record already written with the same settings, so an interrupted run
+resumes and a finished one is a no-op; a record written with other settings (``--fps``, ``--max-frames``,
+``--max-words``, ``--examples``, ``--no-trim``, ``--template``, ``--max-new-tokens``, summary ``--seed``) is
+refused with one line naming each change, or redone with ``redo_changed`` (see `lexsign_hf.agp.store`). A reply
+that is not a description (empty, a bare letter, a refusal, too short, cut off by the token budget) is retried
+with sampling, then recorded as failed with its reason and raw reply (`lexsign_hf.agp.answers`). Each run
+prints and writes a usage report (requests, tokens, failures, answer flags, settings, optional cost).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -40,7 +45,7 @@ from tqdm.auto import tqdm
 from lexsign_hf.data.descriptions import DescriptionRecord
 from lexsign_hf.mllm import ChatRequest, Generation, MLLMBackend
 
-from .answers import CleanAnswer, clean_answer
+from .answers import MIN_WORDS, CleanAnswer, clean_answer
 from .prompts import (
     LANGUAGE_NAMES,
     MAX_WORDS,
@@ -49,6 +54,7 @@ from .prompts import (
     describe_template,
     summarize_template,
 )
+from .store import RecordStore, plan, summary_key, video_key
 from .videos import SignVideo
 
 logger = logging.getLogger(__name__)
@@ -63,6 +69,7 @@ class RunReport:
     prompt_version: str
     items: int = 0
     skipped_done: int = 0
+    redone: int = 0
     written: int = 0
     retried: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
@@ -70,6 +77,7 @@ class RunReport:
     usage: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
     cost_usd: float | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -79,81 +87,14 @@ class RunReport:
     def summary(self) -> str:
         cost = f", cost ≈ ${self.cost_usd:.4f}" if self.cost_usd is not None else ""
         failed = f", {len(self.failed)} failed (rerun to retry)" if self.failed else ""
+        redone = f", {self.redone} redone (other settings)" if self.redone else ""
         flags = ", ".join(f"{key}: {value}" for key, value in sorted(self.flags.items())) or "none"
         return (
             f"agp {self.stage} with {self.model} ({self.prompt_version}): {self.written} written, "
-            f"{self.skipped_done} already done of {self.items}{failed}; {self.retried} retried; flags: {flags}; "
+            f"{self.skipped_done} already done of {self.items}{redone}{failed}; {self.retried} retried; flags: {flags}; "
             f"{self.usage.get('requests', 0)} requests, {self.usage.get('prompt_tokens', 0)} prompt + "
             f"{self.usage.get('completion_tokens', 0)} completion tokens{cost}; {self.elapsed_s:.1f} s"
         )
-
-
-class RecordStore:
-    """An append-only JSONL of description records; a record cut off by a crash (last line) is dropped."""
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-
-    def records(self) -> list[DescriptionRecord]:
-        if not self.path.is_file():
-            return []
-        raw = self.path.read_text(encoding="utf-8")
-        lines = raw.split("\n")
-        records = []
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(DescriptionRecord.from_dict(json.loads(line)))
-            except json.JSONDecodeError:
-                if number == len(lines):  # an unterminated last line: a write interrupted by a crash
-                    logger.warning("%s: dropping an incomplete last record (interrupted write)", self.path)
-                    self._rewrite(raw[: raw.rfind("\n") + 1])
-                    break
-                raise ValueError(f"{self.path}:{number}: invalid JSON record") from None
-            except ValueError as error:
-                raise ValueError(f"{self.path}:{number}: {error}") from None
-        return records
-
-    def append(self, records: Sequence[DescriptionRecord]) -> None:
-        if not records:
-            return
-        text = "".join(json.dumps(record.to_dict(), ensure_ascii=False) + "\n" for record in records)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    def _rewrite(self, text: str) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path)
-
-
-def video_key(model: str, prompt_version: str, gloss: str, video_id: str) -> tuple:
-    return ("video", model, prompt_version, gloss, video_id)
-
-
-def summary_key(model: str, prompt_version: str, perceive_model: str, gloss: str, instances: int) -> tuple:
-    return ("summary", model, prompt_version, perceive_model, gloss, instances)
-
-
-def record_key(record: DescriptionRecord) -> tuple | None:
-    provenance = record.provenance
-    if provenance.get("kind") == "video":
-        return video_key(
-            provenance["model"], provenance["prompt_version"], record.gloss, provenance["video_id"]
-        )
-    if provenance.get("kind") == "summary":
-        return summary_key(
-            provenance["model"],
-            provenance["prompt_version"],
-            provenance["perceive_model"],
-            record.gloss,
-            provenance["instances_requested"],
-        )
-    return None
 
 
 @dataclass
@@ -167,15 +108,24 @@ class _Item:
     provenance: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ReplyPolicy:
+    """What makes a reply a description (`lexsign_hf.agp.answers`) and how often a rejected one is retried."""
+
+    max_words: int = MAX_WORDS
+    min_words: int = MIN_WORDS
+    keep_cut_off: bool = False
+    retries: int = 1
+    retry_temperature: float = 0.7
+
+
 def _generate(
     items: list[_Item],
     backend: MLLMBackend,
     store: RecordStore,
     report: RunReport,
-    max_words: int,
+    policy: ReplyPolicy,
     chunk_size: int,
-    retries: int,
-    retry_temperature: float,
     progress: bool,
 ) -> None:
     """Generate, clean, retry rejected answers, append finished records chunk by chunk."""
@@ -183,11 +133,11 @@ def _generate(
     for start in range(0, len(items), chunk_size):
         pending = items[start : start + chunk_size]
         finished: list[DescriptionRecord] = []
-        for attempt in range(retries + 1):
+        for attempt in range(policy.retries + 1):
             if attempt:
                 report.retried += len(pending)
                 for item in pending:
-                    item.request.temperature = retry_temperature
+                    item.request.temperature = policy.retry_temperature
                     item.request.request_id = f"{item.request.request_id.split('#')[0]}#retry{attempt}"
             generations = backend.generate([item.request for item in pending])
             rejected = []
@@ -197,9 +147,9 @@ def _generate(
                         {"item": item.request.request_id.split("#")[0], "reason": generation.error}
                     )
                     continue
-                answer = _clean(generation, item.request, max_words)
+                answer = _clean(generation, item.request, policy)
                 if answer.text is None:
-                    rejected.append((item, answer.reason))
+                    rejected.append((item, answer.reason, generation.text))
                     continue
                 report.flags.update(answer.flags)
                 provenance = {
@@ -212,13 +162,17 @@ def _generate(
                 finished.append(
                     DescriptionRecord(item.gloss, item.language, "agp", answer.text, provenance=provenance)
                 )
-            pending = [item for item, _ in rejected]
+            pending = [item for item, _, _ in rejected]
             if not pending:
                 break
-        for item, reason in rejected:
+        for item, reason, reply in rejected:
             report.flags[f"rejected_{reason}"] += 1
             report.failed.append(
-                {"item": item.request.request_id.split("#")[0], "reason": f"{reason} answer"}
+                {
+                    "item": item.request.request_id.split("#")[0],
+                    "reason": f"not a description ({reason}) after {policy.retries + 1} attempt(s)",
+                    "reply": reply,
+                }
             )
         store.append(finished)
         report.written += len(finished)
@@ -226,9 +180,25 @@ def _generate(
     bar.close()
 
 
-def _clean(generation: Generation, request: ChatRequest, max_words: int) -> CleanAnswer:
-    hit_limit = generation.usage.get("completion_tokens", 0) >= request.max_new_tokens
-    return clean_answer(generation.text, max_words=max_words, hit_token_limit=hit_limit)
+def _clean(generation: Generation, request: ChatRequest, policy: ReplyPolicy) -> CleanAnswer:
+    hit_limit = (
+        generation.finish_reason == "length"
+        or generation.usage.get("completion_tokens", 0) >= request.max_new_tokens
+    )
+    return clean_answer(
+        generation.text,
+        max_words=policy.max_words,
+        hit_token_limit=hit_limit,
+        min_words=policy.min_words,
+        keep_cut_off=policy.keep_cut_off,
+    )
+
+
+def _resume(items: list[_Item], store: RecordStore, report: RunReport, redo_changed: bool) -> list[_Item]:
+    """The items still to generate (`lexsign_hf.agp.store.plan`); counts done and redone ones."""
+    keyed = [(item.key, item.provenance["settings"], item.request.request_id) for item in items]
+    todo, report.skipped_done, report.redone = plan(keyed, store, report.stage, redo_changed)
+    return [items[index] for index in todo]
 
 
 def _finish(
@@ -264,36 +234,48 @@ def perceive(
     template: PromptTemplate | None = None,
     examples: ExamplePool | None = None,
     language: str = "asl",
-    max_words: int = MAX_WORDS,
     max_new_tokens: int = 160,
+    reply: ReplyPolicy | None = None,
     chunk_size: int = 32,
-    retries: int = 1,
-    retry_temperature: float = 0.7,
+    redo_changed: bool = False,
     progress: bool = True,
     usage_path: str | Path | None = None,
     prices: dict[str, float] | None = None,
 ) -> RunReport:
-    """Describe each video with `backend` (an MLLM); append per-video `agp` records to `out_path`."""
+    """Describe each video with `backend` (an MLLM); append per-video `agp` records to `out_path`.
+
+    Raises `lexsign_hf.agp.store.SettingsChanged` when `out_path` holds descriptions of these videos written
+    with other settings, unless `redo_changed` (then they are described again and the old records set aside).
+    """
     template = template or describe_template()
     examples = examples or ExamplePool.from_spec()
+    reply = reply or ReplyPolicy()
     store = RecordStore(out_path)
-    done = {record_key(record) for record in store.records()}
-    report = RunReport("perceive", backend.name, template.version)
-    before, start = dict(backend.usage), time.perf_counter()
     policy = backend.frame_policy
+    common = {
+        "prompt": template.version,
+        "examples": f"{examples.origin}@{examples.sha256[:12]}",
+        "max_words": reply.max_words,
+        "max_new_tokens": max_new_tokens,
+        "language": language,
+        "fps": policy.fps,
+        "max_frames": policy.max_frames,
+        "central": policy.central,
+        "temporal_perturbation": policy.temporal_perturbation,
+        "frame_seed": policy.seed,
+    }
+    report = RunReport("perceive", backend.name, template.version, settings=common)
+    before, start = dict(backend.usage), time.perf_counter()
     items, seen = [], set()
     for video in videos:
-        key = video_key(backend.name, template.version, video.gloss, video.video_id)
+        key = video_key(backend.name, video.gloss, video.video_id)
         if key in seen:
             continue
         seen.add(key)
         report.items += 1
-        if key in done:
-            report.skipped_done += 1
-            continue
         prompt = template.render(
             examples=examples.for_gloss(video.gloss),
-            max_words=max_words,
+            max_words=reply.max_words,
             language_name=LANGUAGE_NAMES.get(language, language),
             gloss=video.gloss,
         )
@@ -315,9 +297,11 @@ def perceive(
             "video_id": video.video_id,
             "instance_ids": [video.video_id],
             "frame_policy": {"fps": policy.fps, "max_frames": policy.max_frames, "central": policy.central},
+            "settings": {**common, "span": list(video.span) if video.span else None},
         }
         items.append(_Item(key, video.gloss, language, request, provenance))
-    _generate(items, backend, store, report, max_words, chunk_size, retries, retry_temperature, progress)
+    items = _resume(items, store, report, redo_changed)
+    _generate(items, backend, store, report, reply, chunk_size, progress)
     return _finish(
         report, backend, before, start, usage_path or default_usage_path(out_path, "perceive"), prices
     )
@@ -339,14 +323,13 @@ def summarize(
     instances: int = 3,
     template: PromptTemplate | None = None,
     examples: ExamplePool | None = None,
-    max_words: int = MAX_WORDS,
     max_new_tokens: int = 160,
+    reply: ReplyPolicy | None = None,
     perceive_model: str | None = None,
     glosses: Sequence[str] | None = None,
     seed: int = 0,
     chunk_size: int = 32,
-    retries: int = 1,
-    retry_temperature: float = 0.7,
+    redo_changed: bool = False,
     progress: bool = True,
     usage_path: str | Path | None = None,
     prices: dict[str, float] | None = None,
@@ -355,12 +338,14 @@ def summarize(
 
     Per-video records are read from `per_video_path` (grouped per gloss and perceiving model; `perceive_model`
     keeps one model's). Summaries are appended to `out_path` (default: the same file). A gloss with fewer videos
-    than `instances` is summarised from what it has and flagged `fewer_instances`.
+    than `instances` is summarised from what it has and flagged `fewer_instances`. A summary written with other
+    settings (or from other per-video descriptions) is refused or, with `redo_changed`, redone (see `perceive`).
     """
     if instances < 1:
         raise ValueError(f"instances per gloss must be >= 1, got {instances}")
     template = template or summarize_template()
     examples = examples or ExamplePool.from_spec()
+    reply = reply or ReplyPolicy()
     source = RecordStore(per_video_path)
     if not source.path.is_file():
         raise FileNotFoundError(
@@ -379,23 +364,26 @@ def summarize(
             f"{source.path}: no per-video agp description to summarise (model filter: {perceive_model})"
         )
     store = RecordStore(out_path or per_video_path)
-    done = {record_key(record) for record in store.records()}
-    report = RunReport("summarize", backend.name, template.version)
+    common = {
+        "prompt": template.version,
+        "examples": f"{examples.origin}@{examples.sha256[:12]}",
+        "max_words": reply.max_words,
+        "max_new_tokens": max_new_tokens,
+        "seed": seed,
+    }
+    report = RunReport("summarize", backend.name, template.version, settings=common)
     before, start = dict(backend.usage), time.perf_counter()
     items = []
     for (gloss, model), records in sorted(groups.items()):
         report.items += 1
-        key = summary_key(backend.name, template.version, model, gloss, instances)
-        if key in done:
-            report.skipped_done += 1
-            continue
+        key = summary_key(backend.name, model, gloss, instances)
         by_video = {record.provenance["video_id"]: record for record in records}
         chosen = select_instances(list(by_video), instances, gloss, seed)
         language = records[0].language
         prompt = template.render(
             examples=examples.for_gloss(gloss),
             descriptions=[by_video[video_id].text for video_id in chosen],
-            max_words=max_words,
+            max_words=reply.max_words,
             language_name=LANGUAGE_NAMES.get(language, language),
             gloss=gloss,
         )
@@ -412,12 +400,20 @@ def summarize(
             "instance_ids": chosen,
             "instances_requested": instances,
             "instances_used": len(chosen),
+            "settings": {**common, "inputs": _inputs_sha([by_video[video_id] for video_id in chosen])},
         }
         if len(chosen) < instances:
             provenance["flags"] = ["fewer_instances"]
             report.flags["fewer_instances"] += 1
         request = ChatRequest(prompt=prompt, max_new_tokens=max_new_tokens, request_id=f"{gloss}/summary")
         items.append(_Item(key, gloss, language, request, provenance))
-    _generate(items, backend, store, report, max_words, chunk_size, retries, retry_temperature, progress)
+    items = _resume(items, store, report, redo_changed)
+    _generate(items, backend, store, report, reply, chunk_size, progress)
     out = out_path or per_video_path
     return _finish(report, backend, before, start, usage_path or default_usage_path(out, "summarize"), prices)
+
+
+def _inputs_sha(records: Sequence[DescriptionRecord]) -> str:
+    """Fingerprint of the per-video descriptions a summary is made from (ids and texts, in order)."""
+    joined = "\n".join(f"{record.provenance['video_id']}\t{record.text}" for record in records)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:12]

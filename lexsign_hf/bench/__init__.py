@@ -1,12 +1,13 @@
 """LexSign-Bench: multiple-choice questions on sign videos (subunit descriptions and glosses) for MLLMs.
 
-`build_bench` writes the benchmark (dataset config `bench`) and audits it with text-only choosers
+`build_bench` writes the benchmark (dataset config `bench`) and audits it with text-only and prior choosers
 (`audit_questions`; `audit_bench` for a built folder), `run_bench` asks a model through an answerer
-(`MLLMAnswerer` around any `lexsign_hf.mllm` backend, or a `ScoringAnswerer` baseline) with a resumable cache,
-and `write_report` turns results folders into JSON, Markdown and a bar chart.
+(`MLLMAnswerer` around any `lexsign_hf.mllm` backend, or a `ScoringAnswerer` baseline) with a resumable cache
+bound to the bench (`bench_fingerprint`), `parse_answer` reads the letter a reply chose, and `write_report` turns
+results folders into JSON, Markdown and a bar chart with 95 % Wilson intervals (`wilson_interval`).
 """
 
-from .audit import CHOOSERS, AuditResult, audit_bench, audit_questions
+from .audit import CHOOSERS, PRIOR_CHOOSERS, AuditResult, audit_bench, audit_questions
 from .baselines import ScoringAnswerer, hali_class_scorer, hali_description_scorer
 from .builder import (
     BENCH_FEATURES,
@@ -17,21 +18,25 @@ from .builder import (
     build_questions,
 )
 from .prompts import CONTROLS, VARIANTS, PromptTemplates, load_templates, parse_answer
-from .report import summarize, write_report
+from .report import summarize, wilson_interval, write_report
 from .runner import (
     BenchAnswer,
     BenchItem,
     MLLMAnswerer,
     RunSummary,
     load_bench,
-    read_answers,
     run_bench,
     sample_videos,
 )
+from .store import bench_fingerprint, question_hash, read_answers
 
 __all__ = [
     "BENCH_FEATURES",
     "CHOOSERS",
+    "PRIOR_CHOOSERS",
+    "bench_fingerprint",
+    "question_hash",
+    "wilson_interval",
     "AuditResult",
     "audit_bench",
     "audit_questions",

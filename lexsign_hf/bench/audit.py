@@ -2,7 +2,16 @@
 
 A chooser sees the options of one question (and, for the frequency family, the option texts of the whole level)
 but never the video nor the answer. A benchmark whose options leak the answer lets a blind model score above
-chance; the build runs this battery and warns when a chooser beats `THRESHOLD`.
+chance; the build runs this battery and warns when a chooser beats `THRESHOLD` at a level or for an iconicity
+type within it.
+
+Prior choosers (`PRIOR_CHOOSERS`, family ``prior``) pick the option whose gloss is most (or least) common by
+knowledge outside the options' wording: ASL-LEX sign frequency and the WLASL video count (from the build's
+per-gloss priors in ``bench_info.json``), the number of bench questions per gloss, and the gloss's length.
+
+Not tried, because no single question can show it: elimination across questions. The four questions of a quartet
+share one option set and each member is the answer once, so answers of the other three give the fourth away; a
+few-shot prompt or a dev split must therefore come from outside the bench.
 
 Accuracy is reported per question and per independent item: the videos of one gloss that share one option set
 are one item (their questions differ only by the video and the letter order), so the item count is what a
@@ -27,7 +36,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-THRESHOLD = 0.30
+THRESHOLD = 0.28
 AUDIT_FILE = "audit.json"
 LETTERS = "ABCD"
 LEVELS: tuple[str, ...] = ("subunit", "gloss")
@@ -169,6 +178,49 @@ CHOOSERS: dict[str, tuple[str, Chooser]] = {
 }
 
 
+# name -> (prior key, sign): the score of an option is sign x the prior of its gloss
+PRIOR_CHOOSERS: dict[str, tuple[str, float]] = {
+    "most frequent sign (ASL-LEX)": ("frequency", 1.0),
+    "least frequent sign (ASL-LEX)": ("frequency", -1.0),
+    "most WLASL videos": ("wlasl_videos", 1.0),
+    "fewest WLASL videos": ("wlasl_videos", -1.0),
+    "most questions per gloss": ("questions", 1.0),
+    "fewest questions per gloss": ("questions", -1.0),
+    "longest gloss": ("gloss_length", 1.0),
+    "shortest gloss": ("gloss_length", -1.0),
+}
+
+
+def _prior_scores(
+    rows: Sequence[dict[str, Any]], priors: dict[str, dict[str, Any]] | None
+) -> dict[str, np.ndarray]:
+    """Score matrices of the prior choosers that the rows (and priors) allow; a missing value scores as the
+    level's mean, i.e. neither end."""
+    if not all("option_glosses" in row for row in rows):
+        return {}
+    questions = Counter(row["gloss"] for row in rows)
+    values: dict[str, Callable[[str], float | None]] = {
+        "questions": lambda g: float(questions.get(g, 0)),
+        "gloss_length": lambda g: float(len(g)),
+    }
+    if priors:
+        for key in ("frequency", "wlasl_videos"):
+            values[key] = lambda g, key=key: (priors.get(g) or {}).get(key)
+    scores = {}
+    for name, (key, sign) in PRIOR_CHOOSERS.items():
+        if key not in values:
+            continue
+        matrix = np.array(
+            [
+                [np.nan if (v := values[key](g)) is None else float(v) for g in row["option_glosses"]]
+                for row in rows
+            ]
+        )
+        fill = np.nanmean(matrix) if np.isfinite(matrix).any() else 0.0
+        scores[name] = sign * np.where(np.isnan(matrix), fill, matrix)
+    return scores
+
+
 @dataclass
 class AuditResult:
     """Accuracies of every chooser: per level (questions and independent items) and per level x iconicity type."""
@@ -191,9 +243,12 @@ def item_key(row: dict[str, Any]) -> tuple[str, str, tuple[str, ...]]:
     return row["level"], row["gloss"], tuple(sorted(row["options"]))
 
 
-def audit_questions(rows: Sequence[dict[str, Any]], seed: int = 0) -> AuditResult:
+def audit_questions(
+    rows: Sequence[dict[str, Any]], seed: int = 0, priors: dict[str, dict[str, Any]] | None = None
+) -> AuditResult:
     """Run every chooser of `CHOOSERS` over the question rows (columns: level, gloss, iconicity_type, options,
-    answer)."""
+    answer), and the `PRIOR_CHOOSERS` the rows' `option_glosses` and the per-gloss `priors` (``frequency``,
+    ``wlasl_videos``) allow."""
     result = AuditResult()
     for level in LEVELS:
         level_rows = [row for row in rows if row["level"] == level]
@@ -213,8 +268,10 @@ def audit_questions(rows: Sequence[dict[str, Any]], seed: int = 0) -> AuditResul
         tie_break = np.array(
             [[zlib.crc32(f"{seed}|{text}".encode()) for text in row] for row in options], dtype=np.float64
         )
-        for name, (family, chooser) in CHOOSERS.items():
-            scores = np.asarray(chooser(options), dtype=np.float64)
+        batteries = [(name, family, chooser(options)) for name, (family, chooser) in CHOOSERS.items()]
+        batteries += [(name, "prior", m) for name, m in _prior_scores(level_rows, priors).items()]
+        for name, family, score in batteries:
+            scores = np.asarray(score, dtype=np.float64)
             best = scores.max(axis=1, keepdims=True)
             prediction = np.argmax(np.where(scores >= best - 1e-12, 1.0 + tie_break, 0.0), axis=1)
             correct = prediction == answers
@@ -238,10 +295,15 @@ def audit_questions(rows: Sequence[dict[str, Any]], seed: int = 0) -> AuditResul
             result.choosers[worst][level]["questions"], result.choosers[worst][level]["items"]
         )
     result.above_threshold = sorted(
-        f"{name} ({level})"
+        f"{name} ({level}{'' if kind is None else ', ' + kind})"
         for name, entry in result.choosers.items()
         for level in LEVELS
-        if level in entry and max(entry[level]["questions"], entry[level]["items"]) > result.threshold
+        if level in entry
+        for kind, value in [
+            (None, max(entry[level]["questions"], entry[level]["items"])),
+            *entry[level]["per_type"].items(),
+        ]
+        if value >= result.threshold
     )
     return result
 
@@ -274,7 +336,7 @@ def warn_if_leaky(result: AuditResult) -> None:
     """Log a loud warning naming every chooser above the threshold."""
     if result.above_threshold:
         logger.warning(
-            "!!! BLIND AUDIT FAILED: text-only choosers beat %.0f%% without seeing a video: %s. "
+            "!!! BLIND AUDIT FAILED: text-only choosers reach %.0f%% without seeing a video: %s. "
             "A model can game this benchmark from the option texts.",
             100 * result.threshold,
             "; ".join(result.above_threshold),
@@ -286,7 +348,9 @@ def audit_bench(bench_dir: str | Path, seed: int = 0) -> tuple[AuditResult, Path
     from .runner import load_bench
 
     rows = load_bench(bench_dir).to_list()
-    result = audit_questions(rows, seed)
+    info = Path(bench_dir) / "data" / "bench" / "bench_info.json"
+    priors = json.loads(info.read_text(encoding="utf-8")).get("priors") if info.is_file() else None
+    result = audit_questions(rows, seed, priors)
     path = write_audit(result, Path(bench_dir) / "data" / "bench")
     return result, path
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
+import math
+import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +34,13 @@ CONFIG_NAME = "bench"
 SPLIT = "test"
 DESCRIPTION_TEMPLATE = 0  # one fixed `describe` wording for every option, so wording gives nothing away
 CARD_TEMPLATE = "lexsign_bench.md.jinja"
-SIZE_PENALTY = 0.3  # quartet pairs with unequal video counts score lower (balances per-question accuracy)
+SIZE_PENALTY = 1.0  # quartet pairs with unequal video counts score lower (fewer videos left out by balancing)
+# Within a quartet a gloss keeps at most floor((1 + BALANCE_SLACK) x the fewest videos of an asked member): the
+# gloss with most videos then holds at most (1 + s) / (4 + s) of the quartet's questions (27.7 % for s = 0.15;
+# (1 + s) / (3 + s) in the few quartets completed by a gloss asked elsewhere), so a rule that picks one option
+# of the shared set by a prior (most videos, most frequent, longest gloss, ...) stays near chance per question.
+BALANCE_SLACK = 0.15
+FREQUENCY_COLUMN = "SignFrequency(M)"
 
 BENCH_FEATURES = datasets.Features(
     {
@@ -75,6 +84,10 @@ class BenchSummary:
     without_description: int = 0
     audit_max_accuracy: dict[str, float] = field(default_factory=dict)
     audit_above_threshold: list[str] = field(default_factory=list)
+    videos_left_out: dict[str, int] = field(default_factory=dict)
+    distractor_similarity: float | None = None
+    balance_slack: float | None = None
+    priors: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +113,27 @@ def load_wlasl_index(path: str | Path) -> list[dict[str, Any]]:
     return data
 
 
+def load_sign_frequency(path: str | Path) -> dict[str, float | None]:
+    """ASL-LEX 2.0 mean subjective sign frequency (1-7) per EntryID; None where the CSV has none."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:  # the OSF download is ISO-8859-1
+        text = path.read_text(encoding="latin-1")
+    reader = csv.DictReader(text.splitlines())
+    if not {"EntryID", FREQUENCY_COLUMN} <= {name.strip() for name in reader.fieldnames or []}:
+        raise ValueError(f"{path}: expected ASL-LEX columns 'EntryID' and {FREQUENCY_COLUMN!r}")
+    frequency: dict[str, float | None] = {}
+    for row in reader:
+        row = {key.strip(): (value or "").strip() for key, value in row.items() if key}
+        try:
+            value = float(row[FREQUENCY_COLUMN])
+        except ValueError:
+            value = None
+        frequency[row["EntryID"]] = value if value is not None and math.isfinite(value) else None
+    return frequency
+
+
 def build_questions(
     wlasl: list[dict[str, Any]],
     entries: dict[str, PhonRecord],
@@ -108,12 +142,16 @@ def build_questions(
     confusion: dict[str, dict[str, float]] | None = None,
     seed: int = 0,
     texts: dict[str, str] | None = None,
+    frequency: dict[str, float | None] | None = None,
+    balance_slack: float | None = BALANCE_SLACK,
 ) -> tuple[list[dict[str, Any]], BenchSummary]:
     """Select glosses, mine distractors and write the question rows (in a stable order).
 
     `texts` gives the subunit-level option texts (default: the ASL-LEX phonological description of every
     gloss). They must share one style (`read_option_texts` takes one source), so only glosses with a text in
-    `texts` are selected: a gloss described another way would stand out by its wording.
+    `texts` are selected: a gloss described another way would stand out by its wording. With hard distractors
+    the videos of each quartet are balanced (`BALANCE_SLACK`; None keeps every video). `frequency` (ASL-LEX
+    sign frequency per EntryID) goes into the per-gloss priors the audit tries (`BenchSummary.priors`).
     """
     if distractors not in ("hard", "random"):
         raise ValueError(f"distractors must be 'hard' or 'random', got {distractors!r}")
@@ -172,10 +210,16 @@ def build_questions(
     sizes = {gloss: len(instances[gloss]) for _, gloss in selected}
     hard = miner.quartets(summary.glosses, sizes, SIZE_PENALTY) if distractors == "hard" else {}
     pool = [gloss for _, gloss in selected]
+    kept = dict(instances)
+    if hard and balance_slack is not None:
+        kept = _balance_videos(hard, instances, balance_slack, seed)
+        summary.balance_slack = balance_slack
     questions = []
     sources: Counter = Counter()
     for kind, gloss in selected:
-        for instance in sorted(instances[gloss], key=lambda i: str(i["video_id"])):
+        left_out = len(instances[gloss]) - len(kept[gloss])
+        summary.videos_left_out[kind] = summary.videos_left_out.get(kind, 0) + left_out
+        for instance in sorted(kept[gloss], key=lambda i: str(i["video_id"])):
             if distractors == "hard":
                 others, source = hard[gloss]
             else:
@@ -225,7 +269,40 @@ def build_questions(
     summary.num_questions = len(rows)
     summary.answer_counts = dict(sorted(Counter(row["answer"] for row in rows).items()))
     summary.distractor_sources = dict(sources)
+    similarity = [
+        miner.similarity(row["gloss"])[miner.index[other]] / miner.weights.sum()
+        for row in rows
+        if row["level"] == LEVELS[0]
+        for other in row["option_glosses"]
+        if other != row["gloss"]
+    ]
+    summary.distractor_similarity = round(float(np.mean(similarity)), 4) if similarity else None
+    frequency = frequency or {}
+    summary.priors = {
+        gloss: {"frequency": frequency.get(entry_ids[gloss]), "wlasl_videos": len(instances[gloss])}
+        for gloss in sorted({g for row in rows for g in row["option_glosses"]})
+    }
     return rows, summary
+
+
+def _balance_videos(
+    quartets: dict[str, tuple[list[str], str]],
+    instances: dict[str, list[dict[str, Any]]],
+    slack: float,
+    seed: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """The videos each asked gloss keeps: at most ``floor((1 + slack) * m)``, m the fewest videos of an asked
+    member of its quartet (a seeded choice among its videos; fillers asked elsewhere do not count)."""
+    kept: dict[str, list[dict[str, Any]]] = {}
+    for gloss, (others, _) in sorted(quartets.items()):
+        members = {gloss, *others}
+        asked = [g for g in members if g in quartets and {g, *quartets[g][0]} == members]
+        fewest = min(len(instances[g]) for g in asked)
+        cap = max(1, math.floor((1 + slack) * fewest + 1e-9))
+        videos = sorted(instances[gloss], key=lambda i: str(i["video_id"]))
+        order = np.random.default_rng([seed, zlib.crc32(gloss.encode("utf-8"))]).permutation(len(videos))
+        kept[gloss] = [videos[i] for i in sorted(order[:cap])]
+    return kept
 
 
 def _balanced_positions(count: int, rng: np.random.Generator) -> list[int]:
@@ -308,14 +385,15 @@ def build_bench(
     description_source: str | None = None,
 ) -> tuple[Path, BenchSummary]:
     """Build LexSign-Bench from the WLASL index and ASL-LEX 2.0, write it as dataset config `bench` and audit
-    it with the text-only choosers (``data/bench/audit.json``; a loud warning when one beats 30 %)."""
+    it with the text-only choosers (``data/bench/audit.json``; a loud warning when one reaches 28 % at a level or for an iconicity type)."""
     wlasl = load_wlasl_index(wlasl_path)
     entries = load_asl_lex(asl_lex_path)
     confusion = load_confusion(confusion_path) if confusion_path else None
     texts, description_source = (
         read_option_texts(descriptions_path, description_source) if descriptions_path else (None, "")
     )
-    rows, summary = build_questions(wlasl, entries, per_type, distractors, confusion, seed, texts)
+    frequency = load_sign_frequency(asl_lex_path)
+    rows, summary = build_questions(wlasl, entries, per_type, distractors, confusion, seed, texts, frequency)
     sources = {
         "wlasl": Path(wlasl_path).name,
         "asl_lex": Path(asl_lex_path).name,
@@ -323,7 +401,7 @@ def build_bench(
         "descriptions": Path(descriptions_path).name if descriptions_path else "",
         "description_source": description_source,
     }
-    audit = audit_questions(rows, seed)
+    audit = audit_questions(rows, seed, summary.priors)
     warn_if_leaky(audit)
     summary.audit_max_accuracy = audit.max_accuracy
     summary.audit_above_threshold = audit.above_threshold

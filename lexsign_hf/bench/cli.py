@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from lexsign_hf.mllm.factory import SPEC_HELP
@@ -52,6 +53,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = commands.add_parser(
         "run", help="ask a model every question; resumable (answers cached per question)"
     )
+    _run_arguments(run)
+    run.add_argument("--prompt-variant", choices=(*VARIANTS, "all"), default="all")
+    run.set_defaults(func=_run)
+
+    paper = commands.add_parser(
+        "paper",
+        help="the paper's protocol in one command: run all three prompt complexities under one setting, then "
+        "report their mean (OUT/report)",
+    )
+    _run_arguments(paper)
+    paper.set_defaults(func=_paper, prompt_variant="all")
+
+    report = commands.add_parser("report", help="accuracy tables (JSON, Markdown) and a bar chart (PNG)")
+    report.add_argument("results", nargs="+", help="results folder(s) written by `lexsign bench run`")
+    report.add_argument("--out", required=True, help="output folder")
+    report.add_argument(
+        "--bench",
+        help="score against this bench (refused for a folder of another bench; default: each folder's answer key)",
+    )
+    report.set_defaults(func=_report)
+
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--bench", required=True, help="benchmark dataset folder (or Hub id)")
     run.add_argument("--backend", required=True, help=f"{SPEC_HELP}; or {BASELINE_SPECS}")
     run.add_argument(
@@ -65,7 +89,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "with another body instead); never the --videos folder",
     )
     run.add_argument("--out", required=True, help="results folder (one per backend)")
-    run.add_argument("--prompt-variant", choices=(*VARIANTS, "all"), default="all")
     run.add_argument("--templates", help="prompt templates YAML (default: the package's prompts.yaml)")
     run.add_argument(
         "--control",
@@ -93,7 +116,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="clips are already cut: do not trim them to WLASL frame_start..frame_end",
     )
-    run.add_argument("--max-new-tokens", type=int, default=16)
+    run.add_argument(
+        "--max-new-tokens",
+        type=int,
+        help="token budget of every variant (default: each variant's own, `max_new_tokens` in the templates)",
+    )
     run.add_argument("--batch-size", type=int, help="local models: requests per generate() call")
     run.add_argument("--dtype", help="local models: auto | bfloat16 | float16 | float32")
     run.add_argument("--device", help="local models: e.g. cuda, cuda:1, cpu")
@@ -105,12 +132,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--seed", type=int, default=0, help="seed of the perturbations and of --limit (part of the cache key)"
     )
-    run.set_defaults(func=_run)
-
-    report = commands.add_parser("report", help="accuracy tables (JSON, Markdown) and a bar chart (PNG)")
-    report.add_argument("results", nargs="+", help="results folder(s) written by `lexsign bench run`")
-    report.add_argument("--out", required=True, help="output folder")
-    report.set_defaults(func=_report)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -147,9 +168,12 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _warn_leaky(above: list[str]) -> None:
+    from .audit import THRESHOLD
+
     if above:
         print(
-            f"WARNING: {len(above)} text-only chooser(s) beat 30 % without the video: {'; '.join(above)}. "
+            f"WARNING: {len(above)} text-only chooser(s) reach {100 * THRESHOLD:.0f} % without the video: "
+            f"{'; '.join(above)}. "
             "This benchmark can be gamed from the option texts.",
             file=sys.stderr,
         )
@@ -221,15 +245,46 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"{answerer.name}: {summary.asked} asked, {summary.cached} already cached, {summary.invalid} invalid answers, "
         f"{summary.failed} failed (retried next run), {len(summary.missing_videos)} videos missing, "
-        f"{len(summary.undecodable_videos)} undecodable; results in {args.out}"
+        f"{len(summary.undecodable_videos)} undecodable; results of bench {summary.bench_fingerprint} in {args.out}"
         + (f" (PARTIAL run: --limit {args.limit})" if summary.partial else "")
     )
     return 1 if summary.failed else 0
 
 
+def _paper(args: argparse.Namespace) -> int:
+    """Run the three prompt complexities, then report; exit 1 when a run failed or the mean was refused."""
+    from pathlib import Path
+
+    from .report import MEAN_VARIANT, write_report
+
+    code = _run(args)
+    paths = write_report([args.out], Path(args.out) / "report")
+    report = json.loads(paths["json"].read_text(encoding="utf-8"))
+    mean = report["runs"][0]["results"].get(
+        f"{MEAN_VARIANT}|{args.control}", {"refused": "no variant answered"}
+    )
+    if "refused" in mean:
+        print(f"no mean over the prompt variants: {mean['refused']}", file=sys.stderr)
+        code = 1
+    else:
+        print(
+            f"mean over {', '.join(mean['variants'])} ({mean['frames']}, {mean['answered']} questions"
+            + (", PARTIAL" if mean["partial"] else "")
+            + "): "
+            + ", ".join(f"{name} {_percent(mean[name])}" for name in ("AVG(S)", "AVG(G)", "AVG"))
+        )
+    print("report written: " + ", ".join(str(path) for path in paths.values()))
+    return code
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} %"
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report import write_report
+    from .runner import load_bench
 
-    paths = write_report(args.results, args.out)
+    paths = write_report(args.results, args.out, load_bench(args.bench) if args.bench else None)
     print("report written: " + ", ".join(str(path) for path in paths.values()))
     return 0

@@ -1,12 +1,16 @@
 """Run a backend (or a conventional baseline) over LexSign-Bench with a resumable per-question cache.
 
-A results folder holds ``answers.jsonl`` (append-only; one record per question x prompt variant x condition,
-written as soon as its request returns) and ``run.json`` (backend, templates hash, and per variant/control the
-condition, counts of missing, undecodable and failed videos, and whether `--limit` made the run partial). The
-cache key is ``question|variant|control|condition``, the condition a hash of the model, frame policy, clip
-trimming, seed and rendering: re-running the same command asks only what is not answered yet, and a change of
-frame policy, seed or control never reuses an answer. A corrupted line is reported, skipped and asked again.
-Missing videos and failures are not cached, so they are retried once the video exists or the endpoint recovers.
+A results folder belongs to one bench (`store`): ``bench_key.json`` holds the bench fingerprint and each
+question's content hash; a run of another bench into it is refused with both fingerprints named. It holds
+``answers.jsonl`` (append-only; one record per question x prompt variant x condition, written as soon as its
+request returns, carrying the question hash and bench fingerprint) and ``run.json`` (backend, templates hash,
+and per variant/control the condition, token budget, counts of questions, missing, undecodable and failed
+videos, and whether `--limit` made the run partial). The cache key is ``question|variant|control|condition``,
+the condition a hash of the model, frame policy, clip trimming, token budget, seed and rendering: re-running the
+same command asks only what is not answered yet, a change of any setting never reuses an answer, and a cached
+answer whose question changed is asked again. Correctness is never cached: the report recomputes it from the
+answer key. A corrupted line is reported, skipped and asked again. Missing videos and failures are not cached,
+so they are retried once the video exists or the endpoint recovers.
 
 Videos are ``<video_id>.<ext>`` files; ``.pose`` files are rendered to skeleton videos for MLLMs (cached under
 ``<out>/rendered``). The spatial control re-renders ``.pose`` inputs with another body and camera; RGB videos
@@ -18,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -34,6 +37,16 @@ from lexsign_hf.mllm import ChatRequest, MLLMBackend
 from lexsign_hf.mllm.video import clip_span
 
 from .prompts import CONTROLS, LEVELS, VARIANTS, PromptTemplates, load_templates, parse_answer
+from .store import (
+    ANSWERS_FILE,
+    RUN_FILE,
+    append_jsonl,
+    bench_key,
+    bind_folder,
+    is_current,
+    read_answers,
+    write_json_atomic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +54,7 @@ TEMPORAL_PERTURBATION = 0.2
 VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v")
 POSE_SUFFIX = ".pose"
 RENDER_DIR = "rendered"
-ANSWERS_FILE = "answers.jsonl"
-RUN_FILE = "run.json"
 REQUIRED_COLUMNS = ("question_id", "video_id", "gloss", "iconicity_type", "level", "options", "answer")
-RECORD_FIELDS = {"key", "variant", "control", "level", "iconicity_type", "prediction", "correct"}
 
 
 @dataclass
@@ -81,13 +91,14 @@ class MLLMAnswerer:
     """Asks an `MLLMBackend` with the prompt templates and parses the letter it answers.
 
     `trim_spans` cuts each clip to the question's WLASL ``frame_start``/``frame_end`` (`clip_span`); turn it
-    off for clips that are already cut."""
+    off for clips that are already cut. `max_new_tokens` overrides the templates' token budget of every
+    variant (default: each variant's own, `PromptTemplates.max_new_tokens`)."""
 
     def __init__(
         self,
         backend: MLLMBackend,
         templates: PromptTemplates | None = None,
-        max_new_tokens: int = 16,
+        max_new_tokens: int | None = None,
         trim_spans: bool = True,
     ):
         self.backend = backend
@@ -104,7 +115,7 @@ class MLLMAnswerer:
                 ),
                 video=item.video,
                 video_span=clip_span(item.question, self.trim_spans) if item.video is not None else None,
-                max_new_tokens=self.max_new_tokens,
+                max_new_tokens=self.budget(item.variant),
                 request_id=f"{item.question['question_id']}|{item.variant}",
             )
             for item in items
@@ -124,20 +135,24 @@ class MLLMAnswerer:
             )
         return answers
 
+    def budget(self, variant: str) -> int:
+        """Token budget of one prompt variant."""
+        return self.max_new_tokens or self.templates.max_new_tokens[variant]
+
     def describe(self) -> dict[str, Any]:
         return {
             "backend": self.name,
             "templates": self.templates.source,
             "templates_hash": self.templates.hash,
             "frame_policy": asdict(self.backend.frame_policy),
-            "max_new_tokens": self.max_new_tokens,
+            "max_new_tokens": {variant: self.budget(variant) for variant in VARIANTS},
             "trim_spans": self.trim_spans,
         }
 
 
 @dataclass
 class RunSummary:
-    """Counts of one `run_bench` call."""
+    """Counts of one `run_bench` call (`failed_by_variant`: failures per prompt variant)."""
 
     asked: int = 0
     cached: int = 0
@@ -147,7 +162,9 @@ class RunSummary:
     undecodable_videos: list[str] = field(default_factory=list)
     corrupt_cache_lines: int = 0
     partial: bool = False
-    condition: str = ""
+    conditions: dict[str, str] = field(default_factory=dict)
+    failed_by_variant: dict[str, int] = field(default_factory=dict)
+    bench_fingerprint: str = ""
 
 
 def load_bench(path: str | Path, split: str = "test") -> datasets.Dataset:
@@ -182,15 +199,19 @@ def cache_key(question_id: str, variant: str, control: str, condition: str = "")
     return f"{question_id}|{variant}|{control}|{condition}"
 
 
-def run_condition(answerer: Answerer, control: str, seed: int, render: str | None = None) -> dict[str, Any]:
-    """Everything besides question and prompt variant that can change an answer (hashed into the cache key)."""
+def run_condition(
+    answerer: Answerer, variant: str, control: str, seed: int, render: str | None = None
+) -> dict[str, Any]:
+    """Everything besides the question that can change an answer under one prompt variant (hashed into the
+    cache key)."""
     description = answerer.describe()
+    budgets = description.get("max_new_tokens")
     return {
         "backend": answerer.name,
         "control": control,
         "frame_policy": description.get("frame_policy"),
         "trim_spans": description.get("trim_spans"),
-        "max_new_tokens": description.get("max_new_tokens"),
+        "max_new_tokens": budgets.get(variant) if isinstance(budgets, dict) else budgets,
         "seed": seed,
         "render": render,
     }
@@ -215,31 +236,6 @@ def sample_videos(bench: Sequence[dict[str, Any]], limit: int, seed: int = 0) ->
             if queue and len(chosen) < limit:
                 chosen.append(queue.pop(0))
     return chosen
-
-
-def read_answers(path: str | Path) -> tuple[dict[str, dict[str, Any]], int]:
-    """Records of an ``answers.jsonl`` by key (the last one wins) and the number of unreadable lines."""
-    path = Path(path)
-    records: dict[str, dict[str, Any]] = {}
-    corrupt = 0
-    if not path.is_file():
-        return records, corrupt
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict) or not RECORD_FIELDS <= record.keys():
-                    raise ValueError("missing fields")
-            except ValueError:  # includes json.JSONDecodeError
-                corrupt += 1
-                logger.warning(
-                    "%s:%d: unreadable cache line skipped; its question will be asked again", path, number
-                )
-                continue
-            records[record["key"]] = record
-    return records, corrupt
 
 
 def run_bench(
@@ -294,13 +290,21 @@ def run_bench(
         from lexsign_hf.pose.render import RenderStyle, perturbed_style
 
         render_style = perturbed_style(seed) if control == "spatial" else RenderStyle()
-    condition = run_condition(answerer, control, seed, render_style.key() if render_style else None)
-    condition_id = condition_hash(condition)
+    render = render_style.key() if render_style else None
+    conditions = {variant: run_condition(answerer, variant, control, seed, render) for variant in variants}
+    condition_ids = {variant: condition_hash(condition) for variant, condition in conditions.items()}
+    key = bench_key(bench)
+    bind_folder(out_dir, key)
     run_info = _check_run_file(out_dir, answerer)
 
     answers_path = out_dir / ANSWERS_FILE
     cached, corrupt = read_answers(answers_path)
-    summary = RunSummary(corrupt_cache_lines=corrupt, condition=condition_id)
+    summary = RunSummary(
+        corrupt_cache_lines=corrupt,
+        conditions=condition_ids,
+        failed_by_variant=dict.fromkeys(variants, 0),
+        bench_fingerprint=key["fingerprint"],
+    )
     suffixes = tuple(getattr(answerer, "suffixes", (*VIDEO_SUFFIXES, POSE_SUFFIX)))
     video_index = index_videos(videos, suffixes) if control != "blind" else {}
     if control == "spatial":
@@ -315,13 +319,16 @@ def run_bench(
     kept_videos = set(sample_videos(bench, limit, seed)) if limit else None
     summary.partial = kept_videos is not None and len(kept_videos) < len({str(q["video_id"]) for q in bench})
     pending: list[BenchItem] = []
+    in_scope = 0
     for question in bench:
         if question["level"] not in levels or (
             kept_videos is not None and str(question["video_id"]) not in kept_videos
         ):
             continue
+        in_scope += 1
         for variant in variants:
-            if cache_key(question["question_id"], variant, control, condition_id) in cached:
+            record = cached.get(cache_key(question["question_id"], variant, control, condition_ids[variant]))
+            if record is not None and is_current(record, key):
                 summary.cached += 1
                 continue
             video = None
@@ -357,13 +364,16 @@ def run_bench(
                 result = results[i]
                 if result.error is not None:
                     summary.failed += 1
+                    summary.failed_by_variant[item.variant] += 1
                     first_error = first_error or result.error
                     if "decod" in result.error or "pose file" in result.error or i in ready:
                         undecodable.add(str(item.question["video_id"]))
                     continue
-                records.append(_record(item, result, control, answerer.name, condition_id))
+                records.append(
+                    _record(item, result, control, answerer.name, condition_ids[item.variant], key)
+                )
                 summary.invalid += records[-1]["prediction"] is None
-            _append_jsonl(answers_path, records)
+            append_jsonl(answers_path, records)
             summary.asked += len(records)
             bar.update(len(chunk))
     summary.undecodable_videos = sorted(undecodable)
@@ -380,19 +390,23 @@ def run_bench(
         run_info["runs"][f"{variant}|{control}"] = {
             "variant": variant,
             "control": control,
-            "condition": condition_id,
-            **{key: value for key, value in condition.items() if key != "backend"},
+            "condition": condition_ids[variant],
+            **{name: value for name, value in conditions[variant].items() if name != "backend"},
+            "bench_fingerprint": key["fingerprint"],
+            "levels": sorted(levels),
+            "questions": in_scope,
             "videos": str(videos) if videos else None,
             "perturbed_videos": str(perturbed_videos) if perturbed_videos else None,
             "missing_videos": summary.missing_videos,
             "undecodable_videos": summary.undecodable_videos,
-            "failed": summary.failed,
+            "failed": summary.failed_by_variant[variant],
             "partial": summary.partial,
             "limit": limit,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
     run_info["corrupt_cache_lines"] = corrupt
-    _write_json_atomic(out_dir / RUN_FILE, run_info)
+    run_info["bench_fingerprint"] = key["fingerprint"]
+    write_json_atomic(out_dir / RUN_FILE, run_info)
     return summary
 
 
@@ -412,22 +426,24 @@ def _render_chunk(chunk: list[BenchItem], style, cache_dir: Path) -> dict[int, s
 
 
 def _record(
-    item: BenchItem, result: BenchAnswer, control: str, backend: str, condition: str
+    item: BenchItem, result: BenchAnswer, control: str, backend: str, condition: str, key: dict[str, Any]
 ) -> dict[str, Any]:
+    """One cached answer, bound to its question's content hash and the bench fingerprint; correctness is not
+    stored (the report recomputes it from the answer key)."""
     question = item.question
     return {
         "key": cache_key(question["question_id"], item.variant, control, condition),
         "condition": condition,
+        "bench_fingerprint": key["fingerprint"],
         "question_id": question["question_id"],
+        "question_hash": key["questions"][str(question["question_id"])]["hash"],
         "video_id": question["video_id"],
         "variant": item.variant,
         "control": control,
         "level": question["level"],
         "iconicity_type": question["iconicity_type"],
         "gloss": question["gloss"],
-        "answer": question["answer"],
         "prediction": result.prediction,
-        "correct": result.prediction == question["answer"],
         "response": result.response,
         "usage": result.usage,
         "latency_s": round(result.latency_s, 4),
@@ -452,23 +468,3 @@ def _check_run_file(out_dir: Path, answerer: Answerer) -> dict[str, Any]:
             )
     info.update(description)
     return info
-
-
-def _append_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
-    if not records:
-        return
-    with path.open("ab") as handle:
-        if handle.tell() > 0:
-            with path.open("rb") as reader:
-                reader.seek(-1, os.SEEK_END)
-                if reader.read(1) != b"\n":  # an interrupted write left a partial line: close it
-                    handle.write(b"\n")
-        handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _write_json_atomic(path: Path, content: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

@@ -38,6 +38,7 @@ from .build_descriptions import (
     add_description_files,
     description_coverage,
     description_rows,
+    indistinguishable_classes,
     phon_records,
 )
 from .build_plans import ConfigPlan, csl_plans, drop_undescribed_classes, video_features, wlasl_plans
@@ -183,6 +184,7 @@ def write_lexsign_folder(
     config, the card and ``build_report.json`` (``report`` is completed in place)."""
     out_dir = Path(out_dir)
     report.coverage["configs"] = description_coverage(plans, banks)
+    report.coverage["indistinguishable"] = indistinguishable_classes(plans, banks)
     cache_dir = out_dir / CACHE_DIR_NAME
     caches: dict[str, PoseCache] = {}
     for language, folder in (pose_folders or {}).items():
@@ -247,6 +249,10 @@ def write_lexsign_folder(
                 **plan.class_metadata,
                 POSES_CONFIG_KEY: f"{plan.language}_poses",
             }
+        class_files[name]["classes.json"] = {
+            **class_files[name]["classes.json"],
+            "indistinguishable": report.coverage["indistinguishable"][name],
+        }
         report.configs[name] = {split: len(rows) for split, rows in splits.items() if rows}
         report.classes[name] = {
             key: len(value) for key, value in plan.class_metadata.items() if isinstance(value, list)

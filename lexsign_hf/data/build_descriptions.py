@@ -15,6 +15,7 @@ import numpy as np
 from . import phonology
 from .build_plans import ConfigPlan
 from .descriptions import SOURCES, DescriptionBank, DescriptionRecord, read_description_file
+from .phonology.audit import indistinguishable_summary
 from .wlasl import WlaslIndex
 
 DescriptionInput = str | os.PathLike | tuple[str | None, str | os.PathLike]
@@ -126,6 +127,20 @@ def description_coverage(
             for group, glosses in groups.items()
         }
     return coverage
+
+
+def indistinguishable_classes(
+    plans: Mapping[str, ConfigPlan], banks: Mapping[str, DescriptionBank]
+) -> dict[str, Any]:
+    """Per config and class group: the classes whose descriptions (all sources) are the same texts as another's."""
+    found = {}
+    for name, plan in plans.items():
+        bank = banks[plan.language]
+        texts = {gloss: [r.text for r in bank.records(gloss)] for gloss in plan.classes if gloss in bank}
+        keys = ("seen", "unseen_validation", "unseen_test") if plan.kind == "zsslr" else ()
+        groups = {key: plan.class_metadata[key] for key in keys} or {"classes": plan.classes}
+        found[name] = indistinguishable_summary(texts, groups)
+    return found
 
 
 DESCRIPTION_FEATURES = datasets.Features(

@@ -5,25 +5,81 @@ A LexSign config (e.g. ``asl1000``) gives rows with ``gloss`` and ``video_id``; 
 (`lexsign_hf.data.descriptions`) or the dataset's ``descriptions`` config. The default gloss set is the paper's
 leakage-free one: the training glosses of ``asl1000`` that are not training glosses of ``asl300``, so a model
 tuned on them can then describe the asl300 glosses without having seen their descriptions.
+
+Before training every clip is decoded over its span (`check_clip`): a clip that does not decode, or that ends
+before the frames its header declares (a truncated file), is skipped with its reason; a span that runs past the
+clip's last frame is clamped to it; a span that starts after it is taken as already cut (the whole clip, the
+rule of ``data build`` for short poses). Both are counted and listed, and end up in the adapter card, so one bad
+clip never stops a run at step 3 or on its resume.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import av
 import numpy as np
 import torch
 
 from lexsign_hf.agp.prompts import LANGUAGE_NAMES, MAX_WORDS, ExamplePool, PromptTemplate
 from lexsign_hf.agp.videos import SignVideo, load_index_rows, match_videos
 from lexsign_hf.data.descriptions import SOURCES, DescriptionBank
-from lexsign_hf.mllm.video import probe_video
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClipCheck:
+    """What decoding a clip over its span found: the span to train on, or the `problem` that skips it."""
+
+    span: tuple[int, int] | None
+    frames: int = 0
+    problem: str | None = None
+    note: str | None = None  # "span_clamped" or "span_past_end"
+
+
+def check_clip(path: str | Path, span: tuple[int, int] | None = None) -> ClipCheck:
+    """Decode `path` up to the end of `span` (WLASL 1-based, last -1 = to the end; None = whole file)."""
+    first, last = span or (1, -1)
+    end = math.inf if last < 0 else last
+    decoded, declared, reached_end = 0, 0, True
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return ClipCheck(span, problem=f"{path} has no video stream")
+            stream = container.streams.video[0]
+            declared = int(stream.frames or 0)
+            for _ in container.decode(stream):
+                decoded += 1
+                if decoded >= end:
+                    reached_end = False
+                    break
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as error:
+        return ClipCheck(
+            span, decoded, problem=f"cannot decode video {path} after {decoded} frame(s): {error}"
+        )
+    if decoded == 0:
+        return ClipCheck(span, problem=f"no frames decoded from {path}")
+    if reached_end and declared > decoded:
+        return ClipCheck(
+            span,
+            decoded,
+            problem=f"{path}: decoded {decoded} of the {declared} frames its header declares (truncated)",
+        )
+    if last < 0 or last <= decoded:
+        return ClipCheck(span, decoded)
+    if first <= decoded:
+        return ClipCheck((first, decoded), decoded, note="span_clamped")
+    return ClipCheck(None, decoded, note="span_past_end")
 
 
 def config_glosses(dataset: str | Path, config: str, split: str = "train") -> set[str]:
@@ -68,23 +124,43 @@ def collect_examples(
     bank: DescriptionBank,
     sources: Sequence[str] | None = None,
     trim: bool = True,
-) -> tuple[list[SignVideo], dict[str, int]]:
-    """Training videos of `glosses` that have a decodable video (or `.pose`, rendered) and a description; counts
-    of what was skipped. Clips are cut to WLASL's frame span unless `trim` is off (`clip_span`)."""
+) -> tuple[list[SignVideo], dict[str, Any]]:
+    """Training videos of `glosses` that have a video (or `.pose`, rendered) decodable over its span and a
+    description; counts of what was skipped or clamped (`check_clip`), with the clips listed under ``skipped``
+    and ``clamped``. Clips are cut to WLASL's frame span unless `trim` is off (`clip_span`)."""
     rows = list(rows)
     wanted = set(glosses)
     allowed = set(sources or SOURCES)
     in_set = [row for row in rows if row["gloss"] in wanted]
     described = [row for row in in_set if allowed & set(bank.sources_for(row["gloss"]))]
     matched, missing = match_videos(described, videos_dir, trim=trim)
-    videos, undecodable = [], 0
-    for video in matched:  # one broken clip is skipped and counted, never aborts training
-        problem = probe_video(video.path)
-        if problem:
-            undecodable += 1
-            logger.warning("skipped: %s", problem)
-        else:
-            videos.append(video)
+    videos, skipped, clamped = [], [], []
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        checks = list(pool.map(lambda video: check_clip(video.path, video.span), matched))
+    # A broken clip is skipped and counted, never fatal; a span past the clip's end is clamped and noted.
+    for video, check in zip(matched, checks, strict=True):
+        if check.problem:
+            skipped.append({"video_id": video.video_id, "reason": check.problem})
+            logger.warning("skipped: %s", check.problem)
+            continue
+        if check.note:
+            clamped.append(
+                {
+                    "video_id": video.video_id,
+                    "note": check.note,
+                    "span": list(video.span) if video.span else None,
+                    "used": list(check.span) if check.span else None,
+                    "frames": check.frames,
+                }
+            )
+            logger.warning(
+                "%s: span %s runs past its last frame %d; using %s",
+                video.path,
+                video.span,
+                check.frames,
+                check.span or "the whole clip",
+            )
+        videos.append(dataclasses.replace(video, span=check.span))
     counts = {
         "rows": len(rows),
         "outside_gloss_set": len(rows) - len(in_set),
@@ -99,7 +175,11 @@ def collect_examples(
             key: value
             for key, value in (
                 ("unreadable_pose", missing["unreadable_pose"]),
-                ("undecodable_video", undecodable),
+                ("undecodable_video", len(skipped)),
+                ("span_clamped", sum(c["note"] == "span_clamped" for c in clamped)),
+                ("span_past_end", sum(c["note"] == "span_past_end" for c in clamped)),
+                ("skipped", skipped),
+                ("clamped", clamped),
             )
             if value
         }
@@ -118,7 +198,9 @@ class DescriptionPairs(torch.utils.data.Dataset):
     """Training pairs: a video, the AGP description prompt for it, and one description of its gloss.
 
     Each access draws a description among the gloss's sources (the paper's multi-source sampling), seeded by
-    `(seed, index, access count)`, so epochs see different descriptions and a run is reproducible.
+    `(seed, index, epoch, access count within the epoch)`, so epochs see different descriptions, a run is
+    reproducible and a run resumed from a checkpoint draws what the uninterrupted run would have drawn. The
+    trainer sets `epoch` at every epoch's start (`lexsign_hf.finetune.lora`).
     """
 
     def __init__(
@@ -140,7 +222,8 @@ class DescriptionPairs(torch.utils.data.Dataset):
         self.sources = list(sources) if sources else None
         self.seed = seed
         self.max_words = max_words
-        self._draws: Counter[int] = Counter()
+        self.epoch = 0
+        self._draws: Counter[tuple[int, int]] = Counter()
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -155,8 +238,8 @@ class DescriptionPairs(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         example = self.examples[index]
-        rng = np.random.default_rng([self.seed, index, self._draws[index]])
-        self._draws[index] += 1
+        rng = np.random.default_rng([self.seed, index, self.epoch, self._draws[self.epoch, index]])
+        self._draws[self.epoch, index] += 1
         record = self.bank.sample(example.gloss, rng, sources=self.sources)
         return {
             "video": str(example.path),

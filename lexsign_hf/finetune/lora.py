@@ -11,14 +11,21 @@ result.adapter_dir, result.merged_dir, result.metrics
 ```
 
 Runs with `accelerate launch` on several GPUs unchanged (the `Trainer` handles the distribution); bf16 and
-gradient checkpointing on GPU. The adapter folder holds the PEFT adapter, the processor, a model card and
-`lexsign_finetune.json` (base-model fingerprint, gloss set, prompt version), which `load_adapter` checks so an
-adapter trained for another base model fails with a clear message instead of a shape error.
+gradient checkpointing on GPU. Every clip is decoded over its span before training (`finetune.data.check_clip`):
+broken ones are skipped, spans past a clip's end clamped, both counted in the card. An interrupted run resumes
+from its last checkpoint in `output_dir/checkpoints` when rerun with the same settings; other settings (or
+another set of clips or descriptions) are refused, naming what changed (`checkpoints/lexsign_run.json`).
+
+The adapter folder holds the PEFT adapter, the processor, a model card and `lexsign_finetune.json` (base-model
+fingerprint, gloss set, prompt version, clip counts), which `load_adapter` checks so an adapter trained for
+another base model fails with a clear message instead of a shape error.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
 import re
 import warnings
@@ -44,6 +51,16 @@ from .data import (
 # LoRA on the language model's attention and MLP projections; the vision tower stays frozen.
 LANGUAGE_TARGET_MODULES = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
 METADATA_FILE = "lexsign_finetune.json"
+RUN_FILE = "lexsign_run.json"
+# Settings that change neither the updates nor the data (a resumed run may change them).
+_NOT_SETTINGS = (
+    "output_dir",
+    "logging_steps",
+    "save_steps",
+    "dataloader_num_workers",
+    "merge",
+    "base_model_id",
+)
 CARD_TEMPLATE = "qwen_vl_lora_adapter.md.jinja"
 _FINGERPRINT_KEYS = (
     "hidden_size",
@@ -136,12 +153,18 @@ def add_lora(
     return get_peft_model(model, config)
 
 
-def build_trainer(model, processor, train_dataset, config: LoraFinetuneConfig):
+def build_trainer(model, processor, train_dataset, config: LoraFinetuneConfig, callbacks=None):
     """The `Trainer` of the recipe for an already LoRA-wrapped `model` (checkpoints in `output_dir/checkpoints`).
 
-    `train_dataset` yields `{"video", "span", "prompt", "text"}` examples (`DescriptionPairs` or a plain list).
+    `train_dataset` yields `{"video", "span", "prompt", "text"}` examples (`DescriptionPairs` or a plain list);
+    a dataset with an `epoch` attribute gets it set at every epoch's start. `callbacks`: extra
+    `TrainerCallback`s.
     """
-    from transformers import Trainer, TrainingArguments
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    class _SetEpoch(TrainerCallback):
+        def on_epoch_begin(self, args, state, control, **kwargs):
+            train_dataset.epoch = math.floor((state.epoch or 0.0) + 1e-6)
 
     model.config.use_cache = False
     use_cuda = torch.cuda.is_available()
@@ -169,11 +192,17 @@ def build_trainer(model, processor, train_dataset, config: LoraFinetuneConfig):
         seed=config.seed,
         use_cpu=not use_cuda,
     )
-    return Trainer(model=model, args=arguments, train_dataset=train_dataset, data_collator=collator)
+    callbacks = [*(callbacks or []), *([_SetEpoch()] if hasattr(train_dataset, "epoch") else [])]
+    return Trainer(
+        model=model, args=arguments, train_dataset=train_dataset, data_collator=collator, callbacks=callbacks
+    )
 
 
-def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
-    """Train a LoRA adapter on video–description pairs, save it (+ card), optionally merge it."""
+def finetune_lora(config: LoraFinetuneConfig, callbacks=None) -> FinetuneResult:
+    """Train a LoRA adapter on video–description pairs, save it (+ card), optionally merge it.
+
+    Resumes from the last checkpoint of an interrupted run with the same settings (`check_resume`).
+    `callbacks`: extra `TrainerCallback`s for the `Trainer`."""
     from transformers import set_seed
 
     set_seed(config.seed)
@@ -191,13 +220,15 @@ def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
     train_dataset = DescriptionPairs(
         examples, bank, template, pool, language=config.language, sources=config.sources, seed=config.seed
     )
+    run = run_fingerprint(config, examples, bank, template.version, pool.sha256)
+    resume_from = check_resume(output_dir / "checkpoints", run)
 
     model, processor = load_base_model(config.model)
     model = add_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout, config.target_modules)
-    trainer = build_trainer(model, processor, train_dataset, config)
-    checkpoints = Path(trainer.args.output_dir)
-    resume = any(checkpoints.glob("checkpoint-*"))
-    train_output = trainer.train(resume_from_checkpoint=True if resume else None)
+    trainer = build_trainer(model, processor, train_dataset, config, callbacks)
+    if trainer.is_world_process_zero():
+        _write_json(output_dir / "checkpoints" / RUN_FILE, run)
+    train_output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     metrics = {key: float(value) for key, value in train_output.metrics.items()}
     metrics["final_loss"] = _last_logged_loss(trainer.state.log_history)
 
@@ -216,6 +247,7 @@ def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
         "examples_sha256": pool.sha256,
         "frame_policy": {"fps": config.fps, "max_frames": config.max_frames},
         "data_counts": counts,
+        "resumed_from": resume_from.name if resume_from else None,
         "training": {key: value for key, value in asdict(config).items() if key not in ("glosses",)},
         "metrics": metrics,
     }
@@ -223,6 +255,58 @@ def finetune_lora(config: LoraFinetuneConfig) -> FinetuneResult:
     merged_dir = merge_adapter(model, processor, output_dir / "merged") if config.merge else None
     _write_json(output_dir / "training_summary.json", {**metadata, "glosses": len(glosses)})
     return FinetuneResult(adapter_dir, merged_dir, metrics, counts)
+
+
+def run_fingerprint(config: LoraFinetuneConfig, examples, bank, prompt_version: str, examples_sha256: str):
+    """Everything that decides a run's updates: its settings, the clips (ids, spans) and the descriptions."""
+    settings = {key: value for key, value in asdict(config).items() if key not in _NOT_SETTINGS}
+    clips = [[video.video_id, video.gloss, list(video.span) if video.span else None] for video in examples]
+    texts = [
+        [gloss, record.source, record.text]
+        for gloss in sorted({video.gloss for video in examples})
+        for record in bank.records(gloss)
+    ]
+    return {
+        "settings": {**settings, "prompt_version": prompt_version, "examples_sha256": examples_sha256},
+        "clips": len(clips),
+        "clips_sha256": _sha256(clips),
+        "descriptions_sha256": _sha256(texts),
+    }
+
+
+def check_resume(checkpoints: Path, run: dict[str, Any]) -> Path | None:
+    """The last checkpoint of an interrupted run to resume, or None for a fresh run; a `ValueError` naming each
+    difference when the checkpoints were written by a run with other settings, clips or descriptions."""
+    found = sorted(checkpoints.glob("checkpoint-*"), key=lambda path: int(path.name.rsplit("-", 1)[-1]))
+    found = [path for path in found if (path / "trainer_state.json").is_file()]
+    if not found:
+        return None
+    recorded_file = checkpoints / RUN_FILE
+    if not recorded_file.is_file():
+        raise ValueError(
+            f"{checkpoints} holds checkpoints without {RUN_FILE} (written by another version or run); "
+            "use another --out or delete the checkpoints"
+        )
+    recorded = json.loads(recorded_file.read_text(encoding="utf-8"))
+    changes = [
+        f"{key}: was {recorded['settings'].get(key)!r}, now {value!r}"
+        for key, value in run["settings"].items()
+        if recorded["settings"].get(key) != value
+    ]
+    for key, what in (("clips_sha256", "clips"), ("descriptions_sha256", "descriptions")):
+        if recorded.get(key) != run[key]:
+            detail = f" ({recorded.get('clips')} then, {run['clips']} now)" if what == "clips" else ""
+            changes.append(f"{what} differ{detail}")
+    if changes:
+        raise ValueError(
+            f"{checkpoints} was started with other settings ({'; '.join(changes)}); rerun with the same "
+            "settings to resume it, or use another --out"
+        )
+    return found[-1]
+
+
+def _sha256(content: Any) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
 def _checkpointing_arguments(enabled: bool) -> dict[str, Any]:
@@ -368,6 +452,7 @@ def render_adapter_card(metadata: dict[str, Any]):
         frame_policy=metadata["frame_policy"],
         training=training,
         metrics=metadata["metrics"],
+        resumed_from=metadata.get("resumed_from"),
     )
 
 

@@ -4,7 +4,10 @@ Each page (in chunks of at most `max_lines` lines) is sent to a text backend wit
 position; the answer must give the same numbers back. Lines the OCR engine read with a confidence below
 `low_confidence` are marked with a ``?`` after their number and the prompt asks for extra care with them; the
 report counts how many of them the correction changed. A line the answer drops, leaves empty or rewrites beyond
-recognition keeps its OCR text (counted and warned about), so correction never loses or moves text. Pages
+recognition keeps its OCR text (counted and warned about), so correction never loses or moves text; so does a
+line that takes in the text of the line before or after it (``kept_merged``), grows by more than a correction
+can explain (``kept_added_text``: over 15 % more non-space characters, e.g. a phrase written twice), or carries
+the same text as another line of the answer (``kept_duplicate``), so correction never duplicates text. Pages
 are appended to `<out>.partial` as they finish, so an interrupted run resumes where it stopped; a page whose
 request failed (endpoint down after the backend's retries) is not recorded and is retried on the next run.
 """
@@ -83,16 +86,17 @@ def merge_correction(
     counts: Counter = Counter()
     warnings = []
     merged = []
-    for line in chunk:
+    texts = Counter(text.casefold() for number, text in numbered.items() if text)
+    for position, line in enumerate(chunk):
         corrected = numbered.get(line.line, "")
         where = f"{line.book} p. {line.page} l. {line.line}"
-        if not corrected:
-            counts["kept_missing"] += 1
-            warnings.append(f"{where}: the correction dropped this line; kept the OCR text")
-            merged.append(line)
-        elif fuzz.ratio(corrected, line.text) < min_similarity:
-            counts["kept_dissimilar"] += 1
-            warnings.append(f"{where}: the correction rewrote this line ({corrected!r}); kept the OCR text")
+        neighbours = [chunk[i] for i in (position - 1, position + 1) if 0 <= i < len(chunk)]
+        rejected = _reject(line, corrected, neighbours, texts, min_similarity)
+        if rejected:
+            counts[f"kept_{rejected}"] += 1
+            warnings.append(
+                f"{where}: {_REJECTIONS[rejected].format(corrected=corrected)}; kept the OCR text"
+            )
             merged.append(line)
         elif corrected == line.text:
             counts["unchanged"] += 1
@@ -110,6 +114,44 @@ def merge_correction(
             f"{chunk[0].book} p. {chunk[0].page}: the correction invented line number(s) {extra}; ignored"
         )
     return merged, counts, warnings
+
+
+_REJECTIONS = {
+    "missing": "the correction dropped this line",
+    "dissimilar": "the correction rewrote this line ({corrected!r})",
+    "merged": "the correction merged the next or previous line into this one ({corrected!r})",
+    "added_text": "the correction added text to this line ({corrected!r})",
+    "duplicate": "the correction gave this line the same text as another one ({corrected!r})",
+}
+
+
+def _reject(
+    line: OcrLine, corrected: str, neighbours: list[OcrLine], texts: Counter, min_similarity: float
+) -> str | None:
+    """Why a corrected line cannot replace its OCR text (a key of `_REJECTIONS`), or None when it can."""
+    if not corrected:
+        return "missing"
+    if fuzz.ratio(corrected, line.text) < min_similarity:
+        return "dissimilar"
+    grown = _letters(corrected) - _letters(line.text)
+    for neighbour in neighbours:
+        size = _letters(neighbour.text)
+        if (
+            size >= 4
+            and grown >= size / 2
+            and fuzz.partial_ratio(neighbour.text, corrected) >= 90
+            and fuzz.partial_ratio(neighbour.text, line.text) < 90
+        ):
+            return "merged"
+    if grown > 3 + 0.15 * _letters(line.text):
+        return "added_text"
+    if corrected != line.text and texts[corrected.casefold()] > 1:
+        return "duplicate"
+    return None
+
+
+def _letters(text: str) -> int:
+    return sum(not char.isspace() for char in text)
 
 
 def correct_book(

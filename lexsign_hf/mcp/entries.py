@@ -7,10 +7,11 @@ Two common print layouts are recognised:
 - ``colon``: a short lower/mixed-case headword followed by a colon or dash (``book: Both open hands ...``),
   or one to six CJK characters followed by a colon (``书：双手掌心相对 ...``).
 
-`style="auto"` picks the layout that opens more entries. Lines before the first headword of a page continue
-the previous page's entry; bare page numbers and running heads/feet (OCR lines with a `role`) are dropped;
-words hyphenated across lines are joined, CJK lines are joined without a space. Every entry keeps the page/line
-where it starts and ends; an OCR-ed entry also keeps its page image, the box around its lines on its first page
+`style="auto"` picks the layout that opens more entries. Header and footer lines (page numbers, running heads
+such as "EAT — HOUSE") are classified first (`margins.classify_margins`) and dropped with any line OCR already
+marked (`role`), so a running head never opens an entry. Lines before the first headword of a page continue
+the previous page's entry; words hyphenated across lines are joined, CJK lines are joined without a space.
+Every entry keeps the page/line where it starts and ends; an OCR-ed entry also keeps its page image, the box around its lines on its first page
 and the lowest OCR confidence among its lines.
 """
 
@@ -20,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .margins import classify_margins
 from .ocr import OcrLine
 
 _CAPS_HEADWORD = re.compile(
@@ -104,7 +106,7 @@ def parse_entries(lines: Sequence[OcrLine], style: str = "auto") -> list[Diction
     """Split positioned lines into `DictionaryEntry`s (see the module docstring for the layouts)."""
     if style not in ("auto", "caps", "colon"):
         raise ValueError(f"entry style must be 'auto', 'caps' or 'colon', got {style!r}")
-    ordered = sorted(lines, key=lambda item: (item.book, _source_page(item), item.line))
+    ordered = sorted(classify_margins(lines), key=lambda item: (item.book, _source_page(item), item.line))
     ordered = [line for line in ordered if line.role is None and not _PAGE_NUMBER.match(line.text)]
     if style == "auto":
         counts = {

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from tqdm.auto import tqdm
 
+from .margins import FOLIO, classify_margins, detect_page_number, margin_regions
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -41,12 +43,6 @@ LOW_CONFIDENCE = 70.0
 PAGE_MARKER = re.compile(
     r"^\s*(?:[-=]{2,}\s*)?[\[<]?\s*page\s+(\d+)\s*[\]>]?(?:\s*[-=]{2,})?\s*$", re.IGNORECASE
 )
-# A printed page number alone in a header/footer ("12", "- 12 -", "Page 12", "p. 12", "第12页"), or at either
-# end of a running head ("12  BOOK - DRINK", "BOOK - DRINK  13").
-_FOLIO = re.compile(
-    r"^[\s\-–—~·.]*(?:(?:page|p\.)\s*)?(\d{1,4})[\s\-–—~·.]*$|^第\s*(\d{1,4})\s*页$", re.IGNORECASE
-)
-_FOLIO_IN_HEAD = re.compile(r"^(\d{1,4})\s+\D.*$|^.*\D\s+(\d{1,4})$")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -101,9 +97,11 @@ class RecognizedLine:
 
 
 class OcrEngine(Protocol):
-    """What `ingest` needs of an OCR engine: a page image in, its text lines in reading order out."""
+    """What `ingest` needs of an OCR engine: a page image in, its text lines in reading order out.
 
-    def recognize(self, image: Image.Image) -> list[RecognizedLine]: ...
+    `block=True`: the image is a strip cut from a page's margin, to be read as one uniform block of text."""
+
+    def recognize(self, image: Image.Image, block: bool = False) -> list[RecognizedLine]: ...
 
 
 class TesseractEngine:
@@ -137,10 +135,14 @@ class TesseractEngine:
         self.languages = languages
         self.config = f"--psm {page_segmentation}"
 
-    def recognize(self, image: Image.Image) -> list[RecognizedLine]:
-        """The page's text lines in Tesseract's reading order (words joined by spaces, except next to CJK text)."""
+    def recognize(self, image: Image.Image, block: bool = False) -> list[RecognizedLine]:
+        """The page's text lines in Tesseract's reading order (words joined by spaces, except next to CJK text);
+        `block=True` reads a margin strip as one block (``--psm 6``: page segmentation misses lone numbers)."""
         data = self.pytesseract.image_to_data(
-            image, lang=self.languages, config=self.config, output_type=self.pytesseract.Output.DICT
+            image,
+            lang=self.languages,
+            config="--psm 6" if block else self.config,
+            output_type=self.pytesseract.Output.DICT,
         )
         grouped: dict[tuple[int, int, int], list[int]] = {}
         for index, word in enumerate(data["text"]):
@@ -207,42 +209,6 @@ def ingest_text(path: str | Path, book: str | None = None) -> list[OcrLine]:
     return lines
 
 
-def detect_page_number(lines: list[OcrLine], height: int | None = None) -> tuple[int, str, list[int]] | None:
-    """`(printed number, "header"|"footer", indices of that row's lines)` for a page's lines, or None.
-
-    The header row is the top-most line and the lines beside it (vertically overlapping), the footer row the
-    bottom-most; without boxes (a text layer) the first and the last line. A row counts when one of its lines
-    is a bare page number or a running head that starts or ends with one. `height` (the page's height in
-    pixels) keeps the rows to the top and bottom fifth of the page.
-    """
-    if not lines:
-        return None
-    boxed = all(line.bbox is not None for line in lines)
-    rows: list[tuple[str, list[int]]] = []
-    for role, pick in (("header", min), ("footer", max)):
-        if not boxed:
-            rows.append((role, [0 if role == "header" else len(lines) - 1]))
-            continue
-        edge = pick(
-            range(len(lines)), key=lambda i: lines[i].bbox[1] if role == "header" else lines[i].bbox[3]
-        )
-        top, bottom = lines[edge].bbox[1], lines[edge].bbox[3]
-        if height and (bottom > height / 5 if role == "header" else top < height * 4 / 5):
-            continue
-        rows.append(
-            (role, [i for i, line in enumerate(lines) if line.bbox[1] < bottom and line.bbox[3] > top])
-        )
-    for role, indices in rows:
-        for index in indices:
-            text = lines[index].text.strip()
-            match = _FOLIO.match(text) or _FOLIO_IN_HEAD.match(text)
-            if match:
-                number = int(next(group for group in match.groups() if group))
-                if number > 0:
-                    return number, role, indices
-    return None
-
-
 def ingest(
     source: str | Path,
     out: str | Path,
@@ -293,6 +259,8 @@ def ingest(
                 for number, recognized in enumerate(engine.recognize(image), start=1)
             ]  # fmt: skip
             height = image.height
+            if detect_page_number(lines, height) is None:
+                lines = _recover_folio(lines, image, engine)
         _number_page(lines, index, height)
         out.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("a", encoding="utf-8") as handle:
@@ -316,13 +284,37 @@ def ingest(
 
 
 def _number_page(lines: list[OcrLine], index: int, height: int | None) -> None:
-    """Set every line's `page` to the printed page number (or `index`, flagged) and mark the folio row."""
+    """Set every line's `page` to the printed page number (or `index`, flagged), mark the folio row and the
+    running heads (`margins.classify_margins`)."""
     found = detect_page_number(lines, height)
     for line in lines:
         line.page, line.page_source = (found[0], "printed") if found else (index, "index")
     if found:
         for position in found[2]:
             lines[position].role = found[1]
+    for line, classified in zip(lines, classify_margins(lines, {index: height}), strict=True):
+        line.role = classified.role
+
+
+def _recover_folio(lines: list[OcrLine], image: Image.Image, engine: OcrEngine) -> list[OcrLine]:
+    """`lines` plus a page number the engine missed in the page's margins (`margins.margin_regions`, read
+    again as blocks): first (header) or last (footer) line, the page's lines renumbered."""
+    if not lines:
+        return lines
+    for role, (x0, y0, x1, y1) in margin_regions(lines, image.width, image.height):
+        for found in engine.recognize(image.crop((x0, y0, x1, y1)), block=True):
+            if not FOLIO.match(found.text.strip()):
+                continue
+            left, top, right, bottom = found.bbox
+            box = (left + x0, top + y0, right + x0, bottom + y0)
+            template = lines[0]
+            recovered = OcrLine(template.book, template.page, 0, found.text.strip(), source_page=template.source_page,
+                                confidence=found.confidence, bbox=box, image=template.image)  # fmt: skip
+            ordered = [recovered, *lines] if role == "header" else [*lines, recovered]
+            for number, line in enumerate(ordered, start=1):
+                line.line = number
+            return ordered
+    return lines
 
 
 def _source_pages(source: Path, pages_dir: Path, dpi: int) -> Iterator[tuple[int, Callable]]:

@@ -39,6 +39,7 @@ class Generation:
     usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0})
     latency_s: float = 0.0
     error: str | None = None
+    finish_reason: str | None = None  # the server's ("stop", "length", ...) when it says one
 
     @property
     def ok(self) -> bool:

@@ -142,6 +142,7 @@ class OpenAIBackend(MLLMBackend):
         try:
             data = response.json()
             content = data["choices"][0]["message"]["content"] or ""
+            finish_reason = data["choices"][0].get("finish_reason")
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             return Generation(
                 text="",
@@ -160,6 +161,7 @@ class OpenAIBackend(MLLMBackend):
                 "completion_tokens": int(usage.get("completion_tokens") or 0),
             },
             latency_s=latency,
+            finish_reason=str(finish_reason) if finish_reason else None,
         )
 
     def _wait_turn(self) -> None:

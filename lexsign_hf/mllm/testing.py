@@ -209,8 +209,9 @@ def write_test_clips(
 class ChatCompletionsStub:
     """A local OpenAI-compatible `POST /v1/chat/completions` endpoint on 127.0.0.1 for tests.
 
-    `respond(body) -> (status, text)` decides each answer; request bodies are kept in `bodies`. Use as a context
-    manager; `url` is the `base_url` to give `OpenAIBackend`.
+    `respond(body) -> (status, text)` or `(status, text, finish_reason)` decides each answer (finish_reason
+    "stop" by default); request bodies are kept in `bodies`. Use as a context manager; `url` is the `base_url`
+    to give `OpenAIBackend`.
     """
 
     def __init__(self, respond):
@@ -222,9 +223,10 @@ class ChatCompletionsStub:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.bodies.append(body)
-                status, text = stub.respond(body)
+                status, text, *finish = stub.respond(body)
+                message = {"role": "assistant", "content": text}
                 payload = {
-                    "choices": [{"message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                    "choices": [{"message": message, "finish_reason": finish[0] if finish else "stop"}],
                     "usage": {"prompt_tokens": 100, "completion_tokens": len(text.split())},
                 }
                 data = json.dumps(payload if status == 200 else {"error": {"message": text}}).encode()

@@ -157,7 +157,7 @@ def run_train_command(args: argparse.Namespace) -> int:
     from .card import MINILM_HUB_ID, render_zsslr_card
     from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
     from .runs import ElapsedTimeCallback, distributed_state, elapsed_seconds, resume_checkpoint
-    from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr
+    from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr, warn_indistinguishable
 
     for name in ("batch_size", "max_frames", "save_steps"):
         if getattr(args, name) < 1:
@@ -174,6 +174,8 @@ def run_train_command(args: argparse.Namespace) -> int:
     with state.main_process_first():  # one process fills the datasets cache, the others read it
         data = load_zsslr_data(args.data, args.config)
     undescribed = drop_undescribed(data) if args.drop_undescribed else None
+    if state.is_main_process:
+        warn_indistinguishable(data)
     steps = args.steps or math.ceil(
         args.epochs * len(data.splits["train"]) / (args.batch_size * state.num_processes)
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -39,9 +40,12 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from ..data.collator import HALIDataCollator
 from ..data.descriptions import DescriptionBank
+from ..data.phonology.audit import indistinguishable_classes
 from ..data.pose_store import load_video_config
 from ..models.hali import HALIConfig, HALIModel, HALIProcessor
 from .optim import build_optimizer, freeze_text_layers
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_LEARNING_RATES",
@@ -90,6 +94,18 @@ class ZSSLRData:
         """Per class id, the texts a class is scored against: its held-out-template texts if it has any (the
         wording training never saw), else all its texts in the ``descriptions`` config, else the ``description``
         of its first evaluation row."""
+        texts = self._scored_texts()
+        needed = sorted(set(self.seen) | set(self.unseen_validation) | set(self.unseen_test))
+        missing = [self.classes[label] for label in needed if not texts[label]]
+        if missing:
+            raise ValueError(
+                f"{len(missing)} classes have no description to score against, e.g. {missing[:5]} "
+                f"(add a '{DESCRIPTIONS_CONFIG}' config or a 'description' column)"
+            )
+        return texts
+
+    def _scored_texts(self) -> list[list[str]]:
+        """`eval_descriptions` without the check that every class has a text."""
         texts: list[list[str]] = [[] for _ in self.classes]
         if self.description_bank is not None:
             for label, gloss in enumerate(self.classes):
@@ -103,14 +119,34 @@ class ZSSLRData:
             for label, description in zip(dataset["label"], dataset["description"], strict=True):
                 if not texts[label]:
                     texts[label] = [description] if isinstance(description, str) else list(description)
-        needed = sorted(set(self.seen) | set(self.unseen_validation) | set(self.unseen_test))
-        missing = [self.classes[label] for label in needed if not texts[label]]
-        if missing:
-            raise ValueError(
-                f"{len(missing)} classes have no description to score against, e.g. {missing[:5]} "
-                f"(add a '{DESCRIPTIONS_CONFIG}' config or a 'description' column)"
-            )
         return texts
+
+    def indistinguishable_classes(self) -> dict[str, list[list[str]]]:
+        """Per class group (``seen``, ``unseen_validation``, ``unseen_test``), the classes scored against the very
+        same texts as another class of the group (`eval_descriptions`): ties that cap zero-shot accuracy. Classes
+        without any text are left out (`eval_descriptions` reports them)."""
+        texts = dict(zip(self.classes, self._scored_texts(), strict=True))
+        groups = {
+            name: [self.classes[label] for label in getattr(self, name)]
+            for name in ("seen", "unseen_validation", "unseen_test")
+        }
+        return indistinguishable_classes(texts, groups)
+
+
+def warn_indistinguishable(data: ZSSLRData) -> dict[str, list[list[str]]]:
+    """Log a warning per class group that holds classes no description tells apart; return the groups."""
+    found = data.indistinguishable_classes()
+    for name, groups in found.items():
+        examples = "; ".join(", ".join(group) for group in groups[:3])
+        logger.warning(
+            "%s: %d classes share all their descriptions with another class of the group (%d groups, e.g. %s): "
+            "no zero-shot model can tell them apart, so they cap top-1 accuracy",
+            name,
+            sum(len(group) for group in groups),
+            len(groups),
+            examples,
+        )
+    return found
 
 
 def load_zsslr_data(data_dir: str | Path, config_name: str) -> ZSSLRData:
