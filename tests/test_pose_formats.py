@@ -100,7 +100,9 @@ def test_frame_size_flag_on_pose_info_and_data_build(tmp_path, capsys, monkeypat
     assert captured["frame_size"] == (320.0, 240.0)
     rows = pose_store.load_video_config(tmp_path / "out", "wlasl2", split="train")
     assert set(rows["width"]) == {320.0} and set(rows["height"]) == {240.0}
-    build_lexsign(tmp_path / "bare", wlasl=index, poses=folder, asl_spec=None, islr_sizes=(2,), progress=False)
+    build_lexsign(
+        tmp_path / "bare", wlasl=index, poses=folder, asl_spec=None, islr_sizes=(2,), progress=False
+    )
     assert set(pose_store.load_video_config(tmp_path / "bare", "wlasl2", split="train")["width"]) == {None}
 
 

@@ -136,7 +136,10 @@ def test_restricted_unpickler_builds_arrays_and_refuses_code(tmp_path):
 def test_npz_with_width_height_equals_the_same_recording_as_pose(tmp_path, shared_data, processor):
     """The README's RTMLib recipe: pixel keypoints + scores + the frame's width / height in an `.npz`."""
     source = read_pose(
-        shared_data / "pose-samples" / "pose-format-tests" / "hand_estimation_7731febd6afbbe90f806a4434c282016.pose"
+        shared_data
+        / "pose-samples"
+        / "pose-format-tests"
+        / "hand_estimation_7731febd6afbbe90f806a4434c282016.pose"
     )
     assert source.frame_size == (640.0, 360.0)  # not square: dividing by it changes Uni-Sign's crop
     path = tmp_path / "clip.npz"
