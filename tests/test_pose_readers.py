@@ -42,12 +42,15 @@ needs_samples = pytest.mark.skipif(
 
 
 def synthetic(layout: str, frames: int = 3, seed: int = 0) -> np.ndarray:
-    """(T, K, 3) random x, y in pixels with confidence in (0.1, 1], left hand missing in frame 0."""
+    """(T, K, 3) random x, y in pixels with confidence in (0.1, 1], left hand missing in frame 0 (a 543-point face
+    mesh packed into a small box, as a real one is, so that its order can be told)."""
     rng = np.random.default_rng(seed)
     count = LAYOUTS[layout].num_keypoints
     data = np.concatenate(
         [rng.uniform(1, 640, (frames, count, 2)), rng.uniform(0.1, 1, (frames, count, 1))], -1
     )
+    if layout == "mediapipe_holistic_543":  # a face mesh spans a small part of the body's box
+        data[:, :468, :2] = 300 + data[:, :468, :2] / 10
     data[0, LAYOUTS[layout].canonical_index[LEFT_HAND]] = 0.0
     return data.astype(np.float32)
 
@@ -262,7 +265,7 @@ def test_openpose_json_folder(tmp_path):
     single = read_pose(tmp_path / "clip_000000000000_keypoints.json")
     np.testing.assert_array_equal(single.data, sequence.data[:1])
 
-    frames[0][0]["pose_keypoints_2d"] = frames[0][0]["pose_keypoints_2d"][:54]  # COCO-18 body, not BODY_25
+    frames[0][0]["pose_keypoints_2d"] = frames[0][0]["pose_keypoints_2d"][:51]  # neither BODY_25 nor BODY_18
     (tmp_path / "clip_000000000000_keypoints.json").write_text(json.dumps({"people": frames[0]}))
     with pytest.raises(ValueError, match=r"clip_000000000000_keypoints\.json.*'pose_keypoints_2d'.*75"):
         read_pose(tmp_path)
@@ -432,6 +435,7 @@ def test_cli_pose_info_json(capsys):
         "frames": 73,
         "keypoints": 178,
         "fps": 24.0,
+        "frame_size": [640.0, 480.0],
         "parts": REDUCED_PARTS,
     }
     assert main(["pose", "info", str(POSE_SAMPLES / "pose-format-tests/openpose.pose")]) == 0
@@ -452,6 +456,7 @@ def test_cli_pose_info_on_written_file_and_errors(tmp_path, capsys):
         "frames": 4,
         "keypoints": 586,
         "fps": 30.0,
+        "frame_size": [640.0, 640.0],
         "parts": FULL_PARTS,
     }
     (tmp_path / "broken.pose").write_bytes(b"\x01\x02")

@@ -44,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--devisign-poses", type=Path, help="folder of DEVISIGN pose files named <video_id>.<ext>"
     )
     build.add_argument(
+        "--frame-size",
+        type=frame_size_argument,
+        metavar="WxH",
+        help="the videos' frame in pixels, for pose files that record none (.npy, OpenPose, MMPose JSON)",
+    )
+    build.add_argument(
         "--descriptions",
         nargs="+",
         default=[],
@@ -112,6 +118,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     synth.set_defaults(func=run_synth)
 
 
+def frame_size_argument(text: str) -> tuple[float, float]:
+    """argparse type of ``--frame-size WxH`` (imports the pose stack only when the flag is given)."""
+    from ..pose.validate import parse_frame_size
+
+    try:
+        return parse_frame_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parse_description_argument(value: str) -> str | tuple[str, str]:
     """``"mcp=dict.csv"`` → ``("mcp", "dict.csv")``; a plain path stays a path."""
     source, separator, path = value.partition("=")
@@ -145,6 +161,7 @@ def run_build(args: argparse.Namespace) -> int:
         keep_cache=args.keep_cache,
         trim=not args.no_trim,
         drop_undescribed=args.drop_undescribed,
+        frame_size=args.frame_size,
     )
     print(report.summary())
     print(f"wrote {args.out}")

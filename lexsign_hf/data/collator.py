@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .. import pose as pose_lib
+from ..pose.validate import check_pose
 from .descriptions import DescriptionBank
 
 
@@ -62,7 +63,11 @@ class HALIDataCollator:
             if self.pose_normalization == "uni_sign"
             else {}
         )
-        batch = dict(self.processor(poses=poses, text=texts, return_tensors="pt", **sizes))
+        try:
+            batch = dict(self.processor(poses=poses, text=texts, return_tensors="pt", **sizes))
+        except ValueError as error:  # the processor numbers poses within the batch: name the videos
+            names = [row.get("video_id", row.get("gloss")) for row in rows]
+            raise ValueError(f"HALIDataCollator: batch of videos {names}: {error}") from error
         batch["labels"] = torch.tensor([int(row["label"]) for row in rows], dtype=torch.long)
         return batch
 
@@ -80,11 +85,10 @@ class HALIDataCollator:
                 f"HALIDataCollator: row {name!r} has no pose (columns 'pose' and 'layout' are needed; "
                 "build the dataset with pose files)."
             )
-        array = np.asarray(row["pose"], dtype=np.float32)
-        if array.ndim != 3 or array.shape[0] == 0:
-            raise ValueError(
-                f"HALIDataCollator: row {name!r} pose must be (T>0, K, C), got shape {array.shape}."
-            )
+        source = f"HALIDataCollator: video {name!r}" + (
+            f" ({row['pose_file']})" if row.get("pose_file") else ""
+        )
+        array = check_pose(row["pose"], row["layout"], frame_size(row), source)  # the build's own check
         if self.max_frames is not None and array.shape[0] > self.max_frames:
             array = array[np.linspace(0, array.shape[0] - 1, self.max_frames).round().astype(int)]
         return pose_lib.processor_input(array, row["layout"], self.pose_normalization)

@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,9 @@ from tqdm.auto import tqdm
 from .. import pose as pose_lib
 
 # File types `lexsign_hf.pose.read_pose` reads; OpenPose output is a folder of `*_keypoints.json` frames.
-POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet")
+POSE_SUFFIXES: tuple[str, ...] = (".pose", ".npy", ".npz", ".json", ".parquet", ".pkl")
+NON_POSE_FILES = frozenset({"extract_report.json", "build_report.json"})  # reports written next to poses
+SPLIT_FOLDERS = frozenset({"train", "val", "dev", "test", "validation"})  # Uni-Sign's pose_format/<split>/
 _OPENPOSE_FRAME = re.compile(r".*_keypoints\.json$")
 _CACHE_FORMAT = 3  # 3: frame width / height
 POSES_CONFIG_KEY = "poses_config"  # classes.json field naming the config that stores a video config's poses
@@ -53,19 +55,25 @@ class StoredPose:
     frame_size: tuple[float, float] | None = None  # (width, height) where the file records it
 
 
-def find_pose_files(directory: str | os.PathLike) -> dict[str, Path]:
+def find_pose_files(directory: str | os.PathLike, ignored: list[Path] | None = None) -> dict[str, Path]:
     """``{video_id: path}`` for the pose files under ``directory`` (searched recursively).
 
-    The video id is the path relative to ``directory`` without its extension (``"00335"`` for ``00335.pose``);
-    an OpenPose folder of ``*_keypoints.json`` frames counts as one file named by the folder. Two files for the
-    same video id raise `ValueError`.
+    The video id is the path relative to ``directory`` without its extension (``"00335"`` for ``00335.pose``),
+    less a leading split folder (``train/``, ``val/``, ``dev/``, ``test/``: Uni-Sign's layout); an OpenPose folder
+    of ``*_keypoints.json`` frames counts as one file named by the folder. Files that are not pose files (other
+    types, and reports such as ``extract_report.json``) are skipped and appended to ``ignored`` when given. Two
+    files for the same video id raise `ValueError`.
     """
     directory = Path(directory)
+    ignored = [] if ignored is None else ignored
     if not directory.is_dir():
         raise FileNotFoundError(f"pose folder {directory} does not exist or is not a folder.")
     found: dict[str, Path] = {}
 
     def add(video_id: str, path: Path) -> None:
+        head, _, rest = video_id.partition("/")
+        if rest and head.lower() in SPLIT_FOLDERS:
+            video_id = rest
         if video_id in found:
             raise ValueError(
                 f"pose folder {directory}: two files for video_id {video_id!r}: {found[video_id]} and {path}."
@@ -81,7 +89,10 @@ def find_pose_files(directory: str | os.PathLike) -> dict[str, Path]:
             continue
         for name in sorted(files):
             path = root_path / name
-            if name.startswith(".") or path.suffix.lower() not in POSE_SUFFIXES:
+            if name.startswith("."):
+                continue
+            if path.suffix.lower() not in POSE_SUFFIXES or name.lower() in NON_POSE_FILES:
+                ignored.append(path)
                 continue
             add(path.relative_to(directory).with_suffix("").as_posix(), path)
     return dict(sorted(found.items()))
@@ -91,9 +102,18 @@ class PoseCache:
     """Poses of ``files`` (video id → path) read once into ``cache_dir``; index it by video id after `prepare`."""
 
     def __init__(
-        self, files: Mapping[str, Path], cache_dir: str | os.PathLike, chunk_size: int = 256
+        self,
+        files: Mapping[str, Path],
+        cache_dir: str | os.PathLike,
+        chunk_size: int = 256,
+        ignored: Sequence[Path] = (),
+        root: str | os.PathLike | None = None,
+        frame_size: tuple[float, float] | None = None,
     ) -> None:
         self.files = dict(sorted(files.items()))
+        self.root = None if root is None else Path(root)  # the pose folder `files` were found in
+        self.frame_size = frame_size  # for files that record none (`lexsign_hf.pose.read_pose`)
+        self.ignored = [str(path) for path in ignored]  # non-pose files found next to the poses (not read)
         self.cache_dir = Path(cache_dir)
         self.chunk_size = chunk_size
         self._tables: list[pa.Table] = []
@@ -125,6 +145,7 @@ class PoseCache:
                     and isinstance(stored, dict)
                     and stored.get("format") == _CACHE_FORMAT  # chunks of an older schema are read again
                     and stored.get("files") == manifest["files"]
+                    and stored.get("frame_size") == manifest["frame_size"]
                 ):
                     self.unreadable.update(stored.get("unreadable", {}))
                 else:
@@ -170,6 +191,13 @@ class PoseCache:
             frame_size=None if width is None else (width, height),
         )
 
+    def relative_path(self, video_id: str) -> str:
+        """The pose file of `video_id`, relative to `root` where given (else its name)."""
+        path = self.files[video_id]
+        if self.root is not None and path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix()
+        return path.name
+
     def num_frames(self, video_id: str) -> int:
         chunk, row = self._position[video_id]
         return self._tables[chunk].column("shape")[row].as_py()[0]
@@ -186,17 +214,22 @@ class PoseCache:
             path = self.files[video_id]
             stat = path.stat()
             entries.append([video_id, str(path.resolve()), stat.st_size, stat.st_mtime_ns])
-        return {"format": _CACHE_FORMAT, "files": entries}
+        size = None if self.frame_size is None else list(self.frame_size)
+        return {"format": _CACHE_FORMAT, "files": entries, "frame_size": size}
 
     def _write_chunk(self, chunk: list[str], path: Path) -> dict[str, str]:
         """Write the readable poses of `chunk`; return {video id: reason} for the files left out."""
         columns: dict[str, list] = {name: [] for name in _SCHEMA.names}
         unreadable = {}
         for video_id in chunk:
-            try:
-                sequence = pose_lib.read_pose(self.files[video_id])
-            except (ValueError, OSError) as error:  # read_pose names the file and the field at fault
-                unreadable[video_id] = str(error)
+            source = self.files[video_id]
+            try:  # read_pose validates (`lexsign_hf.pose.validate.check_pose`): what it returns, training takes
+                sequence = pose_lib.read_pose(source, frame_size=self.frame_size)
+            except Exception as error:  # any reader failure leaves this file out, never the build
+                reason = (
+                    str(error) if str(source) in str(error) else f"{source}: {type(error).__name__}: {error}"
+                )
+                unreadable[video_id] = reason
                 continue
             data = np.ascontiguousarray(sequence.data, dtype=np.float32)
             columns["video_id"].append(video_id)
@@ -246,19 +279,22 @@ def load_video_config(
     data_dir: str | os.PathLike, config: str, split: str | None = None
 ) -> datasets.DatasetDict | datasets.Dataset:
     """``load_dataset(data_dir, config)`` with the poses joined by ``video_id`` (``pose``, ``layout``, ``fps``,
-    ``width`` and ``height`` where the build recorded them).
+    ``width`` and ``height`` where the build recorded them, ``pose_file``).
+
+    The poses are not copied per config: each split is an indices mapping into the one cached copy of the pose
+    store (`_aligned_join`), so loading more configs adds only their metadata to the `datasets` cache.
 
     A LexSign build stores each video's pose once, in the config named by ``data/<config>/classes.json``
     (``poses_config``); a config without that field (metadata only, or one that stores its own ``pose``
     column, as LexSign-Synth does) loads unchanged.
     """
     data_dir = Path(data_dir)
-    loaded = datasets.load_dataset(str(data_dir), config, split=split)
+    loaded = load_config(data_dir, config, split=split)
     metadata = _read_json(data_dir / "data" / config / "classes.json")
     poses_config = metadata.get(POSES_CONFIG_KEY) if isinstance(metadata, dict) else None
     if poses_config is None:
         return loaded
-    poses = datasets.load_dataset(str(data_dir), poses_config, split="train")
+    poses = load_config(data_dir, poses_config, split="train")
     position = {video_id: row for row, video_id in enumerate(poses["video_id"])}
     stored = poses.remove_columns("video_id")
 
@@ -268,10 +304,57 @@ def load_video_config(
             raise ValueError(
                 f"{data_dir} config {config!r}: video_id(s) {missing[:5]} have no row in {poses_config!r}"
             )
-        joined = stored.select([position[video_id] for video_id in table["video_id"]])
+        rows = [position[video_id] for video_id in table["video_id"]]
         table = table.remove_columns([name for name in stored.column_names if name in table.column_names])
-        return datasets.concatenate_datasets([table, joined], axis=1)
+        if len(set(rows)) != len(rows):  # a video twice in one split: joined by a copy of its rows
+            return datasets.concatenate_datasets([table, stored.select(rows)], axis=1)
+        return _aligned_join(table, stored, rows)
 
     if isinstance(loaded, datasets.DatasetDict):
         return datasets.DatasetDict({name: join(table) for name, table in loaded.items()})
     return join(loaded)
+
+
+def _aligned_join(table: datasets.Dataset, stored: datasets.Dataset, rows: list[int]) -> datasets.Dataset:
+    """`table` (row i is the video at `stored` row ``rows[i]``) with `stored`'s columns, without copying them.
+
+    `concatenate_datasets(axis=1)` would write the selected pose rows into a new cache file for every config and
+    split (the whole pose store again each time). Instead the few metadata columns are laid out in the store's
+    row order (null where the split has no video) next to the memory-mapped store, and the split's rows are an
+    indices mapping into that: the poses stay in the one cached copy of the store.
+    """
+    metadata = table.flatten_indices() if table._indices is not None else table  # metadata only: small
+    order = np.full(len(stored), -1, dtype=np.int64)
+    order[rows] = np.arange(len(rows))
+    take = pa.array(np.maximum(order, 0), mask=order < 0)
+    aligned = datasets.table.InMemoryTable(metadata.data.table.take(take))
+    combined = datasets.table.concat_tables([aligned, stored.data], axis=1)
+    features = datasets.Features({**metadata.features, **stored.features})
+    joined = datasets.Dataset(combined, info=datasets.DatasetInfo(features=features), split=table.split)
+    return joined.select(rows)
+
+
+def load_config(
+    data_dir: str | os.PathLike, config: str, split: str | None = None
+) -> datasets.DatasetDict | datasets.Dataset:
+    """``datasets.load_dataset(data_dir, config, split=split)``; a split missing from the folder or changed since
+    the build (a deleted or replaced shard) raises one `ValueError` line naming the split and the folder."""
+    try:
+        return datasets.load_dataset(str(data_dir), config, split=split)
+    except (
+        datasets.exceptions.NonMatchingSplitsSizesError,
+        datasets.exceptions.ExpectedMoreSplitsError,
+        datasets.exceptions.UnexpectedSplitsError,
+    ) as error:
+        found = re.findall(r"(?:expected|recorded)=SplitInfo\(name='([^']+)'", str(error))
+        splits = sorted(set(found)) or [split or "?"]
+        raise ValueError(
+            f"{data_dir} config {config!r}: split(s) {splits} missing or changed since the build "
+            f"({type(error).__name__}); restore its data/{config}/ files or rebuild with `lexsign data build`"
+        ) from None
+    except ValueError as error:
+        if "Unknown split" in str(error) or "Bad split" in str(error):
+            raise ValueError(
+                f"{data_dir} config {config!r}: split {split!r} is not in the folder ({error})"
+            ) from None
+        raise

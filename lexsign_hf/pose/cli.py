@@ -11,18 +11,23 @@ import sys
 from .extract import REPORT_FILE, extract_poses
 from .layouts import LAYOUTS
 from .readers import read_pose
+from .validate import parse_frame_size
+
+FRAME_SIZE_HELP = "the video's frame in pixels, for files that record none (.npy, OpenPose, MMPose JSON)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("pose", help="inspect pose / keypoint files")
     commands = parser.add_subparsers(dest="pose_command", metavar="COMMAND", required=True)
     info = commands.add_parser(
-        "info", help="layout, frames, keypoints, fps and canonical parts of a pose file"
+        "info", help="layout, frames, keypoints, fps, frame size and canonical parts of a pose file"
     )
     info.add_argument(
-        "file", help=".pose, .npy/.npz, OpenPose JSON folder, MMPose/COCO-WholeBody .json or .parquet"
+        "file",
+        help=".pose, .npy/.npz, OpenPose JSON folder, MMPose/COCO-WholeBody .json, .parquet or Uni-Sign .pkl",
     )
     info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.add_argument("--frame-size", type=frame_size_argument, metavar="WxH", help=FRAME_SIZE_HELP)
     info.set_defaults(func=pose_info)
     render = commands.add_parser("render", help="draw a pose file as a skeleton video (mp4, native fps)")
     render.add_argument("file", help="any pose file `lexsign pose info` reads (.pose, .npy, OpenPose, ...)")
@@ -34,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SEED",
         help="re-render with another body, colours and camera (the bench's spatial control), seeded",
     )
+    render.add_argument("--frame-size", type=frame_size_argument, metavar="WxH", help=FRAME_SIZE_HELP)
     render.set_defaults(func=pose_render)
     extract = commands.add_parser(
         "extract",
@@ -45,13 +51,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     extract.set_defaults(func=pose_extract)
 
 
+def frame_size_argument(text: str) -> tuple[float, float]:
+    """argparse type of ``--frame-size WxH``."""
+    try:
+        return parse_frame_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def pose_info(args: argparse.Namespace) -> int:
-    sequence = read_pose(args.file)
+    sequence = read_pose(args.file, frame_size=args.frame_size)
     info = {
         "layout": sequence.layout,
         "frames": sequence.num_frames,
         "keypoints": sequence.data.shape[1],
         "fps": sequence.fps,
+        "frame_size": sequence.frame_size,
         "parts": LAYOUTS[sequence.layout].part_counts,
     }
     if args.json:
@@ -61,6 +76,8 @@ def pose_info(args: argparse.Namespace) -> int:
     print(f"layout:    {info['layout']}")
     print(f"frames:    {info['frames']} ({info['frames'] / info['fps']:.2f} s at {info['fps']:g} fps)")
     print(f"keypoints: {info['keypoints']}")
+    size = sequence.frame_size
+    print(f"frame:     {'unknown (pass --frame-size WxH)' if size is None else f'{size[0]:g}x{size[1]:g}'}")
     print("parts:     " + ", ".join(f"{name} {count}" for name, count in info["parts"].items()))
     return 0
 
@@ -71,7 +88,7 @@ def pose_render(args: argparse.Namespace) -> int:
     style = RenderStyle(size=args.size)
     if args.other_body is not None:
         style = perturbed_style(args.other_body, style)
-    sequence = read_pose(args.file)
+    sequence = read_pose(args.file, frame_size=args.frame_size)
     out = render_pose(sequence, args.out, style)
     print(f"{out}: {sequence.num_frames} frames at {sequence.fps:g} fps ({sequence.layout})")
     return 0

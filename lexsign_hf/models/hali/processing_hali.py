@@ -31,6 +31,7 @@ UNI_SIGN_COCO_INDEX = np.array(
 _FACE = 9 + 21 + 21 + 8
 UNI_SIGN_CANONICAL_INDEX = np.array([*range(51), *range(_FACE + 8, _FACE - 1, -1), *[-1] * 8, _FACE + 16])
 UNI_SIGN_THRESHOLD = 0.3
+MAX_FRAME_FRACTION = 2.0  # |coordinate| above this is in pixels, not a fraction of the frame
 
 
 def uni_sign_points(pose: np.ndarray) -> np.ndarray:
@@ -233,6 +234,12 @@ class HALIProcessor(ProcessorMixin):
             present = pose[..., 2] > 0
         if uni_sign:
             points = uni_sign_points(pose)
+            largest = float(np.abs(points[..., :2][points[..., 2] > 0]).max(initial=0.0))
+            if self.normalize and frame_size is None and largest > MAX_FRAME_FRACTION:
+                raise ValueError(
+                    f"pose {index}: pixel coordinates (up to {largest:.0f}) without a frame size; Uni-Sign's "
+                    "normalisation divides by the video's (width, height): pass frame_sizes (CLI: --frame-size WxH)"
+                )
             return uni_sign_normalize(points, frame_size) if self.normalize else points
         if self.normalize:
             centre, scale = self._centre_and_scale(pose, present)
