@@ -99,5 +99,6 @@ def test_pipeline_and_saved_processor_take_pose_objects(shoulder, tmp_path):
     assert reloaded.pose_layouts == json.loads((folder / POSE_LAYOUTS_FILE).read_text())
     assert "pose_layouts" not in json.loads((folder / "processor_config.json").read_text())
     torch.testing.assert_close(
-        reloaded(poses=Pose.read(HOLISTIC.read_bytes()))["pose_values"], shoulder(poses=HOLISTIC)["pose_values"]
+        reloaded(poses=Pose.read(HOLISTIC.read_bytes()))["pose_values"],
+        shoulder(poses=HOLISTIC)["pose_values"],
     )

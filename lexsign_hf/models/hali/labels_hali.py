@@ -24,18 +24,32 @@ import numpy as np
 
 GLOSS_KEYS = ("gloss", "label")
 TEXT_KEYS = ("text", "description")
+FORMATS = ("jsonl", "csv", "lines")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".txt": "lines"}
 FORMAT_HINT = "JSON lines {gloss, text}, CSV with gloss,text columns, or 'GLOSS: description' lines"
 
 
-def parse_labels(text: str, source: str = "labels") -> tuple[list[str], list[str]]:
-    """(glosses, descriptions) from labels text in any of the three formats (detected from its first line)."""
+def parse_labels(text: str, source: str = "labels", format: str | None = None) -> tuple[list[str], list[str]]:
+    """(glosses, descriptions) from labels text: `format` one of `FORMATS`, or None to detect it from the first
+    line (``{`` → JSON lines; a comma-separated header naming a gloss column → CSV; else ``GLOSS: description``)."""
+    if format is not None and format not in FORMATS:
+        raise ValueError(f"{source}: unknown labels format {format!r}; expected one of {FORMATS}")
     lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
     if not lines:
         raise ValueError(f"{source}: no labels (expected {FORMAT_HINT})")
-    first = lines[0][1].strip()
-    if first.startswith("{"):
+    if format is None:
+        first = lines[0][1].strip()
+        header = {cell.strip().lower() for cell in next(csv.reader([first]))}
+        format = (
+            "jsonl"
+            if first.startswith("{")
+            else "csv"
+            if "," in first and header & {*GLOSS_KEYS}
+            else "lines"
+        )
+    if format == "jsonl":
         pairs = [_json_line(source, number, line) for number, line in lines]
-    elif "," in first and {cell.strip().lower() for cell in next(csv.reader([first]))} & {*GLOSS_KEYS}:
+    elif format == "csv":
         pairs = _csv_rows(text, source)
     else:
         pairs = [_colon_line(source, number, line) for number, line in lines]
@@ -43,7 +57,8 @@ def parse_labels(text: str, source: str = "labels") -> tuple[list[str], list[str
 
 
 def read_labels(path: str | os.PathLike) -> tuple[list[str], list[str]]:
-    """(glosses, descriptions) from a labels file (see `parse_labels`)."""
+    """(glosses, descriptions) from a labels file (see `parse_labels`; `.jsonl`/`.json` files are JSON lines,
+    `.csv` files CSV, `.txt` files `GLOSS: description` lines, others detected)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"labels file not found: {path}")
@@ -51,7 +66,7 @@ def read_labels(path: str | os.PathLike) -> tuple[list[str], list[str]]:
         content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not a UTF-8 text file (binary?); expected {FORMAT_HINT}") from None
-    return parse_labels(content, str(path))
+    return parse_labels(content, str(path), SUFFIX_FORMATS.get(path.suffix.lower()))
 
 
 def label_pooling(labels: list[str]) -> tuple[list[str], np.ndarray]:
