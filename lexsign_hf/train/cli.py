@@ -27,7 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     train.add_argument(
-        "--data", type=Path, required=True, help="LexSign dataset folder (lexsign data build / demo)"
+        "--data",
+        type=Path,
+        required=True,
+        help="LexSign dataset: folder (lexsign data build / demo) or Hub dataset id (HF cache first)",
     )
     train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
@@ -35,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--init-model",
         type=Path,
-        help="start from this saved HALI model folder (its processor and config too)",
+        help="start from this saved HALI model, folder or Hub id (its processor and config too)",
     )
     train.add_argument("--loss-mode", choices=LOSS_MODES, default="hali", help="hali or global (baseline)")
     budget = train.add_mutually_exclusive_group()
@@ -90,8 +93,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="zero-shot evaluation of a saved HALI model on a LexSign dataset folder",
         description="ZSL top-1/top-5 on the unseen test classes and GZSL S/U/H (percent), printed as JSON.",
     )
-    evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model folder")
-    evaluate.add_argument("--data", type=Path, required=True, help="LexSign dataset folder")
+    evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model: folder or Hub id")
+    evaluate.add_argument("--data", type=Path, required=True, help="LexSign dataset: folder or Hub dataset id")
     evaluate.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     evaluate.add_argument(
         "--similarity",
@@ -151,6 +154,7 @@ def _training_settings(args: argparse.Namespace, model, data, steps: int, world_
 
 def run_train_command(args: argparse.Namespace) -> int:
     from ..data.descriptions import drop_undescribed
+    from ..data.hub_ids import resolve_repo
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..preflight import check_training_run
@@ -159,6 +163,9 @@ def run_train_command(args: argparse.Namespace) -> int:
     from .runs import ElapsedTimeCallback, distributed_state, elapsed_seconds, resume_checkpoint
     from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr
 
+    args.data = resolve_repo(args.data, "dataset", "--data")
+    if args.init_model is not None:
+        args.init_model = resolve_repo(args.init_model, "model", "--init-model")
     for name in ("batch_size", "max_frames", "save_steps"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
@@ -285,12 +292,15 @@ def run_train_command(args: argparse.Namespace) -> int:
 
 def run_evaluate_command(args: argparse.Namespace) -> int:
     from ..data.descriptions import drop_undescribed
+    from ..data.hub_ids import resolve_repo
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..models.hali import HALIModel, HALIProcessor
     from .evaluate import SIMILARITIES, evaluate_zsslr
     from .zsslr import load_zsslr_data
 
+    args.model = resolve_repo(args.model, "model", "--model")
+    args.data = resolve_repo(args.data, "dataset", "--data")
     if not (args.model / "config.json").is_file():
         raise FileNotFoundError(f"--model {args.model}: no saved HALI model (config.json missing)")
     model = HALIModel.from_pretrained(args.model)
