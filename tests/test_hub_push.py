@@ -97,12 +97,13 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
     assert files == {
         "README.md", "config.json", "model.safetensors", "configuration_hali.py", "modeling_hali.py", "losses.py",
         "modeling_cosign.py",  # imported by modeling_hali.py for architecture="cosign", so carried with every model
-        "processing_hali.py", "processor_config.json", "tokenizer.json", "tokenizer_config.json", "pipeline.py",
+        "processing_hali.py", "processor_config.json", "tokenizer.json", "tokenizer_config.json",
+        "pipeline_hali.py", "pose_inputs.py", "labels_hali.py", "pipeline_files.py",
         "pose_layouts.json", "handler.py", "requirements.txt", "metrics.json",
     }  # fmt: skip
     requirements = (staged_demo / "requirements.txt").read_text().splitlines()
-    assert [line.split(">=")[0] for line in requirements] == [
-        "transformers", "torch", "numpy", "safetensors", "pose-format",
+    assert [line.split(">=")[0].split("==")[0] for line in requirements] == [
+        "transformers", "torch", "numpy", "safetensors", "pose-format", "av", "mediapipe",
     ]  # fmt: skip
     config = json.loads((staged_demo / "config.json").read_text())
     assert config["auto_map"]["AutoModel"] == "modeling_hali.HALIModel"
@@ -677,7 +678,7 @@ def test_push_stages_verifies_then_uploads(hub, islr_dir):
     staged, commit = push("model", islr_dir, "someone/hali-islr", api=HfApi(endpoint=hub.endpoint))
     assert commit is not None and not staged.folder.exists()  # staged in a temporary folder
     paths = {line["value"]["path"] for line in hub.commits[0]["lines"][1:]}
-    assert {"README.md", "handler.py", "pipeline.py", "model.safetensors", "eval_results.json"} <= paths
+    assert {"README.md", "handler.py", "pipeline_hali.py", "model.safetensors", "eval_results.json"} <= paths
     assert any("fresh process" in check for check in staged.checks)
 
 

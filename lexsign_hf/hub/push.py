@@ -184,7 +184,7 @@ def stage_model(
     no_results: bool = False,
 ) -> StagedRepo:
     """Write the repo tree of the HALI model in `model_dir` to `out_dir`: weights, config (with `auto_map` and
-    `custom_pipelines`), remote code, processor, `pipeline.py`, `pose_layouts.json`, `handler.py`,
+    `custom_pipelines`), remote code, processor, the pipeline (`pipeline_hali.py` and its modules), `pose_layouts.json`, `handler.py`,
     `requirements.txt`, the results file and the card (`README.md`).
 
     The results must carry the `weights_fingerprint` of `model_dir`'s weights (`results_key` picks the model of a
