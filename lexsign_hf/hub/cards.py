@@ -17,8 +17,10 @@ Results files understood:
 Either may carry ``"dataset"`` (a Hub id, or ``{"id", "config"}``) and ``"config"`` / ``"training"`` (the training
 settings shown in the card). Each model's results carry the ``weights_fingerprint`` of the weights they were
 measured on (`lexsign_hf.fingerprint`); `check_results_weights` refuses results of other weights. A card names a
-dataset (``datasets:``, ``model-index``) only by its Hub id, and has no ``pipeline_tag`` (no standard Hub task loads
-HALI; the usage section shows the custom ``zero-shot-sign-classification`` pipeline).
+dataset (``datasets:``, ``model-index``) only by its Hub id. Only an ISLR model's card has a ``pipeline_tag``
+(``video-classification``, which its saved `custom_pipelines` serve); a zero-shot card has none (no standard Hub
+task ranks glosses by descriptions) and links the Space; both show the custom ``zero-shot-sign-classification``
+pipeline.
 """
 
 from __future__ import annotations
@@ -388,7 +390,7 @@ def build_model_card(
             training=results.training,
             model=_model_summary(model_dir),
         )
-    card = add_hub_usage(update_card_metadata(card, dataset_id, license), repo_id)
+    card = add_hub_usage(update_card_metadata(card, dataset_id, license), repo_id, is_islr_model(model_dir))
     check_card_results(card, results)
     return card
 
@@ -434,7 +436,7 @@ def build_unevaluated_card(
         model_name=model_name,
         model=_model_summary(Path(model_dir)),
     )
-    return add_hub_usage(card, repo_id)
+    return add_hub_usage(card, repo_id, is_islr_model(model_dir))
 
 
 def results_weights(results: CardResults) -> Mapping[str, Any] | None:
@@ -498,15 +500,42 @@ HUB_USAGE = """
 from transformers import pipeline
 
 classifier = pipeline("zero-shot-sign-classification", model="{repo_id}", trust_remote_code=True)
-classifier("sign.pose", candidate_labels=["HELLO", "THANK-YOU"],
+classifier("{example}", candidate_labels=["HELLO", "THANK-YOU"],
            descriptions=["Flat hand at the forehead, palm out; move outward.",
                          "Flat hand at the chin, palm in; move forward and down."])
 ```
 
-`.pose` files of any layout in `pose_layouts.json` (MediaPipe holistic, COCO-WholeBody 133, OpenPose 137), `.pose`
-bytes, or canonical `(frames, 77, 3)` arrays. `handler.py` serves the model on Inference Endpoints:
-`{{"inputs": "<base64 .pose>", "parameters": {{"candidate_labels": [...], "descriptions": [...]}}}}`.
+Inputs: a signing video (path, bytes or RGB frames; the pose is estimated with MediaPipe Holistic, as `lexsign pose
+extract` does), `.pose` files of any layout in `pose_layouts.json` (MediaPipe holistic, COCO-WholeBody 133,
+OpenPose 137), `.pose` bytes, or canonical `(frames, 77, 3)` arrays; `{example}` in this repository is a real
+signing clip to try. A gloss may repeat in `candidate_labels`, once per description (scores averaged), or give
+`labels="GLOSS: description\\n..."`. `handler.py` serves the model on Inference Endpoints: the video bytes as
+the request body, or `{{"inputs": "<base64 video or .pose>", "parameters": {{"candidate_labels": [...],
+"descriptions": [...]}}}}`.
 """
+ISLR_USAGE = """
+## Hosted widget: video classification
+
+This model has a classifier head over its own glosses, so the Hub's `video-classification` task runs it
+(the widget above, with `{example}`, a real signing clip in this repository):
+
+```python
+from transformers import pipeline
+
+classifier = pipeline("video-classification", model="{repo_id}", trust_remote_code=True)
+classifier("{example}", top_k=5)  # [{{"label": ..., "score": ...}}, ...]
+```
+"""
+SPACE_USAGE = """
+## Try it in a browser
+
+No standard Hub task ranks glosses by their descriptions, so this card carries no `pipeline_tag` (no widget);
+the Space [{space}](https://huggingface.co/spaces/{space}) runs this kind of model on webcam or uploaded videos
+(`LEXSIGN_MODEL={repo_id}`).
+"""
+EXAMPLE_VIDEO = "sign.mp4"  # shipped in the repo by `lexsign push` (lexsign_hf/hub/assets/)
+ISLR_PIPELINE_TAG = "video-classification"
+SPACE_ID = "lexsign/lexsign-zero-shot"  # spaces/lexsign-zero-shot
 
 
 def add_adapter_results(
@@ -562,13 +591,33 @@ def add_weights_note(card: ModelCard, weights: Mapping[str, str], results: CardR
     return card
 
 
-def add_hub_usage(card: ModelCard, repo_id: str) -> ModelCard:
-    """Point the card's placeholders at `repo_id` and add how to use the pipeline and handler the push ships."""
+def add_hub_usage(card: ModelCard, repo_id: str, islr: bool = False) -> ModelCard:
+    """Point the card's placeholders at `repo_id` and add how to use the pipeline and handler the push ships; an
+    ISLR model (`islr`) gets `pipeline_tag: video-classification` and a widget on the shipped example video, a
+    zero-shot model no tag and a link to the Space."""
     text = card.text.replace("MODEL_FOLDER_OR_REPO", repo_id)
     if "zero-shot-sign-classification" not in text:
-        text = text.rstrip("\n") + "\n" + HUB_USAGE.format(repo_id=repo_id)
+        text = text.rstrip("\n") + "\n" + HUB_USAGE.format(repo_id=repo_id, example=EXAMPLE_VIDEO)
+    if islr:
+        card.data.pipeline_tag = ISLR_PIPELINE_TAG
+        card.data.widget = [
+            {
+                "src": f"https://huggingface.co/{repo_id}/resolve/main/{EXAMPLE_VIDEO}",
+                "example_title": "a signer",
+            }
+        ]
+        if "## Hosted widget" not in text:
+            text = text.rstrip("\n") + "\n" + ISLR_USAGE.format(repo_id=repo_id, example=EXAMPLE_VIDEO)
+    elif "## Try it in a browser" not in text:
+        text = text.rstrip("\n") + "\n" + SPACE_USAGE.format(repo_id=repo_id, space=SPACE_ID)
     card.text = text
     return card
+
+
+def is_islr_model(model_dir: str | os.PathLike) -> bool:
+    """Whether the saved model in `model_dir` is an ISLR classifier (`HALIForSignClassification`)."""
+    config = json.loads((Path(model_dir) / "config.json").read_text(encoding="utf-8"))
+    return "HALIForSignClassification" in (config.get("architectures") or [])
 
 
 def hub_dataset_id(name: str | None) -> str | None:

@@ -29,6 +29,7 @@ from .. import __version__
 from ..fingerprint import WEIGHTS_KEY, weights_fingerprint
 from ..preflight import check_push
 from .cards import (
+    EXAMPLE_VIDEO,
     add_adapter_results,
     add_hub_usage,
     add_weights_note,
@@ -37,6 +38,7 @@ from .cards import (
     check_card_results,
     check_results_weights,
     hub_dataset_id,
+    is_islr_model,
     parse_results,
     read_results,
     set_card_dataset,
@@ -45,6 +47,8 @@ from .cards import (
     zsslr_runs,
 )
 
+# A real signing clip (10 frames of pose-format's MIT test video), shipped as the card's example input.
+EXAMPLE_VIDEO_SOURCE = Path(__file__).with_name("assets") / EXAMPLE_VIDEO
 KINDS = ("model", "dataset", "adapter")
 REPO_TYPES = {"model": "model", "dataset": "dataset", "adapter": "model"}
 DATASET_TAGS = ["sign-language", "zero-shot", "pose", "lexsign"]
@@ -234,7 +238,9 @@ def stage_model(
             card = ModelCard.load(own_card)
             check_card_results(card, card_results)
             card = update_card_metadata(card, dataset_id, license)
-            card = add_hub_usage(set_card_dataset(card, dataset_id, dataset_config), repo_id)
+            card = add_hub_usage(
+                set_card_dataset(card, dataset_id, dataset_config), repo_id, is_islr_model(model_dir)
+            )
         else:
             card = build_model_card(
                 model_dir,
@@ -256,6 +262,7 @@ def stage_model(
             shutil.copyfile(model_dir / weights["file"], temporary / weights["file"])
         if results_path is not None:
             shutil.copyfile(results_path, temporary / results_path.name)
+        shutil.copyfile(EXAMPLE_VIDEO_SOURCE, temporary / EXAMPLE_VIDEO)  # the card's example input
         card.save(temporary / "README.md")
         _publish(temporary, out_dir)
     finally:

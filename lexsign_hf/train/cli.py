@@ -86,6 +86,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train again although OUT holds a finished run (metrics.json)",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.add_argument(
+        "--push-to-hub",
+        metavar="REPO",
+        help="after training, publish OUT/model with its card and OUT/metrics.json to this Hub repo, the tree "
+        "`lexsign push model` makes (staged, loaded back, then uploaded in one commit; a new commit if it exists)",
+    )
+    train.add_argument("--hub-private", action="store_true", help="create the --push-to-hub repo as private")
     train.set_defaults(func=run_train_command)
 
     evaluate = subparsers.add_parser(
@@ -163,6 +170,14 @@ def run_train_command(args: argparse.Namespace) -> int:
     from .runs import ElapsedTimeCallback, distributed_state, elapsed_seconds, resume_checkpoint
     from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr
 
+    if args.push_to_hub is not None:
+        from ..hub.push import check_repo_id
+
+        from huggingface_hub import get_token
+
+        check_repo_id(args.push_to_hub)  # before training, not after
+        if not get_token():
+            raise ValueError("--push-to-hub: no Hugging Face token: log in with `hf auth login` or set HF_TOKEN")
     args.data = resolve_repo(args.data, "dataset", "--data")
     if args.init_model is not None:
         args.init_model = resolve_repo(args.init_model, "model", "--init-model")
@@ -285,6 +300,14 @@ def run_train_command(args: argparse.Namespace) -> int:
         shutil.rmtree(checkpoints, ignore_errors=True)
         summary = {key: results[key] for key in ("zsl", "gzsl", "inference_similarity")}
         print(json.dumps({**summary, "chance_top1": metrics["chance_top1"], "out": str(args.out)}, indent=2))
+        if args.push_to_hub is not None:
+            from ..hub.push import push
+
+            _, commit = push(
+                "model", args.out / "model", args.push_to_hub, private=args.hub_private, exist_ok=True,
+                results=str(args.out / "metrics.json"), results_key="model",
+            )  # fmt: skip
+            print(f"uploaded: {commit.commit_url}", flush=True)
     state.wait_for_everyone()
     state.destroy_process_group()
     return 0

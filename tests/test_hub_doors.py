@@ -1,0 +1,77 @@
+"""The ordinary Hugging Face path publishes a working repo: `model.push_to_hub()` sends the pipeline with the
+weights (what `save_pretrained` writes), and `lexsign train --push-to-hub REPO` uploads the tree `lexsign push
+model` makes, against the local stand-in for the Hub API of test_hub_push (real `HfApi`, real HTTP)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import torch
+from huggingface_hub import ModelCard, constants
+from test_hub_push import TOKEN, StubHub, hub  # noqa: F401, F811  (the `hub` fixture)
+from test_train_zsslr import TINY_SYNTH
+from tiny import TINY_HALI
+
+from lexsign_hf import HALIConfig, HALIModel
+from lexsign_hf.cli import main
+from lexsign_hf.models.hali.pipeline_files import PIPELINE_FILES
+from lexsign_hf.synth import build_synth_dataset
+
+
+def sent_files(server: StubHub) -> dict[str, bytes]:
+    (commit,) = server.commits
+    return {
+        line["value"]["path"]: base64.b64decode(line["value"]["content"])
+        for line in commit["lines"][1:]
+        if line["key"] == "file"
+    }
+
+
+def test_model_push_to_hub_sends_the_pipeline(hub, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
+    torch.manual_seed(0)
+    HALIModel(HALIConfig(**TINY_HALI)).push_to_hub("someone/hali-pushed", token=TOKEN)
+    files = sent_files(hub)
+    assert {*PIPELINE_FILES, "requirements.txt", "config.json", "model.safetensors"} <= set(files)
+    config = json.loads(files["config.json"])
+    assert config["custom_pipelines"]["zero-shot-sign-classification"]["impl"] == (
+        "pipeline_hali.ZeroShotSignClassificationPipeline"
+    )
+    assert config["auto_map"]["AutoModel"] == "modeling_hali.HALIModel"
+
+
+@pytest.mark.slow
+def test_train_push_to_hub_uploads_the_lexsign_push_tree(hub, monkeypatch, tiny_bert, tmp_path, capsys):  # noqa: F811
+    monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
+    torch.set_num_threads(1)
+    data = build_synth_dataset(tmp_path / "synth", TINY_SYNTH, progress=False)
+    out = tmp_path / "run"
+    command = ["train", "--data", str(data), "--config", "synth", "--out", str(out), "--steps", "2",
+               "--batch-size", "4", "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
+               "--text-model", tiny_bert, "--no-progress"]  # fmt: skip
+    assert main([*command, "--push-to-hub", "bad id"]) == 1  # refused before training
+    assert "expected 'namespace/name'" in capsys.readouterr().err and not out.exists()
+    assert main([*command, "--push-to-hub", "someone/hali-synth"]) == 0
+    printed = capsys.readouterr().out
+    assert "uploaded: " in printed and "/someone/hali-synth/commit/" in printed
+    files = sent_files(hub)
+    assert {
+        "README.md",
+        "metrics.json",
+        "pipeline_hali.py",
+        "handler.py",
+        "pose_layouts.json",
+        "sign.mp4",
+    } <= set(files)
+    assert files["model.safetensors"] == (out / "model" / "model.safetensors").read_bytes()
+    assert files["metrics.json"] == (out / "metrics.json").read_bytes()
+    dry = tmp_path / "dry"
+    assert (
+        main(["push", "model", str(out / "model"), "--repo-id", "someone/hali-synth", "--dry-run", str(dry)])
+        == 0
+    )
+    assert sorted(files) == sorted(p.relative_to(dry).as_posix() for p in dry.rglob("*") if p.is_file())
+    card = ModelCard(files["README.md"].decode())
+    assert card.data.pipeline_tag is None and "spaces/lexsign/lexsign-zero-shot" in card.text
