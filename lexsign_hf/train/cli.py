@@ -171,9 +171,9 @@ def run_train_command(args: argparse.Namespace) -> int:
     from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr
 
     if args.push_to_hub is not None:
-        from ..hub.push import check_repo_id
-
         from huggingface_hub import get_token
+
+        from ..hub.push import check_repo_id
 
         check_repo_id(args.push_to_hub)  # before training, not after
         if not get_token():
