@@ -75,3 +75,37 @@ def test_train_push_to_hub_uploads_the_lexsign_push_tree(hub, monkeypatch, tiny_
     assert sorted(files) == sorted(p.relative_to(dry).as_posix() for p in dry.rglob("*") if p.is_file())
     card = ModelCard(files["README.md"].decode())
     assert card.data.pipeline_tag is None and "spaces/lexsign/lexsign-zero-shot" in card.text
+
+
+def test_trainer_push_to_hub_sends_a_tree_the_pipeline_loads(hub, monkeypatch, minilm_path, tmp_path):  # noqa: F811
+    """`Trainer(push_to_hub=True, processing_class=processor).push_to_hub()` uploads weights, remote code, the
+    pipeline and the processor: the uploaded files, laid out as a folder, serve `pipeline(TASK, ...)`."""
+    from transformers import Trainer, TrainingArguments, pipeline
+
+    from lexsign_hf import HALIProcessor
+
+    monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
+    torch.manual_seed(0)
+    model = HALIModel(HALIConfig(**TINY_HALI))
+    processor = HALIProcessor.from_text_pretrained(minilm_path, max_frames=16)
+    args = TrainingArguments(
+        output_dir=str(tmp_path / "out"), push_to_hub=True, hub_model_id="someone/hali-trainer", hub_token=TOKEN,
+        report_to="none", use_cpu=True,
+    )  # fmt: skip
+    Trainer(model=model, args=args, processing_class=processor).push_to_hub(blocking=True)
+    files = {}
+    for commit in hub.commits:
+        for line in commit["lines"][1:]:
+            if line["key"] == "file":
+                files[line["value"]["path"]] = base64.b64decode(line["value"]["content"])
+    assert {*PIPELINE_FILES, "processor_config.json", "config.json", "model.safetensors"} <= set(files)
+    folder = tmp_path / "downloaded"
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+    pose = torch.rand(12, 77, 3).numpy()
+    pose[..., 2] = 1.0
+    ranked = pipeline("zero-shot-sign-classification", model=str(folder), trust_remote_code=True)(
+        pose, labels="A: Flat hand.\nB: Fist at the chin."
+    )
+    assert sorted(item["label"] for item in ranked) == ["A", "B"]
