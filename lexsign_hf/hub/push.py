@@ -214,6 +214,10 @@ def stage_model(
             shutil.copyfile(model_dir / weights["file"], temporary / weights["file"])
         if results_path is not None:
             shutil.copyfile(results_path, temporary / results_path.name)
+        if not EXAMPLE_VIDEO_SOURCE.is_file():
+            raise FileNotFoundError(
+                f"{EXAMPLE_VIDEO_SOURCE}: the card's example clip is missing from this installation of lexsign_hf"
+            )
         shutil.copyfile(EXAMPLE_VIDEO_SOURCE, temporary / EXAMPLE_VIDEO)  # the card's example input
         card.save(temporary / "README.md")
         _publish(temporary, out_dir)
