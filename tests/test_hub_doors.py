@@ -20,6 +20,17 @@ from lexsign_hf.models.hali.pipeline_files import PIPELINE_FILES
 from lexsign_hf.synth import build_synth_dataset
 
 
+@pytest.fixture
+def endpoint(hub, monkeypatch):  # noqa: F811
+    """Every Hub client of this test talks to the stub: the default endpoint, and transformers' shared `HfApi`
+    (created on first use with the endpoint of that moment) made afresh."""
+    import transformers.utils.hub
+
+    monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
+    monkeypatch.setattr(transformers.utils.hub, "_hf_api", None)
+    return hub
+
+
 def sent_files(server: StubHub) -> dict[str, bytes]:
     (commit,) = server.commits
     return {
@@ -29,11 +40,11 @@ def sent_files(server: StubHub) -> dict[str, bytes]:
     }
 
 
-def test_model_push_to_hub_sends_the_pipeline(hub, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
+def test_model_push_to_hub_sends_the_pipeline(endpoint):
+    server = endpoint
     torch.manual_seed(0)
     HALIModel(HALIConfig(**TINY_HALI)).push_to_hub("someone/hali-pushed", token=TOKEN)
-    files = sent_files(hub)
+    files = sent_files(server)
     assert {*PIPELINE_FILES, "requirements.txt", "config.json", "model.safetensors"} <= set(files)
     config = json.loads(files["config.json"])
     assert config["custom_pipelines"]["zero-shot-sign-classification"]["impl"] == (
@@ -43,8 +54,8 @@ def test_model_push_to_hub_sends_the_pipeline(hub, monkeypatch):  # noqa: F811
 
 
 @pytest.mark.slow
-def test_train_push_to_hub_uploads_the_lexsign_push_tree(hub, monkeypatch, tiny_bert, tmp_path, capsys):  # noqa: F811
-    monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
+def test_train_push_to_hub_uploads_the_lexsign_push_tree(endpoint, tiny_bert, tmp_path, capsys):
+    server = endpoint
     torch.set_num_threads(1)
     data = build_synth_dataset(tmp_path / "synth", TINY_SYNTH, progress=False)
     out = tmp_path / "run"
@@ -56,7 +67,7 @@ def test_train_push_to_hub_uploads_the_lexsign_push_tree(hub, monkeypatch, tiny_
     assert main([*command, "--push-to-hub", "someone/hali-synth"]) == 0
     printed = capsys.readouterr().out
     assert "uploaded: " in printed and "/someone/hali-synth/commit/" in printed
-    files = sent_files(hub)
+    files = sent_files(server)
     assert {
         "README.md",
         "metrics.json",
@@ -77,14 +88,14 @@ def test_train_push_to_hub_uploads_the_lexsign_push_tree(hub, monkeypatch, tiny_
     assert card.data.pipeline_tag is None and "spaces/lexsign/lexsign-zero-shot" in card.text
 
 
-def test_trainer_push_to_hub_sends_a_tree_the_pipeline_loads(hub, monkeypatch, minilm_path, tmp_path):  # noqa: F811
+def test_trainer_push_to_hub_sends_a_tree_the_pipeline_loads(endpoint, minilm_path, tmp_path):
     """`Trainer(push_to_hub=True, processing_class=processor).push_to_hub()` uploads weights, remote code, the
     pipeline and the processor: the uploaded files, laid out as a folder, serve `pipeline(TASK, ...)`."""
+    server = endpoint
     from transformers import Trainer, TrainingArguments, pipeline
 
     from lexsign_hf import HALIProcessor
 
-    monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
     torch.manual_seed(0)
     model = HALIModel(HALIConfig(**TINY_HALI))
     processor = HALIProcessor.from_text_pretrained(minilm_path, max_frames=16)
@@ -94,7 +105,7 @@ def test_trainer_push_to_hub_sends_a_tree_the_pipeline_loads(hub, monkeypatch, m
     )  # fmt: skip
     Trainer(model=model, args=args, processing_class=processor).push_to_hub(blocking=True)
     files = {}
-    for commit in hub.commits:
+    for commit in server.commits:
         for line in commit["lines"][1:]:
             if line["key"] == "file":
                 files[line["value"]["path"]] = base64.b64decode(line["value"]["content"])
