@@ -178,7 +178,6 @@ def run_train_command(args: argparse.Namespace) -> int:
         check_repo_id(args.push_to_hub)  # before training, not after
         if not get_token():
             raise ValueError("--push-to-hub: no Hugging Face token: log in with `hf auth login` or set HF_TOKEN")
-    args.data = resolve_repo(args.data, "dataset", "--data")
     if args.init_model is not None:
         args.init_model = resolve_repo(args.init_model, "model", "--init-model")
     for name in ("batch_size", "max_frames", "save_steps"):
@@ -192,6 +191,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         )
     # fail before training: card template, writable --out, a loadable text model (or the --init-model folder)
     check_training_run(args.out, args.init_model or args.text_model or _default_text_model())
+    args.data = resolve_repo(args.data, "dataset", "--data")
     state = distributed_state()  # joins the torchrun / accelerate process group, if any
     with state.main_process_first():  # one process fills the datasets cache, the others read it
         data = load_zsslr_data(args.data, args.config)
