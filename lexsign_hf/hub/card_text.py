@@ -9,18 +9,24 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from huggingface_hub import ModelCard
 
 from ..fingerprint import WEIGHTS_KEY
 
-if TYPE_CHECKING:
-    from .cards import CardResults
-
 TAGS = ["sign-language", "zero-shot", "pose", "lexsign", "hali", "custom_code"]
 HUB_DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
+
+
+class MeasuredResults(Protocol):
+    """What the weights note reads of `cards.CardResults`."""
+
+    run: str | None
+    source: Path
+
+
 HUB_USAGE = """
 ## Use it from the Hub, without the package
 
@@ -66,7 +72,9 @@ ISLR_PIPELINE_TAG = "video-classification"
 SPACE_ID = "lexsign/lexsign-zero-shot"  # spaces/lexsign-zero-shot
 
 
-def add_weights_note(card: ModelCard, weights: Mapping[str, str], results: CardResults | None) -> ModelCard:
+def add_weights_note(
+    card: ModelCard, weights: Mapping[str, str], results: MeasuredResults | None
+) -> ModelCard:
     """State which weights the card describes (and, with results, that they were measured on exactly these)."""
     note = f"`{weights['file']}` sha256 `{weights['sha256']}`"
     if results is not None:
