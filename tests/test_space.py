@@ -107,7 +107,9 @@ def test_space_classifies_a_synthetic_and_an_uploaded_sign(space, shared_data, t
 
             real = shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs" / "kinder.pose"
             page.locator("#upload input[type=file]").set_input_files(str(real))
-            page.locator("#upload").get_by_text("kinder.pose").wait_for(timeout=30_000)
+            page.locator("#upload").get_by_text("kinder").first.wait_for(
+                timeout=30_000
+            )  # gradio splits name and suffix
             candidates.fill(
                 "PIZZA: P hand in front of the mouth; draw a Z.\nKIND: Flat hand low, palm down; pat twice."
             )
