@@ -1,6 +1,6 @@
 """Zero-shot sign classification of a `.pose` file against candidate glosses and their lexical descriptions.
 
-    # a trained HALI folder (e.g. `lexsign demo`'s demo_out/model) and a labels file of {"gloss", "text"} lines
+    # a trained HALI folder (e.g. `lexsign demo`'s demo_out/model) and a labels file (JSONL, CSV or GLOSS: text)
     python examples/zero_shot_from_pose.py --model demo_out/model --pose sign.pose --labels labels.jsonl
 
     # self-contained: a synthetic sign, its vocabulary and a small untrained HALI
@@ -18,19 +18,7 @@ import tempfile
 from pathlib import Path
 
 from lexsign_hf.hub import load_zero_shot_pipeline
-
-
-def read_labels(path: Path) -> tuple[list[str], list[str]]:
-    """Glosses and descriptions from a JSONL file of `{"gloss": ..., "text": ...}` lines."""
-    glosses, texts = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            record = json.loads(line)
-            if not isinstance(record, dict) or not {"gloss", "text"} <= set(record):
-                raise ValueError(f"{path}:{number}: expected a {{'gloss': ..., 'text': ...}} object")
-            glosses.append(record["gloss"])
-            texts.append(record["text"])
-    return glosses, texts
+from lexsign_hf.models.hali.labels_hali import read_labels  # the labels format of predict, pipeline, Space
 
 
 def build_demo(folder: Path) -> tuple[Path, Path, Path]:

@@ -579,7 +579,7 @@ def test_dataset_folder_gives_the_cosign_tower_uni_sign_input(
     with torch.no_grad():
         probabilities = classifier.model.score(direct, classifier.text_features) * model.temperature_scale()
     by_gloss = dict(zip(vocabulary, probabilities[0].softmax(-1).tolist(), strict=True))
-    assert {p["gloss"]: pytest.approx(p["score"], abs=1e-5) for p in predicted} == by_gloss
+    assert {p["label"]: pytest.approx(p["score"], abs=1e-5) for p in predicted} == by_gloss
 
     # the Hub pipeline (remote code, no lexsign_hf): the same input from the .pose file, the same probabilities
     pipe = zero_shot_pipeline(model, uni_sign)

@@ -133,7 +133,7 @@ def test_predict_ranks_labels_for_a_real_pose_file(demo_run, shared_data, tmp_pa
     )
     result = json.loads(capsys.readouterr().out)
     assert result["file"] == str(pose)
-    glosses = [entry["gloss"] for entry in result["predictions"]]
+    glosses = [entry["label"] for entry in result["predictions"]]
     assert sorted(glosses) == [
         "ESSEN",
         "KINDER",

@@ -97,12 +97,13 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
     assert files == {
         "README.md", "config.json", "model.safetensors", "configuration_hali.py", "modeling_hali.py", "losses.py",
         "modeling_cosign.py",  # imported by modeling_hali.py for architecture="cosign", so carried with every model
-        "processing_hali.py", "processor_config.json", "tokenizer.json", "tokenizer_config.json", "pipeline.py",
-        "pose_layouts.json", "handler.py", "requirements.txt", "metrics.json",
+        "processing_hali.py", "processor_config.json", "tokenizer.json", "tokenizer_config.json",
+        "pipeline_hali.py", "pose_inputs.py", "labels_hali.py", "pipeline_files.py",
+        "pose_layouts.json", "handler.py", "requirements.txt", "metrics.json", "sign.mp4",
     }  # fmt: skip
     requirements = (staged_demo / "requirements.txt").read_text().splitlines()
-    assert [line.split(">=")[0] for line in requirements] == [
-        "transformers", "torch", "numpy", "safetensors", "pose-format",
+    assert [line.split(">=")[0].split("==")[0] for line in requirements] == [
+        "transformers", "torch", "numpy", "safetensors", "pose-format", "av", "mediapipe",
     ]  # fmt: skip
     config = json.loads((staged_demo / "config.json").read_text())
     assert config["auto_map"]["AutoModel"] == "modeling_hali.HALIModel"
@@ -114,7 +115,8 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
         card.data.tags
     )
     assert card.data.license == "apache-2.0" and card.data.library_name == "transformers"
-    assert card.data.pipeline_tag is None  # no standard Hub task loads HALI
+    assert card.data.pipeline_tag is None  # no standard Hub task ranks glosses by descriptions
+    assert "https://huggingface.co/spaces/lexsign/lexsign-zero-shot" in card.text  # the Space instead
     # No Hub dataset id known: no datasets:, no model-index (the demo's local name is no Hub id), the table stays.
     assert card.data.datasets is None and not card.data.eval_results
     assert "| hali | 31.2 | 75.0 | 60.5 | 12.5 | 20.7 |" in card.text
@@ -677,7 +679,15 @@ def test_push_stages_verifies_then_uploads(hub, islr_dir):
     staged, commit = push("model", islr_dir, "someone/hali-islr", api=HfApi(endpoint=hub.endpoint))
     assert commit is not None and not staged.folder.exists()  # staged in a temporary folder
     paths = {line["value"]["path"] for line in hub.commits[0]["lines"][1:]}
-    assert {"README.md", "handler.py", "pipeline.py", "model.safetensors", "eval_results.json"} <= paths
+    assert {"README.md", "handler.py", "pipeline_hali.py", "model.safetensors", "eval_results.json", "sign.mp4"} <= paths
+    card = ModelCard(base64.b64decode(next(
+        line["value"]["content"] for line in hub.commits[0]["lines"][1:] if line["value"]["path"] == "README.md"
+    )).decode())  # fmt: skip
+    assert card.data.pipeline_tag == "video-classification"  # an ISLR model: the Hub task its pipeline serves
+    assert card.data.widget == [
+        {"src": "https://huggingface.co/someone/hali-islr/resolve/main/sign.mp4", "example_title": "a signer"}
+    ]
+    assert any("pipeline('video-classification', trust_remote_code=True) loads it" in c for c in staged.checks)
     assert any("fresh process" in check for check in staged.checks)
 
 

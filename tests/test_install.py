@@ -228,7 +228,7 @@ def test_demo_then_dry_run_push_loads_back_by_remote_code(venvs, empty, tiny_ber
                   empty).stdout  # fmt: skip
     assert "fresh process without lexsign_hf" in output
     tree = empty / "tree"
-    assert {"README.md", "handler.py", "pipeline.py", "pose_layouts.json", "metrics.json"} <= {
+    assert {"README.md", "handler.py", "pipeline_hali.py", "pose_layouts.json", "metrics.json"} <= {
         p.name for p in tree.iterdir()
     }
 

@@ -182,7 +182,7 @@ def test_islr_model_ranks_its_own_classes_without_candidates(processor):
         (None, {"candidate_labels": ["A", "B"], "descriptions": ["fine.", " ;. "]}, "the description of 'B' has no words"),
         (None, {"candidate_labels": ["A", "B"], "top_k": 0}, "top_k must be a positive integer"),
         (None, {"candidate_labels": ["A", "B"], "colour": "red"}, "unknown zero-shot-sign-classification parameters"),
-        ("missing.pose", {"candidate_labels": ["A", "B"]}, "pose file not found"),
+        ("missing.pose", {"candidate_labels": ["A", "B"]}, "pose or video file not found"),
         (b"not a pose file", {"candidate_labels": ["A", "B"]}, "<bytes>: not a readable .pose file"),
         (np.zeros((10, 50, 3)), {"candidate_labels": ["A", "B"]}, "is not a canonical (frames, 77, 2|3) skeleton"),
         (np.zeros((10, 133, 3)), {"candidate_labels": ["A", "B"], "layout": "kinect"}, "unknown layout 'kinect'"),
@@ -198,7 +198,7 @@ def test_bad_input_raises_clear_errors(classifier, tmp_path, inputs, parameters,
         inputs = random_pose()
     elif isinstance(inputs, str):
         inputs = str(tmp_path / inputs)
-    error = FileNotFoundError if message.startswith("pose file not found") else ValueError
+    error = FileNotFoundError if message.startswith("pose or video file not found") else ValueError
     with pytest.raises(error) as raised:
         classifier(inputs, **parameters)
     assert message in str(raised.value)
@@ -207,7 +207,7 @@ def test_bad_input_raises_clear_errors(classifier, tmp_path, inputs, parameters,
 def test_unsupported_file_type(classifier, tmp_path):
     path = tmp_path / "sign.csv"
     path.write_text("x,y\n")
-    with pytest.raises(ValueError, match="unsupported pose file type; expected a .pose or .npy file"):
+    with pytest.raises(ValueError, match="unsupported file type '.csv'; expected a .pose or .npy file, or a video"):
         classifier(str(path), candidate_labels=["A", "B"])
 
 
@@ -223,14 +223,16 @@ def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(
     folder = save_zero_shot_pipeline(model, processor, tmp_path / "model")
     config = json.loads((folder / "config.json").read_text())
     assert config["custom_pipelines"][TASK] == {
-        "impl": "pipeline.ZeroShotSignClassificationPipeline",
+        "impl": "pipeline_hali.ZeroShotSignClassificationPipeline",
         "pt": ["AutoModel"],
         "type": "multimodal",
     }
-    assert {"pipeline.py", "handler.py", "pose_layouts.json", "processor_config.json"} <= {
+    code = {"pipeline_hali.py", "pose_inputs.py", "labels_hali.py", "handler.py"}
+    assert code | {"pose_layouts.json", "processor_config.json", "requirements.txt"} <= {
         path.name for path in folder.iterdir()
     }
-    assert not re.search(r"^\s*(from|import) lexsign_hf", (folder / "pipeline.py").read_text(), re.MULTILINE)
+    for name in code:
+        assert not re.search(r"^\s*(from|import) lexsign_hf", (folder / name).read_text(), re.MULTILINE), name
     parameters = {"candidate_labels": LABELS, "descriptions": DESCRIPTIONS}
     pose = random_pose(11)
 
@@ -256,7 +258,7 @@ def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(
 
     bad_requests = {
         'request body: expected a JSON object with "inputs"': {"parameters": parameters},
-        '"inputs": a string must be a base64-encoded .pose file': {"inputs": "%%%", "parameters": parameters},
+        '"inputs": a string must be a base64-encoded video or .pose file': {"inputs": "%%%", "parameters": parameters},
         '"inputs": keypoint lists must form a (frames, keypoints, 3) grid': {"inputs": [[1, 2], [3]]},
         "\"parameters\": unknown keys ['speed']": {"inputs": encoded, "parameters": {"speed": 2}},
         '"parameters": expected an object, got list': {"inputs": encoded, "parameters": ["A"]},

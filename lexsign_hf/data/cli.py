@@ -71,6 +71,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave ZSSLR classes without any description (and their videos) out, so `lexsign train` can score all",
     )
+    build.add_argument(
+        "--index",
+        type=Path,
+        help="your own data: CSV of video_id (or file), gloss[, split, description, signer_id, fps, frame_start, "
+        "frame_end]; with --poses DIR builds ISLR (+ ZSSLR with descriptions) configs (lexsign_hf.data.index_build)",
+    )
+    build.add_argument(
+        "--index-descriptions",
+        choices=("phon", "given", "none"),
+        help="descriptions of an --index build: phon (from --asl-lex), given (its description column), none "
+        "(ISLR only); default given when the index has descriptions, else none",
+    )
     build.add_argument("--out", type=Path, required=True, help="output dataset folder")
     build.set_defaults(func=run_build)
 
@@ -142,6 +154,9 @@ def run_build(args: argparse.Namespace) -> int:
     from .build import build_lexsign
     from .wlasl import download_wlasl
 
+    if args.index is not None:
+        return run_index_build(args)
+
     wlasl = args.wlasl
     if args.download_wlasl is not None:
         if wlasl is not None:
@@ -162,6 +177,19 @@ def run_build(args: argparse.Namespace) -> int:
         trim=not args.no_trim,
         drop_undescribed=args.drop_undescribed,
         frame_size=args.frame_size,
+    )
+    print(report.summary())
+    print(f"wrote {args.out}")
+    return 0
+
+
+def run_index_build(args: argparse.Namespace) -> int:
+    from .index_build import build_from_index
+
+    if args.poses is None or args.wlasl is not None or args.devisign is not None:
+        raise ValueError("--index builds from your own pose files: give --poses DIR (and no --wlasl / --devisign)")
+    report = build_from_index(
+        args.out, args.index, args.poses, args.index_descriptions, asl_lex=args.asl_lex, seed=args.seed
     )
     print(report.summary())
     print(f"wrote {args.out}")

@@ -17,8 +17,10 @@ Results files understood:
 Either may carry ``"dataset"`` (a Hub id, or ``{"id", "config"}``) and ``"config"`` / ``"training"`` (the training
 settings shown in the card). Each model's results carry the ``weights_fingerprint`` of the weights they were
 measured on (`lexsign_hf.fingerprint`); `check_results_weights` refuses results of other weights. A card names a
-dataset (``datasets:``, ``model-index``) only by its Hub id, and has no ``pipeline_tag`` (no standard Hub task loads
-HALI; the usage section shows the custom ``zero-shot-sign-classification`` pipeline).
+dataset (``datasets:``, ``model-index``) only by its Hub id. Only an ISLR model's card has a ``pipeline_tag``
+(``video-classification``, which its saved `custom_pipelines` serve); a zero-shot card has none (no standard Hub
+task ranks glosses by descriptions) and links the Space; both show the custom ``zero-shot-sign-classification``
+pipeline.
 """
 
 from __future__ import annotations
@@ -38,13 +40,24 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from ..card_templates import card_template_path
 from ..fingerprint import WEIGHTS_KEY
 from ..train.card import skeleton_tower_description
+from .card_text import (  # noqa: F401  (re-exported: the card helpers were in this module)
+    EXAMPLE_VIDEO,
+    HUB_DATASET_ID,
+    ISLR_PIPELINE_TAG,
+    SPACE_ID,
+    TAGS,
+    add_hub_usage,
+    add_weights_note,
+    hub_dataset_id,
+    is_islr_model,
+    set_card_dataset,
+    size_category,
+    update_card_metadata,
+)
 
 ISLR_TEMPLATE = "hali_islr.md.jinja"  # in model_cards/; ZSSLR cards: lexsign_hf.train.card
-TAGS = ["sign-language", "zero-shot", "pose", "lexsign", "hali", "custom_code"]
 ISLR_TASK = "sign-classification"
 UNEVALUATED_TEMPLATE = "hali_unevaluated.md.jinja"
-HUB_DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
-SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 
 # (path inside one run's results, metric type, display name, split, task name) per task.
 METRICS: dict[str, tuple[tuple[tuple[str, ...], str, str, str, str], ...]] = {
@@ -388,7 +401,7 @@ def build_model_card(
             training=results.training,
             model=_model_summary(model_dir),
         )
-    card = add_hub_usage(update_card_metadata(card, dataset_id, license), repo_id)
+    card = add_hub_usage(update_card_metadata(card, dataset_id, license), repo_id, is_islr_model(model_dir))
     check_card_results(card, results)
     return card
 
@@ -434,7 +447,7 @@ def build_unevaluated_card(
         model_name=model_name,
         model=_model_summary(Path(model_dir)),
     )
-    return add_hub_usage(card, repo_id)
+    return add_hub_usage(card, repo_id, is_islr_model(model_dir))
 
 
 def results_weights(results: CardResults) -> Mapping[str, Any] | None:
@@ -491,24 +504,6 @@ def _numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+\.\d+", text))
 
 
-HUB_USAGE = """
-## Use it from the Hub, without the package
-
-```python
-from transformers import pipeline
-
-classifier = pipeline("zero-shot-sign-classification", model="{repo_id}", trust_remote_code=True)
-classifier("sign.pose", candidate_labels=["HELLO", "THANK-YOU"],
-           descriptions=["Flat hand at the forehead, palm out; move outward.",
-                         "Flat hand at the chin, palm in; move forward and down."])
-```
-
-`.pose` files of any layout in `pose_layouts.json` (MediaPipe holistic, COCO-WholeBody 133, OpenPose 137), `.pose`
-bytes, or canonical `(frames, 77, 3)` arrays. `handler.py` serves the model on Inference Endpoints:
-`{{"inputs": "<base64 .pose>", "parameters": {{"candidate_labels": [...], "descriptions": [...]}}}}`.
-"""
-
-
 def add_adapter_results(
     card: ModelCard, raw: Mapping[str, Any], source: str | os.PathLike, repo_id: str
 ) -> ModelCard:
@@ -545,64 +540,3 @@ def add_adapter_results(
         + "".join(f"| ZSL {key.replace('top', 'top-')} | {value:.2f} |\n" for key, value in values.items())
     )
     return card
-
-
-def add_weights_note(card: ModelCard, weights: Mapping[str, str], results: CardResults | None) -> ModelCard:
-    """State which weights the card describes (and, with results, that they were measured on exactly these)."""
-    note = f"`{weights['file']}` sha256 `{weights['sha256']}`"
-    if results is not None:
-        which = f"The `{results.run}` results" if results.run else "The results"
-        note = (
-            f"{which} above were measured on exactly these weights: {note} (`{WEIGHTS_KEY}` in "
-            f"`{results.source.name}`; `lexsign push` refuses results of other weights)."
-        )
-    else:
-        note = f"Weights: {note}. No results were published with them."
-    card.text = card.text.rstrip("\n") + f"\n\n## Weights\n\n{note}\n"
-    return card
-
-
-def add_hub_usage(card: ModelCard, repo_id: str) -> ModelCard:
-    """Point the card's placeholders at `repo_id` and add how to use the pipeline and handler the push ships."""
-    text = card.text.replace("MODEL_FOLDER_OR_REPO", repo_id)
-    if "zero-shot-sign-classification" not in text:
-        text = text.rstrip("\n") + "\n" + HUB_USAGE.format(repo_id=repo_id)
-    card.text = text
-    return card
-
-
-def hub_dataset_id(name: str | None) -> str | None:
-    """`name` if it has the shape of a Hub dataset id (``namespace/name``), else None (a local folder name such as
-    ``synth-4856d424e015acdb`` or ``lexsign-synth`` names no Hub dataset)."""
-    return name if isinstance(name, str) and HUB_DATASET_ID.fullmatch(name) else None
-
-
-def update_card_metadata(card: ModelCard, dataset_id: str | None, license: str | None) -> ModelCard:
-    """Add the Hub tags and `library_name`; `license`, when given, replaces the card's; link `dataset_id` (a Hub
-    id) or, without one, drop dataset names that are not Hub ids (see `set_card_dataset` for `model-index`)."""
-    card.data.tags = [*(card.data.tags or []), *(tag for tag in TAGS if tag not in (card.data.tags or []))]
-    card.data.library_name = card.data.library_name or "transformers"
-    card.data.license = license or card.data.license or "cc-by-nc-4.0"
-    hub_ids = [name for name in card.data.datasets or [] if hub_dataset_id(name) and name != dataset_id]
-    card.data.datasets = [dataset_id, *hub_ids] if dataset_id else hub_ids or None
-    return card
-
-
-def set_card_dataset(card: ModelCard, dataset_id: str | None, dataset_config: str | None) -> ModelCard:
-    """Point the card's `model-index` at the Hub dataset `dataset_id` (and its config, when given); without a Hub
-    id the card keeps its results table but has no `model-index` (whose dataset must be a Hub id)."""
-    if not dataset_id:
-        card.data.eval_results = None
-        return card
-    for result in card.data.eval_results or []:
-        result.dataset_type = dataset_id
-        result.dataset_config = dataset_config or result.dataset_config
-    return card
-
-
-def size_category(rows: int) -> str:
-    """The Hub `size_categories` value of a dataset with `rows` rows (e.g. 194 -> ``"n<1K"``)."""
-    for bound, name in SIZE_CATEGORIES:
-        if rows < bound:
-            return name
-    return "1M<n<10M"

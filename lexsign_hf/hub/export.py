@@ -4,10 +4,7 @@ pipeline reads `.pose` files with, and the Inference Endpoints `handler.py`."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +12,11 @@ from transformers import AutoModel, AutoModelForSequenceClassification, PreTrain
 from transformers.pipelines import PIPELINE_REGISTRY
 
 from ..models.hali import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
+from ..models.hali.pipeline_files import REQUIREMENTS_FILE, requirements
 from ..pose import LAYOUTS
-from .pipeline import POSE_LAYOUTS_FILE, TASK, ZeroShotSignClassificationPipeline
+from .pipeline import TASK, ZeroShotSignClassificationPipeline
 
-HANDLER_TEMPLATE = Path(__file__).with_name("handler.py")
 HANDLER_FILE = "handler.py"
-REQUIREMENTS_FILE = "requirements.txt"
-# What the remote code, `pipeline.py` and `handler.py` import (Inference Endpoints installs `requirements.txt`).
-REQUIREMENTS = ("transformers", "torch", "numpy", "safetensors", "pose-format")
 
 __all__ = [
     "HANDLER_FILE",
@@ -99,23 +93,9 @@ def save_zero_shot_pipeline(
 ) -> Path:
     """Write `model` + `processor` to `save_directory` so that, in a process without `lexsign_hf`,
     `pipeline("zero-shot-sign-classification", model=save_directory, trust_remote_code=True)` works and
-    `handler.py` (with `requirements.txt`) serves it on Inference Endpoints."""
+    `handler.py` (with `requirements.txt`) serves it on Inference Endpoints: `model.save_pretrained` writes the
+    pipeline's files (`lexsign_hf.models.hali.pipeline_files`), `processor.save_pretrained` the processor."""
     save_directory = Path(save_directory)
-    register_zero_shot_pipeline(model)
-    zero_shot_pipeline(model, processor).save_pretrained(save_directory)  # weights, code, custom_pipelines
+    model.save_pretrained(save_directory)
     processor.save_pretrained(save_directory)
-    table = json.dumps(pose_layout_table(), separators=(",", ":"))
-    (save_directory / POSE_LAYOUTS_FILE).write_text(table + "\n", encoding="utf-8")
-    shutil.copyfile(HANDLER_TEMPLATE, save_directory / HANDLER_FILE)
-    (save_directory / REQUIREMENTS_FILE).write_text(requirements(), encoding="utf-8")
     return save_directory
-
-
-def requirements() -> str:
-    """`requirements.txt` of a published model: the packages its code needs, at least the installed major.minor
-    (the versions it was saved and checked with)."""
-    lines = []
-    for name in REQUIREMENTS:
-        major_minor = ".".join(metadata.version(name).split(".")[:2])
-        lines.append(f"{name}>={major_minor}")
-    return "\n".join(lines) + "\n"

@@ -14,21 +14,17 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import yaml
 from huggingface_hub import ModelCard
 
 from .. import __version__
 from ..fingerprint import WEIGHTS_KEY, weights_fingerprint
 from ..preflight import check_push
 from .cards import (
+    EXAMPLE_VIDEO,
     add_adapter_results,
     add_hub_usage,
     add_weights_note,
@@ -37,6 +33,7 @@ from .cards import (
     check_card_results,
     check_results_weights,
     hub_dataset_id,
+    is_islr_model,
     parse_results,
     read_results,
     set_card_dataset,
@@ -44,20 +41,17 @@ from .cards import (
     update_card_metadata,
     zsslr_runs,
 )
+from .verify import StagedRepo, data_file_patterns, dataset_card_metadata, model_classes, verify_staged
 
+# A real signing clip (10 frames of pose-format's MIT test video), shipped as the card's example input.
+EXAMPLE_VIDEO_SOURCE = Path(__file__).with_name("assets") / EXAMPLE_VIDEO
 KINDS = ("model", "dataset", "adapter")
-REPO_TYPES = {"model": "model", "dataset": "dataset", "adapter": "model"}
 DATASET_TAGS = ["sign-language", "zero-shot", "pose", "lexsign"]
 ADAPTER_TAGS = ["sign-language", "lexsign", "lora"]
 RESULTS_CANDIDATES = ("metrics.json", "eval_results.json", "all_results.json", "../metrics.json")
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "lexsign_finetune.json")
 REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
-VERIFY_DESCRIPTIONS = (
-    "Flat hand at the chin, palm in; move forward twice.",
-    "Index finger circles near the temple.",
-)
-
 __all__ = [
     "KINDS",
     "StagedRepo",
@@ -70,28 +64,6 @@ __all__ = [
     "upload",
     "verify_staged",
 ]
-
-
-@dataclass
-class StagedRepo:
-    """A repository tree ready to upload, with the commit that would create it."""
-
-    kind: str
-    repo_id: str
-    folder: Path
-    commit_message: str
-    commit_description: str = ""
-    checks: list[str] = field(default_factory=list)  # what `verify_staged` proved
-
-    @property
-    def repo_type(self) -> str:
-        return REPO_TYPES[self.kind]
-
-    @property
-    def files(self) -> list[str]:
-        return sorted(
-            path.relative_to(self.folder).as_posix() for path in self.folder.rglob("*") if path.is_file()
-        )
 
 
 def check_repo_id(repo_id: str) -> str:
@@ -155,22 +127,6 @@ def _publish(temporary: Path, out_dir: Path) -> None:
     os.replace(temporary, out_dir)
 
 
-def _model_classes(model_dir: Path):
-    """The HALI class of a saved model and the transformers auto class its remote code is registered under."""
-    from ..models.hali import HALIConfig, HALIForSignClassification
-    from .export import hali_model_class
-
-    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    if config.get("model_type") != "hali":
-        raise ValueError(
-            f"{model_dir / 'config.json'}: model_type is {config.get('model_type')!r}; expected 'hali'"
-        )
-    model_class = hali_model_class(HALIConfig.from_pretrained(model_dir))
-    return model_class, (
-        "AutoModelForSequenceClassification" if model_class is HALIForSignClassification else "AutoModel"
-    )
-
-
 def stage_model(
     model_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -184,7 +140,7 @@ def stage_model(
     no_results: bool = False,
 ) -> StagedRepo:
     """Write the repo tree of the HALI model in `model_dir` to `out_dir`: weights, config (with `auto_map` and
-    `custom_pipelines`), remote code, processor, `pipeline.py`, `pose_layouts.json`, `handler.py`,
+    `custom_pipelines`), remote code, processor, the pipeline (`pipeline_hali.py` and its modules), `pose_layouts.json`, `handler.py`,
     `requirements.txt`, the results file and the card (`README.md`).
 
     The results must carry the `weights_fingerprint` of `model_dir`'s weights (`results_key` picks the model of a
@@ -211,7 +167,7 @@ def stage_model(
             "processor": ("processor_config.json",),
         },
     )
-    model_class, _ = _model_classes(model_dir)
+    model_class, _ = model_classes(model_dir)
     weights = weights_fingerprint(model_dir)
     if no_results:
         if results is not None or results_key is not None:
@@ -234,7 +190,9 @@ def stage_model(
             card = ModelCard.load(own_card)
             check_card_results(card, card_results)
             card = update_card_metadata(card, dataset_id, license)
-            card = add_hub_usage(set_card_dataset(card, dataset_id, dataset_config), repo_id)
+            card = add_hub_usage(
+                set_card_dataset(card, dataset_id, dataset_config), repo_id, is_islr_model(model_dir)
+            )
         else:
             card = build_model_card(
                 model_dir,
@@ -256,6 +214,11 @@ def stage_model(
             shutil.copyfile(model_dir / weights["file"], temporary / weights["file"])
         if results_path is not None:
             shutil.copyfile(results_path, temporary / results_path.name)
+        if not EXAMPLE_VIDEO_SOURCE.is_file():
+            raise FileNotFoundError(
+                f"{EXAMPLE_VIDEO_SOURCE}: the card's example clip is missing from this installation of lexsign_hf"
+            )
+        shutil.copyfile(EXAMPLE_VIDEO_SOURCE, temporary / EXAMPLE_VIDEO)  # the card's example input
         card.save(temporary / "README.md")
         _publish(temporary, out_dir)
     finally:
@@ -300,37 +263,6 @@ def _run_with_weights(raw: dict[str, Any], weights: dict[str, str]) -> str | Non
     return matching[0] if len(matching) == 1 else None
 
 
-def _dataset_card(folder: Path) -> tuple[dict[str, Any], str]:
-    readme = folder / "README.md"
-    if not readme.is_file():
-        raise FileNotFoundError(
-            f"{folder}: missing the dataset card README.md (write the folder with `lexsign data build` or "
-            "`lexsign_hf.data.hub_layout.write_dataset_folder`)"
-        )
-    text = readme.read_text(encoding="utf-8")
-    match = re.match(r"^---\s*\n(.*?)\n---\s*\n", text, flags=re.DOTALL)
-    if not match:
-        raise ValueError(f"{readme}: no YAML front matter (--- ... ---) with the dataset's configs")
-    try:
-        metadata = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as error:
-        raise ValueError(f"{readme}: the YAML front matter does not parse ({error})") from None
-    if not isinstance(metadata, dict) or not metadata.get("configs"):
-        raise ValueError(f"{readme}: the YAML front matter has no 'configs:' list (parquet files per config)")
-    return metadata, text
-
-
-def _data_file_patterns(data_files: Any) -> list[str]:
-    """The path patterns of a README `configs:` entry's `data_files` (a string, a list, or split → path(s))."""
-    if isinstance(data_files, str):
-        return [data_files]
-    patterns = []
-    for entry in data_files or []:
-        paths = entry.get("path", []) if isinstance(entry, dict) else entry
-        patterns.extend([paths] if isinstance(paths, str) else paths)
-    return patterns
-
-
 def _parquet_rows(paths: list[Path]) -> int:
     """Rows in the parquet files `paths` (from their footers; nothing else is read)."""
     import pyarrow.parquet as pq
@@ -355,10 +287,10 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
     dataset_dir = Path(dataset_dir)
     if not dataset_dir.is_dir():
         raise FileNotFoundError(f"dataset folder not found: {dataset_dir}")
-    metadata, text = _dataset_card(dataset_dir)
+    metadata, text = dataset_card_metadata(dataset_dir)
     data_files: set[Path] = set()
     for config in metadata["configs"]:
-        patterns = _data_file_patterns(config.get("data_files"))
+        patterns = data_file_patterns(config.get("data_files"))
         if not patterns or not all(list(dataset_dir.glob(pattern)) for pattern in patterns):
             name = config.get("config_name", "default")
             raise FileNotFoundError(
@@ -429,120 +361,6 @@ def stage_adapter(
         f"Upload LoRA adapter for {metadata['base_model']} with lexsign_hf {__version__}",
         f"Trained on {metadata['dataset']} ({metadata['config']}).",
     )
-
-
-_REMOTE_CHECK = """
-import base64, json, sys
-import transformers
-folder, auto_class, pose_file, parameters = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-tag = sys.argv[5]
-if tag:  # the card's pipeline_tag must load the tree, as the Hub widget and "Use this model" will
-    try:
-        transformers.pipeline(tag, model=folder, trust_remote_code=True)
-    except Exception as error:
-        reason = " ".join(str(error).split())[:200]
-        sys.exit(f"the card's pipeline_tag {tag!r} does not load this model (remove it from the card): {reason}")
-model = getattr(transformers, auto_class).from_pretrained(folder, trust_remote_code=True)
-classifier = transformers.pipeline("zero-shot-sign-classification", model=folder, trust_remote_code=True)
-sys.path.insert(0, folder)
-from handler import EndpointHandler
-request = {"inputs": base64.b64encode(open(pose_file, "rb").read()).decode(), "parameters": parameters}
-print(json.dumps({
-    "model": type(model).__name__,
-    "pipeline": classifier(pose_file, **parameters),
-    "handler": EndpointHandler(folder)(request),
-    "leaked": sorted(name for name in sys.modules if name.split(".")[0] == "lexsign_hf"),
-}))
-"""
-
-
-def _same_ranking(found: list[dict], expected: list[dict]) -> bool:
-    return [item["label"] for item in found] == [item["label"] for item in expected] and all(
-        abs(a["score"] - b["score"]) <= 1e-4 for a, b in zip(found, expected, strict=True)
-    )
-
-
-def _verify_model(staged: StagedRepo) -> list[str]:
-    """In this process: the card parses and the model loads with the package. In a fresh Python without
-    `lexsign_hf`: the auto class with `trust_remote_code`, the pipeline and `handler.py` on a `.pose` file give
-    the package's ranking."""
-    from ..models.hali import HALIProcessor
-    from ..pose import write_pose_file
-    from .export import zero_shot_pipeline
-
-    folder = staged.folder
-    card = ModelCard.load(folder / "README.md")
-    model_class, auto_class = _model_classes(folder)
-    model = model_class.from_pretrained(folder).eval()
-    parameters = {"candidate_labels": ["A", "B"], "descriptions": list(VERIFY_DESCRIPTIONS)}
-    with tempfile.TemporaryDirectory() as scratch:
-        keypoints = np.random.default_rng(0).uniform(10, 500, size=(16, 133, 3)).astype(np.float32)
-        keypoints[..., 2] = 1.0
-        pose_file = write_pose_file(Path(scratch) / "sign.pose", keypoints, "coco_wholebody_133", fps=25.0)
-        expected = zero_shot_pipeline(model, HALIProcessor.from_pretrained(folder))(
-            str(pose_file), **parameters
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", _REMOTE_CHECK, str(folder.resolve()), auto_class, str(pose_file),
-             json.dumps(parameters), card.data.pipeline_tag or ""],
-            capture_output=True, text=True, cwd=scratch, timeout=600,
-        )  # fmt: skip
-    if result.returncode != 0:
-        lines = result.stderr.strip().splitlines() or ["(no error output)"]
-        raise ValueError(f"{folder}: loading with trust_remote_code in a fresh process failed: {lines[-1]}")
-    remote = json.loads(result.stdout.strip().splitlines()[-1])
-    if remote["leaked"]:
-        raise ValueError(f"{folder}: the remote code imported {remote['leaked']} (it must be self-contained)")
-    for name in ("pipeline", "handler"):
-        if not _same_ranking(remote[name], expected):
-            raise ValueError(f"{folder}: the remote {name} ranks {remote[name]}, the package {expected}")
-    tag = card.data.pipeline_tag
-    return [
-        f"{model_class.__name__}.from_pretrained loads the folder",
-        f"pipeline({tag!r}, trust_remote_code=True) loads it (the card's pipeline_tag)"
-        if tag
-        else "the card has no pipeline_tag (no standard Hub task loads HALI); its usage shows "
-        "pipeline('zero-shot-sign-classification')",
-        f"fresh process without lexsign_hf: {auto_class}.from_pretrained(trust_remote_code=True) gives "
-        f"{remote['model']}; pipeline('zero-shot-sign-classification') and handler.py rank a .pose file as the "
-        f"package does: {remote['pipeline']}",
-    ]
-
-
-def _verify_dataset(staged: StagedRepo) -> list[str]:
-    import datasets
-
-    metadata, _ = _dataset_card(staged.folder)
-    checks = []
-    for config in metadata["configs"]:
-        name = config.get("config_name", "default")
-        loaded = datasets.load_dataset(str(staged.folder), name)
-        sizes = ", ".join(f"{split} {len(rows)}" for split, rows in loaded.items())
-        checks.append(f"load_dataset({staged.folder.name!r}, {name!r}): {sizes}")
-    return checks
-
-
-def _verify_adapter(staged: StagedRepo) -> list[str]:
-    from huggingface_hub import ModelCard
-    from peft import PeftConfig
-    from safetensors import safe_open
-
-    ModelCard.load(staged.folder / "README.md")
-    config = PeftConfig.from_pretrained(str(staged.folder))
-    with safe_open(str(staged.folder / "adapter_model.safetensors"), framework="numpy") as handle:
-        lora = [key for key in handle.keys() if ".lora_" in key]
-    if not lora:
-        raise ValueError(f"{staged.folder / 'adapter_model.safetensors'}: no LoRA weights (lora_A / lora_B)")
-    return [
-        f"PeftConfig.from_pretrained: {getattr(config.peft_type, 'value', config.peft_type)} r={getattr(config, 'r', '?')}, {len(lora)} LoRA tensors"
-    ]
-
-
-def verify_staged(staged: StagedRepo) -> StagedRepo:
-    """Load the staged tree back the way users will; raises `ValueError` when something does not load."""
-    verify = {"model": _verify_model, "dataset": _verify_dataset, "adapter": _verify_adapter}[staged.kind]
-    staged.checks = verify(staged)
-    return staged
 
 
 def upload(

@@ -129,16 +129,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     predict = subparsers.add_parser(
         "predict",
-        help="zero-shot classify a pose file against glosses with descriptions",
+        help="zero-shot classify a pose file or a signing video against glosses with descriptions",
         description=(
-            'Rank the glosses of a JSONL labels file (one {"gloss": ..., "text": ...} per line; several lines '
-            "per gloss are averaged) for one pose file (.pose, .npy, OpenPose JSON, ... in any supported layout) "
-            "with a saved HALI model; prints JSON."
+            "Rank the glosses of a labels file (JSONL {gloss, text} lines, CSV, or 'GLOSS: description' lines; "
+            "several descriptions of one gloss are averaged) for one pose file (.pose, .npy, OpenPose JSON, ... in "
+            "any supported layout) or video (MediaPipe Holistic) with a saved HALI model (folder or Hub id); "
+            'prints JSON {"file", "layout", "predictions": [{"label", "score"}]}.'
         ),
     )
-    predict.add_argument("--model", type=Path, required=True, help="saved HALI model folder (e.g. OUT/model)")
-    predict.add_argument("--pose", type=Path, required=True, help="pose file")
-    predict.add_argument("--labels", type=Path, required=True, help="JSONL file of {gloss, text} lines")
+    predict.add_argument(
+        "--model", required=True, help="saved HALI model: folder (e.g. OUT/model) or Hub id (HF cache first)"
+    )
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--pose", type=Path, help="pose file")
+    source.add_argument("--video", type=Path, help="signing video (pose by MediaPipe Holistic, as pose extract)")
+    predict.add_argument(
+        "--labels",
+        type=Path,
+        required=True,
+        help="labels: JSONL {gloss, text} lines, CSV with gloss,text columns, or 'GLOSS: description' lines",
+    )
     predict.add_argument("--top-k", type=int, default=5, help="number of glosses to print (default 5)")
     predict.set_defaults(func=run_predict_command)
 
@@ -226,9 +236,11 @@ def run_ablate_command(args: argparse.Namespace) -> int:
 
 
 def run_predict_command(args: argparse.Namespace) -> int:
-    from ..train.predict import predict_pose
+    from ..train.predict import predict_pose, predict_video
 
-    print(
-        json.dumps(predict_pose(args.model, args.pose, args.labels, args.top_k), ensure_ascii=False, indent=2)
-    )
+    if args.video is not None:
+        result = predict_video(args.model, args.video, args.labels, args.top_k)
+    else:
+        result = predict_pose(args.model, args.pose, args.labels, args.top_k)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0

@@ -27,7 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     train.add_argument(
-        "--data", type=Path, required=True, help="LexSign dataset folder (lexsign data build / demo)"
+        "--data",
+        type=Path,
+        required=True,
+        help="LexSign dataset: folder (lexsign data build / demo) or Hub dataset id (HF cache first)",
     )
     train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
@@ -35,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--init-model",
         type=Path,
-        help="start from this saved HALI model folder (its processor and config too)",
+        help="start from this saved HALI model, folder or Hub id (its processor and config too)",
     )
     train.add_argument("--loss-mode", choices=LOSS_MODES, default="hali", help="hali or global (baseline)")
     budget = train.add_mutually_exclusive_group()
@@ -83,6 +86,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train again although OUT holds a finished run (metrics.json)",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.add_argument(
+        "--push-to-hub",
+        metavar="REPO",
+        help="after training, publish OUT/model with its card and OUT/metrics.json to this Hub repo, the tree "
+        "`lexsign push model` makes (staged, loaded back, then uploaded in one commit; a new commit if it exists)",
+    )
+    train.add_argument("--hub-private", action="store_true", help="create the --push-to-hub repo as private")
     train.set_defaults(func=run_train_command)
 
     evaluate = subparsers.add_parser(
@@ -90,8 +100,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="zero-shot evaluation of a saved HALI model on a LexSign dataset folder",
         description="ZSL top-1/top-5 on the unseen test classes and GZSL S/U/H (percent), printed as JSON.",
     )
-    evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model folder")
-    evaluate.add_argument("--data", type=Path, required=True, help="LexSign dataset folder")
+    evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model: folder or Hub id")
+    evaluate.add_argument("--data", type=Path, required=True, help="LexSign dataset: folder or Hub dataset id")
     evaluate.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     evaluate.add_argument(
         "--similarity",
@@ -151,6 +161,7 @@ def _training_settings(args: argparse.Namespace, model, data, steps: int, world_
 
 def run_train_command(args: argparse.Namespace) -> int:
     from ..data.descriptions import drop_undescribed
+    from ..data.hub_ids import resolve_repo
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..preflight import check_training_run
@@ -159,6 +170,16 @@ def run_train_command(args: argparse.Namespace) -> int:
     from .runs import ElapsedTimeCallback, distributed_state, elapsed_seconds, resume_checkpoint
     from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr, warn_indistinguishable
 
+    if args.push_to_hub is not None:
+        from huggingface_hub import get_token
+
+        from ..hub.push import check_repo_id
+
+        check_repo_id(args.push_to_hub)  # before training, not after
+        if not get_token():
+            raise ValueError("--push-to-hub: no Hugging Face token: log in with `hf auth login` or set HF_TOKEN")
+    if args.init_model is not None:
+        args.init_model = resolve_repo(args.init_model, "model", "--init-model")
     for name in ("batch_size", "max_frames", "save_steps"):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
@@ -170,6 +191,7 @@ def run_train_command(args: argparse.Namespace) -> int:
         )
     # fail before training: card template, writable --out, a loadable text model (or the --init-model folder)
     check_training_run(args.out, args.init_model or args.text_model or _default_text_model())
+    args.data = resolve_repo(args.data, "dataset", "--data")
     state = distributed_state()  # joins the torchrun / accelerate process group, if any
     with state.main_process_first():  # one process fills the datasets cache, the others read it
         data = load_zsslr_data(args.data, args.config)
@@ -280,6 +302,14 @@ def run_train_command(args: argparse.Namespace) -> int:
         shutil.rmtree(checkpoints, ignore_errors=True)
         summary = {key: results[key] for key in ("zsl", "gzsl", "inference_similarity")}
         print(json.dumps({**summary, "chance_top1": metrics["chance_top1"], "out": str(args.out)}, indent=2))
+        if args.push_to_hub is not None:
+            from ..hub.push import push
+
+            _, commit = push(
+                "model", args.out / "model", args.push_to_hub, private=args.hub_private, exist_ok=True,
+                results=str(args.out / "metrics.json"), results_key="model",
+            )  # fmt: skip
+            print(f"uploaded: {commit.commit_url}", flush=True)
     state.wait_for_everyone()
     state.destroy_process_group()
     return 0
@@ -287,12 +317,15 @@ def run_train_command(args: argparse.Namespace) -> int:
 
 def run_evaluate_command(args: argparse.Namespace) -> int:
     from ..data.descriptions import drop_undescribed
+    from ..data.hub_ids import resolve_repo
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..models.hali import HALIModel, HALIProcessor
     from .evaluate import SIMILARITIES, evaluate_zsslr
     from .zsslr import load_zsslr_data
 
+    args.model = resolve_repo(args.model, "model", "--model")
+    args.data = resolve_repo(args.data, "dataset", "--data")
     if not (args.model / "config.json").is_file():
         raise FileNotFoundError(f"--model {args.model}: no saved HALI model (config.json missing)")
     model = HALIModel.from_pretrained(args.model)

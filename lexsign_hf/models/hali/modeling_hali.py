@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from dataclasses import dataclass
 
 import torch
@@ -24,6 +25,7 @@ from .losses import (
     info_nce,
     token_wise_similarity,
 )
+from .pipeline_files import custom_pipelines, write_pipeline_files
 
 logger = logging.get_logger(__name__)
 
@@ -333,6 +335,21 @@ class HALIPreTrainedModel(PreTrainedModel):
     # activation checkpointing covers both towers: BERT layers, skeleton part encoders and temporal stages
     supports_gradient_checkpointing = True
     _no_split_modules = ["BertEmbeddings", "BertLayer", "PartEncoder", "TemporalStage", "CoSignChain"]
+
+    def save_pretrained(self, save_directory, *args, push_to_hub: bool = False, **kwargs) -> None:
+        """`PreTrainedModel.save_pretrained`, plus the pipeline (`config.custom_pipelines`, its code, the pose
+        layout table, `handler.py`, `requirements.txt`): `pipeline("zero-shot-sign-classification",
+        model=save_directory, trust_remote_code=True)` (ISLR models: also `"video-classification"`) then works
+        once the processor is saved there too. With `push_to_hub`, the folder is then pushed as `push_to_hub`
+        pushes it (the same files)."""
+        self.config.custom_pipelines = custom_pipelines(isinstance(self, HALIForSignClassification))
+        hub_keys = ("repo_id", "commit_message", "create_pr", "private")
+        hub_kwargs = {key: kwargs.pop(key) for key in hub_keys if key in kwargs}
+        super().save_pretrained(save_directory, *args, **kwargs)
+        write_pipeline_files(save_directory)
+        if push_to_hub:
+            repo_id = hub_kwargs.pop("repo_id", os.path.basename(os.path.normpath(save_directory)))
+            self.push_to_hub(repo_id, token=kwargs.get("token"), **hub_kwargs)
 
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)

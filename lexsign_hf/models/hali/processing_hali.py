@@ -3,12 +3,17 @@ with a fragment index per token."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from transformers import AutoTokenizer, BatchFeature
 from transformers.processing_utils import ProcessorMixin
+from transformers.utils import cached_file
+
+from .pose_inputs import POSE_LAYOUTS_FILE, PoseInputReader, is_video_frames
 
 CANONICAL_NUM_KEYPOINTS = 77  # body 9 + left hand 21 + right hand 21 + mouth 8 + face 18
 SHOULDERS = (3, 4)  # left / right shoulder in the canonical body part
@@ -106,7 +111,9 @@ class HALIProcessor(ProcessorMixin):
     r"""
     Prepares inputs of [`HALIModel`].
 
-    Poses: canonical `(frames, 77, 3)` arrays (x, y, confidence; see `lexsign_hf.pose`), or `(frames, 77, 2)`
+    Poses: each is anything `pose_inputs.PoseInputReader` reads (a `lexsign_hf.pose.PoseSequence`, a pose-format
+    `Pose`, a `.pose`/`.npy`/video path, `.pose` or video bytes, video frames), whose frame size is carried, or
+    canonical `(frames, 77, 3)` arrays (x, y, confidence; see `lexsign_hf.pose`), or `(frames, 77, 2)`
     (confidence 1 where a point is non-zero). Each sequence is centred on the shoulder midpoint and scaled by the
     shoulder width (falling back to the spread of the present keypoints), sampled uniformly down to `max_frames`
     and padded to the longest sequence of the batch with a `pose_mask`.
@@ -154,6 +161,34 @@ class HALIProcessor(ProcessorMixin):
         self.max_length = max_length
         self.normalize = normalize
         super().__init__(tokenizer, **kwargs)
+        self.pose_layouts: dict | None = (
+            None  # the layout table of `.pose` inputs (None: the one shipped here)
+        )
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs) -> HALIProcessor:
+        """`ProcessorMixin.from_pretrained`, also reading the saved pose layout table (`pose_layouts.json`)."""
+        processor = super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        hub_kwargs = {
+            key: kwargs[key]
+            for key in ("revision", "cache_dir", "token", "local_files_only")
+            if key in kwargs
+        }
+        path = cached_file(
+            pretrained_model_name_or_path,
+            POSE_LAYOUTS_FILE,
+            _raise_exceptions_for_missing_entries=False,
+            **hub_kwargs,
+        )
+        if path:
+            with open(path, encoding="utf-8") as handle:
+                processor.pose_layouts = json.load(handle)
+        return processor
+
+    @property
+    def pose_reader(self) -> PoseInputReader:
+        """Reads every pose input this processor takes (see the class doc)."""
+        return PoseInputReader(self.pose_layouts, self.pose_normalization == "uni_sign")
 
     @classmethod
     def from_text_pretrained(cls, text_model_name_or_path: str, **kwargs) -> HALIProcessor:
@@ -182,12 +217,20 @@ class HALIProcessor(ProcessorMixin):
         poses: Sequence[np.ndarray] | np.ndarray,
         frame_sizes: Sequence[tuple[float, float] | None] | None = None,
     ) -> dict[str, np.ndarray]:
-        """`frame_sizes`: (width, height) per pose, used by `pose_normalization="uni_sign"` (see the class doc)."""
-        if isinstance(poses, np.ndarray) and poses.ndim == 3:
+        """`frame_sizes`: (width, height) per pose, used by `pose_normalization="uni_sign"` (see the class doc); an
+        entry left None takes the frame size the input carries (a `PoseSequence`, a `.pose` header, a video)."""
+        if isinstance(poses, np.ndarray) and (poses.ndim == 3 or is_video_frames(poses)):
             poses = [poses]
+        elif not isinstance(poses, (list, tuple, np.ndarray)):
+            poses = [poses]  # one PoseSequence, Pose, path or bytes
         if frame_sizes is not None and len(frame_sizes) != len(poses):
             raise ValueError(f"frame_sizes has {len(frame_sizes)} entries for {len(poses)} poses")
-        sizes = frame_sizes if frame_sizes is not None else [None] * len(poses)
+        sizes = list(frame_sizes) if frame_sizes is not None else [None] * len(poses)
+        poses = list(poses)
+        for index, pose in enumerate(poses):
+            if not isinstance(pose, np.ndarray) or is_video_frames(pose):
+                poses[index], carried = self._read_pose(pose, index)
+                sizes[index] = sizes[index] if sizes[index] is not None else carried
         for index, size in enumerate(sizes):
             if size is not None and (len(size) != 2 or not all(np.isfinite(size)) or min(size) <= 0):
                 raise ValueError(f"frame_sizes[{index}] = {size!r}: expected a positive (width, height)")
@@ -202,6 +245,12 @@ class HALIProcessor(ProcessorMixin):
             values[row, : len(sequence)] = sequence
             mask[row, : len(sequence)] = 1
         return {"pose_values": values, "pose_mask": mask}
+
+    def _read_pose(self, pose: Any, index: int) -> tuple[np.ndarray, tuple[float, float] | None]:
+        try:
+            return self.pose_reader.read(pose)
+        except ValueError as error:
+            raise ValueError(f"pose {index}: {error}") from None
 
     def _prepare_sequence(
         self, pose: np.ndarray, index: int, frame_size: tuple[float, float] | None = None
