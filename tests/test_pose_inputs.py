@@ -70,11 +70,13 @@ def test_processor_takes_every_pose_object_alike(request, normalization, sample,
         found = processor(poses=given)
         torch.testing.assert_close(found["pose_values"], expected["pose_values"], msg=name)
         torch.testing.assert_close(found["pose_mask"], expected["pose_mask"], msg=name)
-    if normalization == "uni_sign":  # the frame size matters here: dropping it changes the tensors
-        without = processor(poses=[array])
-        assert not torch.allclose(without["pose_values"], expected["pose_values"])
+    if normalization == "uni_sign":  # the frame size matters here: pixels without one are refused
+        with pytest.raises(ValueError, match="without a frame size"):
+            processor(poses=[array])
         explicit = processor(poses=[sequence], frame_sizes=[(1.0, 1.0)])  # an explicit size wins
-        torch.testing.assert_close(explicit["pose_values"], without["pose_values"])
+        assert not torch.allclose(explicit["pose_values"], expected["pose_values"])
+        by_hand = processor(poses=[array], frame_sizes=[(1.0, 1.0)])
+        torch.testing.assert_close(explicit["pose_values"], by_hand["pose_values"])
 
 
 def test_processor_names_the_bad_input(shoulder, tmp_path):
