@@ -154,7 +154,7 @@ def run_train_command(args: argparse.Namespace) -> int:
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..preflight import check_training_run
-    from .card import MINILM_HUB_ID, render_zsslr_card
+    from .card import CARD_TEMPLATE, MINILM_HUB_ID, render_zsslr_card
     from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
     from .runs import ElapsedTimeCallback, distributed_state, elapsed_seconds, resume_checkpoint
     from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr
@@ -169,7 +169,13 @@ def run_train_command(args: argparse.Namespace) -> int:
             f"--out {args.out} already holds a finished run (metrics.json); pass --overwrite to train again"
         )
     # fail before training: card template, writable --out, a loadable text model (or the --init-model folder)
-    check_training_run(args.out, args.init_model or args.text_model or _default_text_model())
+    text_option = "--init-model" if args.init_model is not None else "--text-model"
+    check_training_run(
+        args.out,
+        args.init_model or args.text_model or _default_text_model(),
+        CARD_TEMPLATE,
+        text_option=text_option,
+    )
     state = distributed_state()  # joins the torchrun / accelerate process group, if any
     with state.main_process_first():  # one process fills the datasets cache, the others read it
         data = load_zsslr_data(args.data, args.config)
