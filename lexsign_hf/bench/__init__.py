@@ -6,56 +6,45 @@
 and `write_report` turns results folders into JSON, Markdown and a bar chart.
 """
 
-from .audit import CHOOSERS, AuditResult, audit_bench, audit_questions
-from .baselines import ScoringAnswerer, hali_class_scorer, hali_description_scorer
-from .builder import (
-    BENCH_FEATURES,
-    ICONICITY_TYPES,
-    TYPE_ABBREVIATIONS,
-    BenchSummary,
-    build_bench,
-    build_questions,
-)
-from .prompts import CONTROLS, VARIANTS, PromptTemplates, load_templates, parse_answer
-from .report import summarize, write_report
-from .runner import (
-    BenchAnswer,
-    BenchItem,
-    MLLMAnswerer,
-    RunSummary,
-    load_bench,
-    read_answers,
-    run_bench,
-    sample_videos,
-)
+from __future__ import annotations
 
-__all__ = [
-    "BENCH_FEATURES",
-    "CHOOSERS",
-    "AuditResult",
-    "audit_bench",
-    "audit_questions",
-    "sample_videos",
-    "CONTROLS",
-    "ICONICITY_TYPES",
-    "TYPE_ABBREVIATIONS",
-    "VARIANTS",
-    "BenchAnswer",
-    "BenchItem",
-    "BenchSummary",
-    "MLLMAnswerer",
-    "PromptTemplates",
-    "RunSummary",
-    "ScoringAnswerer",
-    "build_bench",
-    "build_questions",
-    "hali_class_scorer",
-    "hali_description_scorer",
-    "load_bench",
-    "load_templates",
-    "parse_answer",
-    "read_answers",
-    "run_bench",
-    "summarize",
-    "write_report",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CHOOSERS": "audit",
+    "AuditResult": "audit",
+    "audit_bench": "audit",
+    "audit_questions": "audit",
+    "ScoringAnswerer": "baselines",
+    "hali_class_scorer": "baselines",
+    "hali_description_scorer": "baselines",
+    "BENCH_FEATURES": "builder",
+    "ICONICITY_TYPES": "builder",
+    "TYPE_ABBREVIATIONS": "builder",
+    "BenchSummary": "builder",
+    "build_bench": "builder",
+    "build_questions": "builder",
+    "CONTROLS": "prompts",
+    "VARIANTS": "prompts",
+    "PromptTemplates": "prompts",
+    "load_templates": "prompts",
+    "parse_answer": "prompts",
+    "summarize": "report",
+    "write_report": "report",
+    "BenchAnswer": "runner",
+    "BenchItem": "runner",
+    "MLLMAnswerer": "runner",
+    "RunSummary": "runner",
+    "load_bench": "runner",
+    "read_answers": "runner",
+    "run_bench": "runner",
+    "sample_videos": "runner",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,10 +8,6 @@ import argparse
 import json
 import sys
 
-from .extract import REPORT_FILE, extract_poses
-from .layouts import LAYOUTS
-from .readers import read_pose
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("pose", help="inspect pose / keypoint files")
@@ -46,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def pose_info(args: argparse.Namespace) -> int:
+    from .layouts import LAYOUTS
+    from .readers import read_pose
+
     sequence = read_pose(args.file)
     info = {
         "layout": sequence.layout,
@@ -66,6 +65,7 @@ def pose_info(args: argparse.Namespace) -> int:
 
 
 def pose_render(args: argparse.Namespace) -> int:
+    from .readers import read_pose
     from .render import RenderStyle, perturbed_style, render_pose
 
     style = RenderStyle(size=args.size)
@@ -78,6 +78,8 @@ def pose_render(args: argparse.Namespace) -> int:
 
 
 def pose_extract(args: argparse.Namespace) -> int:
+    from .extract import REPORT_FILE, extract_poses
+
     try:
         report = extract_poses(args.inputs, args.out, workers=args.workers)
     except ImportError as error:

@@ -1,0 +1,29 @@
+"""`lexsign --help`, `--version` and `lexsign COMMAND --help` declare every parser without loading torch,
+transformers or datasets (their time is measured by benchmarks/bench_cli_startup.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("torch", "transformers", "datasets", "pose_format", "av")
+PROBE = """
+import contextlib, io, json, sys
+from lexsign_hf.cli import build_parser, main
+parser = build_parser()
+commands = [["--version"], ["--help"]] + [[name, "--help"] for name in parser._subparsers._group_actions[0].choices]
+for argv in commands:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        main(argv)
+print(json.dumps({"commands": len(commands), "loaded": sorted(set(sys.argv[1:]) & set(sys.modules))}))
+"""
+
+
+def test_help_and_version_do_not_import_heavy_libraries():
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *HEAVY], capture_output=True, text=True, check=True, timeout=120
+    )
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["commands"] > 10  # every command group was asked for its help
+    assert report["loaded"] == []
