@@ -8,7 +8,8 @@ Layers, top to bottom (an area's ``cli.py`` is the area's piece of the ``lexsign
 4. the commands: ``hub``, ``bench``, ``agp``, ``mcp``, ``finetune``, ``synth``, ``train``, ``convert``
 3. ``mllm``, ``models``
 2. ``data``
-1. ``metrics``, ``pose`` and the utilities ``preflight``, ``card_templates``, ``fingerprint``, ``model_cards``
+1. ``metrics``, ``pose`` and the utilities ``preflight``, ``card_templates``, ``fingerprint``, ``model_cards``,
+   ``cli_options`` (the commands' argument parser)
 0. the package root (its version)
 
 Besides: ``models`` imports only ``models`` (it is copied next to the weights), ``pose`` and ``metrics`` import
@@ -31,10 +32,12 @@ FLOORS = {
     **dict.fromkeys(("hub", "bench", "agp", "mcp", "finetune", "synth", "train", "convert"), 4),
     **dict.fromkeys(("mllm", "models"), 3),
     "data": 2,
-    **dict.fromkeys(("metrics", "pose", "preflight", "card_templates", "fingerprint", "model_cards"), 1),
+    **dict.fromkeys(
+        ("metrics", "pose", "preflight", "card_templates", "fingerprint", "model_cards", "cli_options"), 1
+    ),
     "": 0,
 }
-UTILITIES = frozenset({"preflight", "card_templates", "fingerprint", "model_cards"})
+UTILITIES = frozenset({"preflight", "card_templates", "fingerprint", "model_cards", "cli_options"})
 # area -> the only areas it may import (itself and the package root always allowed)
 CLOSED = {
     "models": frozenset(),

@@ -8,6 +8,8 @@ import math
 import shutil
 from pathlib import Path
 
+from ..cli_options import add_alias
+
 # Mirrors `zsslr.DEFAULT_LEARNING_RATES` / `zsslr.LOSS_MODES` without importing torch at parser build time.
 DEFAULT_LEARNING_RATES = {"pose": 1e-3, "text": 2e-5, "other": 1e-3}
 LOSS_MODES = ("global", "hali")
@@ -27,8 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     train.add_argument(
-        "--data", type=Path, required=True, help="LexSign dataset folder (lexsign data build / demo)"
+        "--dataset",
+        dest="data",
+        metavar="DIR",
+        type=Path,
+        required=True,
+        help="LexSign dataset folder (lexsign data build / demo)",
     )
+    add_alias(train, "--dataset", "--data")
     train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
     train.add_argument("--text-model", help="BERT folder or Hub id (default: the packaged all-MiniLM-L6-v2)")
@@ -91,7 +99,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="ZSL top-1/top-5 on the unseen test classes and GZSL S/U/H (percent), printed as JSON.",
     )
     evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model folder")
-    evaluate.add_argument("--data", type=Path, required=True, help="LexSign dataset folder")
+    evaluate.add_argument(
+        "--dataset", dest="data", metavar="DIR", type=Path, required=True, help="LexSign dataset folder"
+    )
+    add_alias(evaluate, "--dataset", "--data")
     evaluate.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     evaluate.add_argument(
         "--similarity",
