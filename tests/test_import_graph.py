@@ -179,3 +179,7 @@ def test_closed_areas_import_only_what_they_may():
         if area(target) not in CLOSED[area(source)] | {area(source), ""}
     )
     assert crossing == []
+
+
+def test_nothing_imports_the_entry_point():
+    assert sorted(source for source, targets in edges().items() if "lexsign_hf.cli" in targets) == []
