@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=common.DEFAULT_RESULTS_DIR)
     parser.add_argument("--baseline", type=Path, help="folder holding another lexsign_hf/ to compare with")
     parser.add_argument("--baseline-label", default="baseline", help="what the baseline is (e.g. its commit)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="ARGS",
+        help="time only these invocations, e.g. '--version' 'train --help'",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     machine = common.machine_info()
@@ -92,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     repeats = REPEATS[args.mode]
     bare = []
     samples: dict[str, dict[str, list[float]]] = {label: {} for label in sources}
-    calls = invocations()
+    calls = [call.split() for call in args.only] if args.only else invocations()
     for _ in range(repeats):  # round-robin over versions and commands
         started_bare = time.perf_counter()
         subprocess.run([sys.executable, "-c", "pass"], check=False)
@@ -106,16 +112,18 @@ def main(argv: list[str] | None = None) -> None:
             command: {"wall": common.summarize(times), **import_profile(source, command.split())}
             for command, times in samples[label].items()
         }
-    print(f"| command | {' | '.join(f'{label} wall s (min)' for label in sources)} | heavy modules |")
-    print(f"|---|{'---|' * len(sources)}---|")
+    print(f"`python -c pass`: {results['python_bare_seconds']['min_s']:.2f} s (the interpreter's floor)\n")
+    print(
+        f"| command | {' | '.join(f'{label}: wall s (min), import s, heavy modules' for label in sources)} |"
+    )
+    print(f"|---|{'---|' * len(sources)}")
     for command in samples["this_checkout"]:
-        walls = " | ".join(
-            f"{results[label][command]['wall']['min_s']:.2f}" if command in results[label] else "-"
+        cells = " | ".join(
+            f"{results[label][command]['wall']['min_s']:.2f}, {results[label][command]['import_seconds']:.2f}, "
+            f"{results[label][command]['heavy_modules_loaded']}"
             for label in sources
         )
-        print(
-            f"| `lexsign {command}` | {walls} | {results['this_checkout'][command]['heavy_modules_loaded']} |"
-        )
+        print(f"| `lexsign {command}` | {cells} |")
     settings = {
         "repeats": repeats,
         "invocations": [" ".join(call) for call in calls],
