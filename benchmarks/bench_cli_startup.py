@@ -83,9 +83,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-label", default="baseline", help="what the baseline is (e.g. its commit)")
     parser.add_argument(
         "--only",
-        nargs="+",
+        action="append",
         metavar="ARGS",
-        help="time only these invocations, e.g. '--version' 'train --help'",
+        help="time only this invocation (repeatable): --only=--version --only='train --help'",
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
