@@ -4,6 +4,7 @@ options and commands (reported by the command given them), the same name for the
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 from pathlib import Path
 
@@ -96,6 +97,22 @@ def test_one_name_per_concept():
                 assert name == "--backend", (path, name)
         if "--steps" in options:
             assert options["--steps"].default is None, path  # None: from --epochs / the command's budget
+
+
+def test_a_default_that_differs_says_so():
+    """HALI commands that share an option share its default, or the help of one names the other's default."""
+    hali = [("demo",), ("train",), ("evaluate",), ("predict",), ("data", "synth")]
+    for first, second in itertools.combinations(hali, 2):
+        ours, theirs = _visible(COMMANDS[first]), _visible(COMMANDS[second])
+        for name in ours.keys() & theirs.keys() - {"-h", "--help", "--out"}:
+            a, b = ours[name], theirs[name]
+            if a.default is not None and b.default is not None and a.default != b.default:
+                helps = f"{a.help} {b.help}"
+                assert f"lexsign {' '.join(first)}" in helps or f"lexsign {' '.join(second)}" in helps, (
+                    name,
+                    first,
+                    second,
+                )
 
 
 def test_bench_build_accepts_the_wlasl_folder(tmp_path, capsys):
