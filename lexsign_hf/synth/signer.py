@@ -19,6 +19,9 @@ signers, and projected by a perspective camera onto a `IMAGE_SIZE` frame:
 Signer variation (`SignerParams`): body proportions, handedness, speed, amplitude, camera scale / shift / roll /
 pitch / yaw, keypoint jitter, dropped detections (x = y = confidence = 0) and variable length. Everything is
 vectorised over frames and deterministic from the seed.
+
+The parts: `hand` (hand kinematics, palm orientations), `body` (skeleton, body anchors, face, arm IK), `motion`
+(timeline and movement paths) and `params` (`SignerParams`); this module builds the scene and projects it.
 """
 
 from __future__ import annotations
