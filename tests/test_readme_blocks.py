@@ -76,3 +76,35 @@ def test_readme_block_runs(language, body, tmp_path):
         [*RUNNERS[language], body], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
     )
     assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+
+
+def _command_lines(text: str):
+    """Each `lexsign ...` invocation of the README: inline code spans and lines of fenced shell blocks."""
+    yield from re.findall(r"`(lexsign [^`]+)`", text)
+    for match in FENCE.finditer(text):
+        for line in match["body"].splitlines():
+            found = re.search(r"(?:^\s*|\$\(which lexsign\)\s)lexsign (.*)", line)
+            if found and not line.lstrip().startswith("#"):
+                yield "lexsign " + found[1]
+
+
+def test_options_the_readme_names_exist():
+    """Every `--option` the README gives a `lexsign` command is a (visible) option of that command."""
+    import argparse
+
+    from lexsign_hf.cli import build_parser
+
+    stale = []
+    for line in _command_lines(README.read_text(encoding="utf-8")):
+        parser, words = build_parser(), line.split()[1:]
+        for word in words:  # walk down the sub-commands the line names (`model\\|dataset`: the first one)
+            word = word.split("\\|")[0]
+            commands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+            if not commands or word not in commands[0].choices:
+                break
+            parser = commands[0].choices[word]
+        hidden = parser.__dict__.get("hidden_aliases", {})
+        for option in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", line.split("#")[0]):
+            if option not in parser._option_string_actions or option in hidden:
+                stale.append(f"{line!r}: {option}")
+    assert stale == []
