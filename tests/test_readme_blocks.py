@@ -82,8 +82,8 @@ def _command_lines(text: str):
     """Each `lexsign ...` invocation of the README: inline code spans and lines of fenced shell blocks."""
     yield from re.findall(r"`(lexsign [^`]+)`", text)
     for match in FENCE.finditer(text):
-        for line in match["body"].splitlines():
-            found = re.search(r"(?:^\s*|\$\(which lexsign\)\s)lexsign (.*)", line)
+        for line in match["body"].replace("\\\n", " ").splitlines():  # continued lines joined
+            found = re.search(r"(?:^\s*lexsign|\$\(which lexsign\)) (.*)", line)
             if found and not line.lstrip().startswith("#"):
                 yield "lexsign " + found[1]
 
