@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--dataset",
         dest="data",
-        metavar="DIR",
+        metavar="DATASET",
         type=Path,
         required=True,
         help="LexSign dataset folder (lexsign data build / demo)",
@@ -100,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model folder")
     evaluate.add_argument(
-        "--dataset", dest="data", metavar="DIR", type=Path, required=True, help="LexSign dataset folder"
+        "--dataset", dest="data", metavar="DATASET", type=Path, required=True, help="LexSign dataset folder"
     )
     add_alias(evaluate, "--dataset", "--data")
     evaluate.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
