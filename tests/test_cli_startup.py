@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("torch", "transformers", "datasets", "pose_format", "av")
 PROBE = """
@@ -33,3 +34,20 @@ def test_help_and_version_do_not_import_heavy_libraries():
     report = json.loads(done.stdout.splitlines()[-1])
     assert report["commands"] > 30  # every command and sub-command was asked for its help
     assert report["loaded"] == []
+
+
+def test_startup_benchmark_writes_its_result(tmp_path):
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cli_startup.py"
+    subprocess.run(
+        [sys.executable, str(script), "--mode", "tiny", "--only=--version", "--out", str(tmp_path)],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    results = json.loads((tmp_path / "cli_startup.json").read_text())["results"]
+    version = results["this_checkout"]["--version"]
+    assert version["wall"]["repeats"] == 1 and version["wall"]["min_s"] > 0
+    assert (
+        "torch" not in version["heavy_modules_loaded"]
+        and "transformers" not in version["heavy_modules_loaded"]
+    )
