@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_options import LexsignArgumentParser
 
 # (module, registration function) for each command group, in the order `lexsign --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -37,7 +38,7 @@ def version_line() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = LexsignArgumentParser(
         prog="lexsign",
         description="LexSign / HALI command-line tools.",
         formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the --version line whole

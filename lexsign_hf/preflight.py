@@ -3,7 +3,8 @@
 `lexsign demo`, `lexsign train` and `lexsign push` write a model card, a results file and weights only after
 minutes or hours of work. These checks fail in about a second instead, with one line naming the option or file
 and what was expected: a card template missing from the installation, an output folder that cannot be written,
-a text model that cannot be read.
+a text model that cannot be read. The caller says what to check (template names, paths, the option each came
+from), so this module imports no command package.
 """
 
 from __future__ import annotations
@@ -94,33 +95,31 @@ def check_text_model(name_or_path: str | os.PathLike, option: str = "--text-mode
         ) from None
 
 
-def check_training_run(out: str | os.PathLike, text_model: str | os.PathLike, option: str = "--out") -> None:
-    """Before `lexsign train` / `lexsign demo` train: the ZSSLR card template, a writable `out`, the text model."""
-    from .train.card import CARD_TEMPLATE
-
-    check_card_templates([CARD_TEMPLATE])
-    check_writable(out, option)
-    check_text_model(text_model)
+def check_training_run(
+    out: str | os.PathLike,
+    text_model: str | os.PathLike,
+    card_template: str,
+    *,
+    out_option: str = "--out",
+    text_option: str = "--text-model",
+) -> None:
+    """Before a training command trains: its card template (`card_template`, packaged), a writable `out` and a
+    loadable text model, each error naming the option the user gave it with."""
+    check_card_templates([card_template])
+    check_writable(out, out_option)
+    check_text_model(text_model, text_option)
 
 
 def check_push(
-    kind: str,
-    folder: str | os.PathLike,
-    dry_run: str | os.PathLike | None = None,
+    dry_run: str | os.PathLike | None,
     card_template: str | os.PathLike | None = None,
+    templates: Iterable[str] = (),
 ) -> None:
-    """Before `lexsign push` stages anything: the card template it will render (a model folder without its own
-    README.md, or any adapter) and, for a dry run, a writable place for OUT_DIR."""
+    """Before `lexsign push` stages anything: the card template it will render (the `--card-template` file, else
+    the packaged `templates`) and, for a dry run, a writable place for OUT_DIR."""
     if card_template is not None:
         check_readable_file(card_template, "--card-template")
-    elif kind == "model" and not (Path(folder) / "README.md").is_file():
-        from .hub.cards import ISLR_TEMPLATE
-        from .train.card import CARD_TEMPLATE
-
-        check_card_templates([CARD_TEMPLATE, ISLR_TEMPLATE])
-    elif kind == "adapter":
-        from .finetune.lora import CARD_TEMPLATE as ADAPTER_TEMPLATE
-
-        check_card_templates([ADAPTER_TEMPLATE])
+    else:
+        check_card_templates(templates)
     if dry_run is not None:
         check_writable(Path(dry_run).absolute().parent, "--dry-run (its parent folder)")

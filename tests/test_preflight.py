@@ -94,3 +94,17 @@ def test_packaged_templates_are_readable():
     )
     with pytest.raises(FileNotFoundError, match="card template 'nope.md.jinja'"):
         preflight.check_card_templates(["nope.md.jinja"])
+
+
+def test_train_error_names_the_option_the_model_came_with(tmp_path, capsys):
+    args = ["train", "--data", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
+    assert main([*args, "--init-model", "noweights"]) == 1  # was reported as `--text-model noweights`
+    assert _error(capsys).startswith("lexsign train: error: --init-model noweights: cannot load it")
+
+
+def test_preflight_checks_what_its_caller_names(tmp_path, no_templates):
+    with pytest.raises(FileNotFoundError, match="card template 'any.md.jinja'"):
+        preflight.check_training_run(tmp_path / "out", "bert", "any.md.jinja")
+    preflight.check_push(tmp_path / "tree", templates=())  # nothing to render: only the dry-run folder
+    with pytest.raises(FileNotFoundError, match="card template 'hali_islr.md.jinja'"):
+        preflight.check_push(None, templates=["hali_islr.md.jinja"])

@@ -7,9 +7,11 @@ from pathlib import Path
 
 
 def _backend_arguments(parser: argparse.ArgumentParser) -> None:
+    from lexsign_hf.cli_options import add_alias
     from lexsign_hf.mllm.factory import SPEC_HELP
 
-    parser.add_argument("--model", required=True, help=f"backend: {SPEC_HELP}")
+    parser.add_argument("--backend", required=True, help=f"backend: {SPEC_HELP}")
+    add_alias(parser, "--backend", "--model")
     parser.add_argument("--batch-size", type=int, help="local models: requests per forward batch")
     parser.add_argument("--device", help="local models: cuda, cuda:1, cpu (default: cuda when available)")
     parser.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), help="local models")
@@ -148,7 +150,7 @@ def _backend(args: argparse.Namespace):
     from lexsign_hf.mllm import build_backend
 
     return build_backend(
-        args.model,
+        args.backend,
         batch_size=args.batch_size,
         device=args.device,
         dtype=args.dtype,

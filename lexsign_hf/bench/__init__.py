@@ -7,60 +7,49 @@ bound to the bench (`bench_fingerprint`), `parse_answer` reads the letter a repl
 results folders into JSON, Markdown and a bar chart with 95 % Wilson intervals (`wilson_interval`).
 """
 
-from .audit import CHOOSERS, PRIOR_CHOOSERS, AuditResult, audit_bench, audit_questions
-from .baselines import ScoringAnswerer, hali_class_scorer, hali_description_scorer
-from .builder import (
-    BENCH_FEATURES,
-    ICONICITY_TYPES,
-    TYPE_ABBREVIATIONS,
-    BenchSummary,
-    build_bench,
-    build_questions,
-)
-from .prompts import CONTROLS, VARIANTS, PromptTemplates, load_templates, parse_answer
-from .report import summarize, wilson_interval, write_report
-from .runner import (
-    BenchAnswer,
-    BenchItem,
-    MLLMAnswerer,
-    RunSummary,
-    load_bench,
-    run_bench,
-    sample_videos,
-)
-from .store import bench_fingerprint, question_hash, read_answers
+from __future__ import annotations
 
-__all__ = [
-    "BENCH_FEATURES",
-    "CHOOSERS",
-    "PRIOR_CHOOSERS",
-    "bench_fingerprint",
-    "question_hash",
-    "wilson_interval",
-    "AuditResult",
-    "audit_bench",
-    "audit_questions",
-    "sample_videos",
-    "CONTROLS",
-    "ICONICITY_TYPES",
-    "TYPE_ABBREVIATIONS",
-    "VARIANTS",
-    "BenchAnswer",
-    "BenchItem",
-    "BenchSummary",
-    "MLLMAnswerer",
-    "PromptTemplates",
-    "RunSummary",
-    "ScoringAnswerer",
-    "build_bench",
-    "build_questions",
-    "hali_class_scorer",
-    "hali_description_scorer",
-    "load_bench",
-    "load_templates",
-    "parse_answer",
-    "read_answers",
-    "run_bench",
-    "summarize",
-    "write_report",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CHOOSERS": "audit",
+    "PRIOR_CHOOSERS": "audit",
+    "AuditResult": "audit",
+    "audit_bench": "audit",
+    "audit_questions": "audit",
+    "ScoringAnswerer": "baselines",
+    "hali_class_scorer": "baselines",
+    "hali_description_scorer": "baselines",
+    "BENCH_FEATURES": "builder",
+    "ICONICITY_TYPES": "builder",
+    "TYPE_ABBREVIATIONS": "builder",
+    "BenchSummary": "builder",
+    "build_bench": "builder",
+    "build_questions": "builder",
+    "CONTROLS": "prompts",
+    "VARIANTS": "prompts",
+    "PromptTemplates": "prompts",
+    "load_templates": "prompts",
+    "parse_answer": "prompts",
+    "summarize": "report",
+    "wilson_interval": "report",
+    "write_report": "report",
+    "BenchAnswer": "runner",
+    "BenchItem": "runner",
+    "MLLMAnswerer": "runner",
+    "RunSummary": "runner",
+    "load_bench": "runner",
+    "run_bench": "runner",
+    "sample_videos": "runner",
+    "bench_fingerprint": "store",
+    "question_hash": "store",
+    "read_answers": "store",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

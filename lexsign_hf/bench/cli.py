@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = bench.add_subparsers(dest="bench_command", metavar="SUBCOMMAND", required=True)
 
     build = commands.add_parser("build", help="build the benchmark dataset folder (config 'bench')")
-    build.add_argument("--wlasl", required=True, help="WLASL index JSON (WLASL_v0.3.json)")
+    build.add_argument("--wlasl", required=True, help="WLASL_v0.3.json or the folder holding it")
     build.add_argument("--asl-lex", required=True, help="ASL-LEX 2.0 sign-data CSV")
     build.add_argument("--out", required=True, help="output dataset folder")
     build.add_argument("--per-type", type=int, default=75, help="glosses per iconicity type (default 75)")
@@ -135,10 +135,11 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from ..data.wlasl import resolve_index_path
     from .builder import build_bench
 
     out, summary = build_bench(
-        args.wlasl,
+        resolve_index_path(args.wlasl),  # a file or its folder, as `lexsign data build --wlasl`
         args.asl_lex,
         args.out,
         per_type=args.per_type,

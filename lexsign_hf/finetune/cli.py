@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from ..cli_options import add_alias
+
 
 def register(subparsers) -> None:
     group = subparsers.add_parser("mllm", help="multimodal LLM tools (LoRA fine-tuning)")
@@ -66,7 +68,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--max-steps", type=int, default=-1)
+    parser.add_argument("--steps", type=int, help="optimiser steps (default: from --epochs)")
+    add_alias(parser, "--steps", "--max-steps")
     parser.add_argument("--batch-size", type=int, default=1, help="per-device batch size")
     parser.add_argument("--grad-accum", type=int, default=8)
     parser.add_argument("--logging-steps", type=int, default=10)
@@ -122,7 +125,7 @@ def run_finetune(args: argparse.Namespace) -> int:
         target_modules=target,
         learning_rate=args.lr,
         num_train_epochs=args.epochs,
-        max_steps=args.max_steps,
+        max_steps=-1 if args.steps is None else args.steps,
         per_device_train_batch_size=args.batch_size,
         gradient_accumulation_steps=args.grad_accum,
         logging_steps=args.logging_steps,

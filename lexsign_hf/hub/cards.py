@@ -466,7 +466,7 @@ def check_results_weights(
     if recorded is None:
         raise ValueError(
             f"{results.source}: {which} record no {WEIGHTS_KEY}, so nothing binds them to the weights in {model_dir}; "
-            "evaluate this folder (`lexsign evaluate --model DIR --data ... --out results.json`) or pass --no-results"
+            "evaluate this folder (`lexsign evaluate --model DIR --dataset ... --out results.json`) or pass --no-results"
         )
     if recorded.get("sha256") != weights["sha256"]:
         raise ValueError(

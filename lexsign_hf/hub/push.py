@@ -396,6 +396,20 @@ def upload(
     )
 
 
+def push_card_templates(kind: str, folder: str | os.PathLike) -> list[str]:
+    """The packaged card templates `push` renders for `kind` (none when a model folder brings its README.md)."""
+    if kind == "model" and not (Path(folder) / "README.md").is_file():
+        from ..train.card import CARD_TEMPLATE
+        from .cards import ISLR_TEMPLATE
+
+        return [CARD_TEMPLATE, ISLR_TEMPLATE]
+    if kind == "adapter":
+        from ..finetune.lora import CARD_TEMPLATE
+
+        return [CARD_TEMPLATE]
+    return []
+
+
 def push(
     kind: str,
     folder: str | os.PathLike,
@@ -412,7 +426,8 @@ def push(
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {list(KINDS)}")
     check_repo_id(repo_id)
-    check_push(kind, folder, dry_run, options.get("card_template"))  # before loading or uploading anything
+    # before loading or uploading anything
+    check_push(dry_run, options.get("card_template"), push_card_templates(kind, folder))
     if dry_run is None and not get_token():
         raise ValueError(
             "no Hugging Face token: log in with `hf auth login` or set HF_TOKEN (nothing was uploaded)"

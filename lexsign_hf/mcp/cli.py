@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from ..cli_options import add_alias
+
 
 def register(subparsers) -> None:
     group = subparsers.add_parser(
@@ -32,7 +34,10 @@ def register(subparsers) -> None:
     correct = commands.add_parser("correct", help="fix OCR errors page by page with an LLM (positions kept)")
     correct.add_argument("book", type=Path, help="book JSONL from `lexsign mcp ingest`")
     correct.add_argument("--out", type=Path, required=True, help="corrected book JSONL")
-    correct.add_argument("--model", required=True, help="text backend: text:PATH or openai:MODEL[@BASE_URL]")
+    correct.add_argument(
+        "--backend", required=True, help="text backend: text:PATH or openai:MODEL[@BASE_URL]"
+    )
+    add_alias(correct, "--backend", "--model")
     correct.add_argument("--max-lines", type=int, default=40, help="lines per request (default 40)")
     correct.add_argument(
         "--max-new-tokens", type=int, help="answer budget per request (default: from the text)"
@@ -95,11 +100,11 @@ def run_correct(args: argparse.Namespace) -> int:
 
     from .correct import correct_book
 
-    if not args.model.startswith(("text:", "openai:")):
+    if not args.backend.startswith(("text:", "openai:")):
         raise ValueError(
-            f"--model must be a text backend (text:PATH or openai:MODEL[@URL]), got {args.model!r}"
+            f"--backend must be a text backend (text:PATH or openai:MODEL[@URL]), got {args.backend!r}"
         )
-    with build_backend(args.model, batch_size=args.batch_size, device=args.device) as backend:
+    with build_backend(args.backend, batch_size=args.batch_size, device=args.device) as backend:
         report = correct_book(
             args.book,
             args.out,

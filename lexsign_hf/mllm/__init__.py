@@ -72,26 +72,31 @@ Public names (everything else is internal):
   fps=25.0, seed=0) -> list[Path]` (one small synthetic mp4 per name).
 """
 
-from .base import ChatRequest, Generation, MLLMBackend
-from .factory import SPEC_HELP, build_backend
-from .openai_backend import OpenAIBackend
-from .random_backend import RandomBackend
-from .transformers_backend import TransformersBackend, TransformersTextBackend
-from .video import FramePolicy, VideoClip, perturb_temporal, read_video, write_video
+from __future__ import annotations
 
-__all__ = [
-    "SPEC_HELP",
-    "ChatRequest",
-    "FramePolicy",
-    "Generation",
-    "MLLMBackend",
-    "OpenAIBackend",
-    "RandomBackend",
-    "TransformersBackend",
-    "TransformersTextBackend",
-    "VideoClip",
-    "build_backend",
-    "perturb_temporal",
-    "read_video",
-    "write_video",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ChatRequest": "base",
+    "Generation": "base",
+    "MLLMBackend": "base",
+    "SPEC_HELP": "factory",
+    "build_backend": "factory",
+    "OpenAIBackend": "openai_backend",
+    "RandomBackend": "random_backend",
+    "TransformersBackend": "transformers_backend",
+    "TransformersTextBackend": "transformers_backend",
+    "FramePolicy": "video",
+    "VideoClip": "video",
+    "perturb_temporal": "video",
+    "read_video": "video",
+    "write_video": "video",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

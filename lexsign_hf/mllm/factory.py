@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import MLLMBackend
+if TYPE_CHECKING:  # the backends load when built: `lexsign bench run --help` stays light
+    from .base import MLLMBackend
 
 SPEC_HELP = (
     "transformers:PATH (local image/video-text-to-text checkpoint), text:PATH (local causal LM), "

@@ -11,32 +11,30 @@ Holistic through pose-format (the `pose` extra); RTMPose / MMPose whole-body out
 `lexsign_hf/pose/README.md`.
 """
 
-from .layouts import (
-    CANONICAL_PARTS,
-    CANONICAL_SLICES,
-    LAYOUTS,
-    NUM_CANONICAL_KEYPOINTS,
-    Layout,
-    detect_layout,
-    get_layout,
-    processor_input,
-    to_canonical,
-)
-from .readers import DEFAULT_FPS, PoseSequence, read_pose
-from .writers import write_pose_file
+from __future__ import annotations
 
-__all__ = [
-    "CANONICAL_PARTS",
-    "CANONICAL_SLICES",
-    "DEFAULT_FPS",
-    "LAYOUTS",
-    "NUM_CANONICAL_KEYPOINTS",
-    "Layout",
-    "PoseSequence",
-    "detect_layout",
-    "get_layout",
-    "processor_input",
-    "read_pose",
-    "to_canonical",
-    "write_pose_file",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CANONICAL_PARTS": "layouts",
+    "CANONICAL_SLICES": "layouts",
+    "LAYOUTS": "layouts",
+    "NUM_CANONICAL_KEYPOINTS": "layouts",
+    "Layout": "layouts",
+    "detect_layout": "layouts",
+    "get_layout": "layouts",
+    "processor_input": "layouts",
+    "to_canonical": "layouts",
+    "DEFAULT_FPS": "readers",
+    "PoseSequence": "readers",
+    "read_pose": "readers",
+    "write_pose_file": "writers",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

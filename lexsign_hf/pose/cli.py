@@ -8,9 +8,6 @@ import argparse
 import json
 import sys
 
-from .extract import REPORT_FILE, extract_poses
-from .layouts import LAYOUTS
-from .readers import read_pose
 from .validate import parse_frame_size
 
 FRAME_SIZE_HELP = "the video's frame in pixels, for files that record none (.npy, OpenPose, MMPose JSON)"
@@ -60,6 +57,9 @@ def frame_size_argument(text: str) -> tuple[float, float]:
 
 
 def pose_info(args: argparse.Namespace) -> int:
+    from .layouts import LAYOUTS
+    from .readers import read_pose
+
     sequence = read_pose(args.file, frame_size=args.frame_size)
     info = {
         "layout": sequence.layout,
@@ -83,6 +83,7 @@ def pose_info(args: argparse.Namespace) -> int:
 
 
 def pose_render(args: argparse.Namespace) -> int:
+    from .readers import read_pose
     from .render import RenderStyle, perturbed_style, render_pose
 
     style = RenderStyle(size=args.size)
@@ -95,6 +96,8 @@ def pose_render(args: argparse.Namespace) -> int:
 
 
 def pose_extract(args: argparse.Namespace) -> int:
+    from .extract import REPORT_FILE, extract_poses
+
     try:
         report = extract_poses(args.inputs, args.out, workers=args.workers)
     except ImportError as error:

@@ -1,27 +1,33 @@
 """The phonology-grounded synthetic signer and LexSign-Synth, the embedded default dataset of `lexsign demo`."""
 
-from .dataset import SynthClasses, SynthConfig, build_synth_dataset, class_descriptions, synth_classes
-from .inventory import records_from_asl_lex, sample_record, sample_records
-from .render import render_animation, render_frames
-from .sign import SynthSign, describe_sign
-from .signer import FPS, IMAGE_SIZE, LAYOUT, SignerParams, synthesize
+from __future__ import annotations
 
-__all__ = [
-    "FPS",
-    "IMAGE_SIZE",
-    "LAYOUT",
-    "SignerParams",
-    "SynthClasses",
-    "SynthConfig",
-    "SynthSign",
-    "build_synth_dataset",
-    "class_descriptions",
-    "describe_sign",
-    "records_from_asl_lex",
-    "render_animation",
-    "render_frames",
-    "sample_record",
-    "sample_records",
-    "synth_classes",
-    "synthesize",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "SynthClasses": "dataset",
+    "SynthConfig": "dataset",
+    "build_synth_dataset": "dataset",
+    "class_descriptions": "dataset",
+    "synth_classes": "dataset",
+    "records_from_asl_lex": "inventory",
+    "sample_record": "inventory",
+    "sample_records": "inventory",
+    "render_animation": "render",
+    "render_frames": "render",
+    "SynthSign": "sign",
+    "describe_sign": "sign",
+    "FPS": "signer",
+    "IMAGE_SIZE": "signer",
+    "LAYOUT": "signer",
+    "SignerParams": "signer",
+    "synthesize": "signer",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,14 +49,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--train-instances", type=int, default=12, help="training sequences per seen class (12)"
     )
     size.add_argument(
-        "--eval-instances", type=int, default=10, help="sequences per unseen class (default 10)"
+        "--eval-instances",
+        type=int,
+        default=10,
+        help="sequences per unseen class (default 10, the demo's; `lexsign data synth`: 6)",
     )
     size.add_argument(
         "--test-seen-instances", type=int, default=3, help="test_seen sequences per seen class (3)"
     )
     size.add_argument("--batch-size", type=int, default=32, help="training batch size (default 32)")
     size.add_argument(
-        "--max-frames", type=int, default=32, help="frames per sequence after sampling (default 32)"
+        "--max-frames",
+        type=int,
+        default=32,
+        help="frames per sequence after sampling (default 32, the demo's CPU budget; `lexsign train`: 64)",
     )
     size.add_argument("--pose-hidden-size", type=int, default=256, help="skeleton tower width (default 256)")
     size.add_argument("--part-hidden-size", type=int, default=64, help="per-part graph width (default 64)")
@@ -65,7 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--frozen-text-layers",
         type=int,
         default=3,
-        help="freeze the text tower's embeddings and this many lowest layers (default 3; 0 trains all)",
+        help="freeze the text tower's embeddings and this many lowest layers (default 3, the demo's CPU "
+        "budget; 0 trains all, as `lexsign train` does by default)",
     )
     size.add_argument("--eval-every", type=int, default=5, help="validation evaluations per training run (5)")
     size.add_argument(

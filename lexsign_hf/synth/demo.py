@@ -36,7 +36,7 @@ from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_finge
 from ..models.hali import HALIModel, HALIProcessor
 from ..pose import to_canonical
 from ..preflight import check_training_run
-from ..train.card import MINILM_HUB_ID, render_zsslr_card
+from ..train.card import CARD_TEMPLATE, MINILM_HUB_ID, render_zsslr_card
 from ..train.evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
 from ..train.zsslr import (
     DEFAULT_LEARNING_RATES,
@@ -375,7 +375,8 @@ def _run_demo(settings: DemoSettings, log) -> dict[str, Any]:
     started = time.monotonic()
     out = Path(settings.out)
     _check_writable(out)
-    check_training_run(out, settings.text_model or _minilm_path())  # fail before training, not at the card
+    # fail before training, not at the card
+    check_training_run(out, settings.text_model or _minilm_path(), CARD_TEMPLATE)
     for stale in (METRICS_FILE, *PLOTS):  # never leave an older result next to new, partial output
         (out / stale).unlink(missing_ok=True)
 

@@ -8,6 +8,8 @@ import math
 import shutil
 from pathlib import Path
 
+from ..cli_options import add_alias
+
 # Mirrors `zsslr.DEFAULT_LEARNING_RATES` / `zsslr.LOSS_MODES` without importing torch at parser build time.
 DEFAULT_LEARNING_RATES = {"pose": 1e-3, "text": 2e-5, "other": 1e-3}
 LOSS_MODES = ("global", "hali")
@@ -27,11 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     train.add_argument(
-        "--data",
+        "--dataset",
+        dest="data",
+        metavar="DATASET",
         type=Path,
         required=True,
         help="LexSign dataset: folder (lexsign data build / demo) or Hub dataset id (HF cache first)",
     )
+    add_alias(train, "--dataset", "--data")
     train.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     train.add_argument("--out", type=Path, required=True, help="output folder for the trained model")
     train.add_argument("--text-model", help="BERT folder or Hub id (default: the packaged all-MiniLM-L6-v2)")
@@ -101,7 +106,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="ZSL top-1/top-5 on the unseen test classes and GZSL S/U/H (percent), printed as JSON.",
     )
     evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model: folder or Hub id")
-    evaluate.add_argument("--data", type=Path, required=True, help="LexSign dataset: folder or Hub dataset id")
+    evaluate.add_argument(
+        "--dataset",
+        dest="data",
+        metavar="DATASET",
+        type=Path,
+        required=True,
+        help="LexSign dataset: folder or Hub dataset id",
+    )
+    add_alias(evaluate, "--dataset", "--data")
     evaluate.add_argument("--config", required=True, help="ZSSLR config, e.g. asl1000 or synth")
     evaluate.add_argument(
         "--similarity",
@@ -165,7 +178,7 @@ def run_train_command(args: argparse.Namespace) -> int:
     from ..data.hub_layout import write_json_atomic
     from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
     from ..preflight import check_training_run
-    from .card import MINILM_HUB_ID, render_zsslr_card
+    from .card import CARD_TEMPLATE, MINILM_HUB_ID, render_zsslr_card
     from .evaluate import SIMILARITIES, ZeroShotEvalCallback, ZSSLREvaluator, evaluate_zsslr
     from .runs import ElapsedTimeCallback, distributed_state, elapsed_seconds, resume_checkpoint
     from .zsslr import build_hali, load_hali, load_zsslr_data, train_zsslr, warn_indistinguishable
@@ -190,8 +203,14 @@ def run_train_command(args: argparse.Namespace) -> int:
             f"--out {args.out} already holds a finished run (metrics.json); pass --overwrite to train again"
         )
     # fail before training: card template, writable --out, a loadable text model (or the --init-model folder)
-    check_training_run(args.out, args.init_model or args.text_model or _default_text_model())
-    args.data = resolve_repo(args.data, "dataset", "--data")
+    text_option = "--init-model" if args.init_model is not None else "--text-model"
+    check_training_run(
+        args.out,
+        args.init_model or args.text_model or _default_text_model(),
+        CARD_TEMPLATE,
+        text_option=text_option,
+    )
+    args.data = resolve_repo(args.data, "dataset", "--dataset")
     state = distributed_state()  # joins the torchrun / accelerate process group, if any
     with state.main_process_first():  # one process fills the datasets cache, the others read it
         data = load_zsslr_data(args.data, args.config)
@@ -325,7 +344,7 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
     from .zsslr import load_zsslr_data
 
     args.model = resolve_repo(args.model, "model", "--model")
-    args.data = resolve_repo(args.data, "dataset", "--data")
+    args.data = resolve_repo(args.data, "dataset", "--dataset")
     if not (args.model / "config.json").is_file():
         raise FileNotFoundError(f"--model {args.model}: no saved HALI model (config.json missing)")
     model = HALIModel.from_pretrained(args.model)

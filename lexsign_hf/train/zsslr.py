@@ -155,7 +155,7 @@ def load_zsslr_data(data_dir: str | Path, config_name: str) -> ZSSLRData:
     classes_file = data_dir / "data" / config_name / "classes.json"
     if not classes_file.is_file():
         raise FileNotFoundError(
-            f"{classes_file} not found: --data must be a LexSign dataset folder with a ZSSLR config {config_name!r}"
+            f"{classes_file} not found: --dataset must be a LexSign dataset folder with a ZSSLR config {config_name!r}"
         )
     metadata = json.loads(classes_file.read_text(encoding="utf-8"))
     missing = [key for key in ("classes", "seen", "unseen_validation", "unseen_test") if key not in metadata]
