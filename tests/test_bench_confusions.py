@@ -52,12 +52,12 @@ def test_tiny_zsslr_model_confusions_build_a_bench(tiny_bert, tmp_path):
     synth = build_synth_dataset(tmp_path / "synth", TINY_SYNTH, progress=False)
     out = tmp_path / "run"
     assert main(
-        ["train", "--data", str(synth), "--config", "synth", "--out", str(out), "--steps", "2",
+        ["train", "--dataset", str(synth), "--config", "synth", "--out", str(out), "--steps", "2",
          "--batch-size", "4", "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
          "--text-model", tiny_bert, "--no-progress"]
     ) == 0  # fmt: skip
     confusions = tmp_path / "confusions.json"
-    args = ["evaluate", "--model", str(out / "model"), "--data", str(synth), "--config", "synth"]
+    args = ["evaluate", "--model", str(out / "model"), "--dataset", str(synth), "--config", "synth"]
     assert main([*args, "--confusions", str(confusions), "--confusion-top-k", "2"]) == 0
     written = json.loads(confusions.read_text())
     assert written["source"] == "zsslr" and written["samples"] == 4 * 2 + 6 * 1  # test + test_seen samples

@@ -72,7 +72,7 @@ def test_build_with_asl_lex_and_poses_then_train(tmp_path, built, asl_lex, tiny_
     assert {gloss for group in groups for gloss in classes[group]} == set(DESCRIBED + UNDESCRIBED)
 
     # train refuses undescribed classes unless told to drop them; then metrics.json says how many it dropped
-    command = ["train", "--data", str(out), "--config", "mini4", "--steps", "1", "--batch-size", "2",
+    command = ["train", "--dataset", str(out), "--config", "mini4", "--steps", "1", "--batch-size", "2",
                "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
                "--text-model", tiny_bert, "--no-progress"]  # fmt: skip
     assert main([*command, "--out", str(tmp_path / "refused")]) == 1
@@ -87,7 +87,7 @@ def test_build_with_asl_lex_and_poses_then_train(tmp_path, built, asl_lex, tiny_
         "evaluate",
         "--model",
         str(tmp_path / "model" / "model"),
-        "--data",
+        "--dataset",
         str(out),
         "--config",
         "mini4",

@@ -34,7 +34,7 @@ def torchrun_train(*args: str) -> subprocess.CompletedProcess:
 
 def test_two_process_training_and_ddp_fine_tuning_with_activation_checkpointing(tiny_bert, tmp_path):
     data = build_synth_dataset(tmp_path / "synth", TINY_SYNTH, progress=False)
-    common = ["--data", str(data), "--config", "synth", "--steps", "4", "--batch-size", "4", "--max-frames", "16",
+    common = ["--dataset", str(data), "--config", "synth", "--steps", "4", "--batch-size", "4", "--max-frames", "16",
               "--pose-hidden-size", "16", "--projection-dim", "16", "--save-steps", "2"]  # fmt: skip
     out = tmp_path / "run"
     result = torchrun_train(*common, "--out", str(out), "--text-model", tiny_bert)

@@ -112,7 +112,7 @@ def test_pushing_the_baseline_with_hali_results_is_refused(demo_out, tmp_path, c
 def test_lexsign_evaluate_results_can_be_pushed(demo_out, tmp_path, capsys):
     data = json.loads((demo_out / "metrics.json").read_text())["run"]["dataset"]
     results = tmp_path / "results.json"
-    args = ["evaluate", "--model", str(demo_out / "model"), "--data", data, "--config", "synth"]
+    args = ["evaluate", "--model", str(demo_out / "model"), "--dataset", data, "--config", "synth"]
     assert main([*args, "--out", str(results)]) == 0
     written = json.loads(results.read_text())
     assert written[WEIGHTS_KEY] == weights_fingerprint(demo_out / "model")
@@ -138,7 +138,7 @@ def test_lexsign_train_results_push_without_the_folder_name(demo_out, tiny_bert,
     data = json.loads((demo_out / "metrics.json").read_text())["run"]["dataset"]
     out = tmp_path / "trained"
     code = main(
-        ["train", "--data", data, "--config", "synth", "--out", str(out), "--steps", "1", "--batch-size", "4",
+        ["train", "--dataset", data, "--config", "synth", "--out", str(out), "--steps", "1", "--batch-size", "4",
          "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16", "--text-model", tiny_bert,
          "--no-progress"]
     )  # fmt: skip

@@ -59,7 +59,7 @@ def test_train_push_to_hub_uploads_the_lexsign_push_tree(endpoint, tiny_bert, tm
     torch.set_num_threads(1)
     data = build_synth_dataset(tmp_path / "synth", TINY_SYNTH, progress=False)
     out = tmp_path / "run"
-    command = ["train", "--data", str(data), "--config", "synth", "--out", str(out), "--steps", "2",
+    command = ["train", "--dataset", str(data), "--config", "synth", "--out", str(out), "--steps", "2",
                "--batch-size", "4", "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
                "--text-model", tiny_bert, "--no-progress"]  # fmt: skip
     assert main([*command, "--push-to-hub", "bad id"]) == 1  # refused before training

@@ -81,6 +81,6 @@ def test_dataset_ids_resolve_from_the_cache(offline_cache, tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="--data nowhere: no such folder, and not a Hub id"):
         resolve_repo("nowhere", "dataset", "--data")
     out = tmp_path / "run"
-    assert main(["train", "--data", "lexsign-test/other", "--config", "asl1000", "--out", str(out)]) == 1
+    assert main(["train", "--dataset", "lexsign-test/other", "--config", "asl1000", "--out", str(out)]) == 1
     error = capsys.readouterr().err.strip()
-    assert error.startswith("lexsign train: error: --data lexsign-test/other:") and "\n" not in error
+    assert error.startswith("lexsign train: error: --dataset lexsign-test/other:") and "\n" not in error

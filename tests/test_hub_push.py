@@ -679,7 +679,14 @@ def test_push_stages_verifies_then_uploads(hub, islr_dir):
     staged, commit = push("model", islr_dir, "someone/hali-islr", api=HfApi(endpoint=hub.endpoint))
     assert commit is not None and not staged.folder.exists()  # staged in a temporary folder
     paths = {line["value"]["path"] for line in hub.commits[0]["lines"][1:]}
-    assert {"README.md", "handler.py", "pipeline_hali.py", "model.safetensors", "eval_results.json", "sign.mp4"} <= paths
+    assert {
+        "README.md",
+        "handler.py",
+        "pipeline_hali.py",
+        "model.safetensors",
+        "eval_results.json",
+        "sign.mp4",
+    } <= paths
     card = ModelCard(base64.b64decode(next(
         line["value"]["content"] for line in hub.commits[0]["lines"][1:] if line["value"]["path"] == "README.md"
     )).decode())  # fmt: skip
@@ -687,7 +694,9 @@ def test_push_stages_verifies_then_uploads(hub, islr_dir):
     assert card.data.widget == [
         {"src": "https://huggingface.co/someone/hali-islr/resolve/main/sign.mp4", "example_title": "a signer"}
     ]
-    assert any("pipeline('video-classification', trust_remote_code=True) loads it" in c for c in staged.checks)
+    assert any(
+        "pipeline('video-classification', trust_remote_code=True) loads it" in c for c in staged.checks
+    )
     assert any("fresh process" in check for check in staged.checks)
 
 

@@ -207,7 +207,9 @@ def test_bad_input_raises_clear_errors(classifier, tmp_path, inputs, parameters,
 def test_unsupported_file_type(classifier, tmp_path):
     path = tmp_path / "sign.csv"
     path.write_text("x,y\n")
-    with pytest.raises(ValueError, match="unsupported file type '.csv'; expected a .pose or .npy file, or a video"):
+    with pytest.raises(
+        ValueError, match="unsupported file type '.csv'; expected a .pose or .npy file, or a video"
+    ):
         classifier(str(path), candidate_labels=["A", "B"])
 
 
@@ -258,7 +260,10 @@ def test_saved_folder_serves_the_pipeline_and_the_endpoint_handler(
 
     bad_requests = {
         'request body: expected a JSON object with "inputs"': {"parameters": parameters},
-        '"inputs": a string must be a base64-encoded video or .pose file': {"inputs": "%%%", "parameters": parameters},
+        '"inputs": a string must be a base64-encoded video or .pose file': {
+            "inputs": "%%%",
+            "parameters": parameters,
+        },
         '"inputs": keypoint lists must form a (frames, keypoints, 3) grid': {"inputs": [[1, 2], [3]]},
         "\"parameters\": unknown keys ['speed']": {"inputs": encoded, "parameters": {"speed": 2}},
         '"parameters": expected an object, got list': {"inputs": encoded, "parameters": ["A"]},

@@ -318,7 +318,7 @@ def test_lexsign_train_runs_on_a_folder_with_every_bad_kind(tmp_path, lexicon, s
         out, wlasl=index, asl_lex=asl_lex, poses=folder, asl_spec=spec, islr_sizes=(6,), progress=False
     )
     assert sorted(report.poses["unreadable"]) == sorted(str(path) for path in bad.values())
-    command = ["train", "--data", str(out), "--config", "mini2", "--steps", "1", "--batch-size", "2",
+    command = ["train", "--dataset", str(out), "--config", "mini2", "--steps", "1", "--batch-size", "2",
                "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
                "--text-model", tiny_bert, "--no-progress", "--out", str(tmp_path / "model")]  # fmt: skip
     assert main(command) == 0

@@ -41,14 +41,14 @@ def test_demo_stops_when_the_card_template_is_missing(tmp_path, tiny_bert, no_te
 
 
 def test_train_checks_before_reading_data(tmp_path, tiny_bert, no_templates, capsys):
-    args = ["train", "--data", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
+    args = ["train", "--dataset", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
     assert main([*args, "--text-model", tiny_bert]) == 1
     assert "card template 'hali_zsslr.md.jinja'" in _error(capsys)
 
 
 def test_train_rejects_an_output_path_that_is_a_file(tmp_path, tiny_bert, capsys):
     (tmp_path / "out").write_text("not a folder")
-    args = ["train", "--data", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
+    args = ["train", "--dataset", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
     assert main([*args, "--text-model", tiny_bert]) == 1
     assert (
         _error(capsys)
@@ -97,9 +97,13 @@ def test_packaged_templates_are_readable():
 
 
 def test_train_error_names_the_option_the_model_came_with(tmp_path, capsys):
-    args = ["train", "--data", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
-    assert main([*args, "--init-model", "noweights"]) == 1  # was reported as `--text-model noweights`
-    assert _error(capsys).startswith("lexsign train: error: --init-model noweights: cannot load it")
+    args = ["train", "--dataset", str(tmp_path / "data"), "--config", "synth", "--out", str(tmp_path / "out")]
+    assert main([*args, "--init-model", "noweights"]) == 1  # neither a folder nor a Hub id
+    assert _error(capsys).startswith("lexsign train: error: --init-model noweights: no such folder")
+    empty = tmp_path / "noweights"
+    empty.mkdir()
+    assert main([*args, "--init-model", str(empty)]) == 1  # was reported as `--text-model noweights`
+    assert _error(capsys).startswith(f"lexsign train: error: --init-model {empty}: ")
 
 
 def test_preflight_checks_what_its_caller_names(tmp_path, no_templates):

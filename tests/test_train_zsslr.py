@@ -206,7 +206,7 @@ def test_label_file_errors(tmp_path):
 def test_train_and_evaluate_commands(tiny_bert, synth_dir, tmp_path, capsys):
     out = tmp_path / "model"
     code = main(
-        ["train", "--data", str(synth_dir), "--config", "synth", "--out", str(out), "--steps", "2",
+        ["train", "--dataset", str(synth_dir), "--config", "synth", "--out", str(out), "--steps", "2",
          "--batch-size", "4", "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
          "--text-model", tiny_bert, "--no-progress"]
     )  # fmt: skip
@@ -222,13 +222,15 @@ def test_train_and_evaluate_commands(tiny_bert, synth_dir, tmp_path, capsys):
     assert model.config.inference_similarity == metrics["model"]["inference_similarity"]
 
     assert (
-        main(["evaluate", "--model", str(out / "model"), "--data", str(synth_dir), "--config", "synth"]) == 0
+        main(["evaluate", "--model", str(out / "model"), "--dataset", str(synth_dir), "--config", "synth"])
+        == 0
     )
     evaluated = json.loads(capsys.readouterr().out)
     assert evaluated["zsl"] == pytest.approx(metrics["model"]["zsl"])
 
     assert (
-        main(["train", "--data", str(tmp_path), "--config", "synth", "--out", str(tmp_path / "other")]) == 1
+        main(["train", "--dataset", str(tmp_path), "--config", "synth", "--out", str(tmp_path / "other")])
+        == 1
     )
     assert "classes.json" in capsys.readouterr().err
 
@@ -246,7 +248,7 @@ def test_train_command_resumes_only_with_the_same_settings(
     from lexsign_hf.train import runs
 
     out = tmp_path / "run"
-    command = ["train", "--data", str(synth_dir), "--config", "synth", "--out", str(out), "--steps", "4",
+    command = ["train", "--dataset", str(synth_dir), "--config", "synth", "--out", str(out), "--steps", "4",
                "--batch-size", "4", "--max-frames", "16", "--pose-hidden-size", "16", "--projection-dim", "16",
                "--text-model", tiny_bert, "--save-steps", "2", "--no-progress"]  # fmt: skip
 

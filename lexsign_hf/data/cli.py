@@ -187,7 +187,9 @@ def run_index_build(args: argparse.Namespace) -> int:
     from .index_build import build_from_index
 
     if args.poses is None or args.wlasl is not None or args.devisign is not None:
-        raise ValueError("--index builds from your own pose files: give --poses DIR (and no --wlasl / --devisign)")
+        raise ValueError(
+            "--index builds from your own pose files: give --poses DIR (and no --wlasl / --devisign)"
+        )
     report = build_from_index(
         args.out, args.index, args.poses, args.index_descriptions, asl_lex=args.asl_lex, seed=args.seed
     )

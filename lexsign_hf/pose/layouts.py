@@ -27,9 +27,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pose_format.pose_header import PoseHeader
+
+if TYPE_CHECKING:  # only a type here: `lexsign --help` must not import pose-format
+    from pose_format.pose_header import PoseHeader
 
 MEDIAPIPE_543 = 543  # MediaPipe holistic points without world landmarks (Kaggle's or pose-format's order)
 FACE_TO_BODY_MAX = 0.6  # the face mesh spans well under the body's box (about 0.2-0.4 on real recordings)

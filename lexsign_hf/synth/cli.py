@@ -149,7 +149,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     source = predict.add_mutually_exclusive_group(required=True)
     source.add_argument("--pose", type=Path, help="pose file")
-    source.add_argument("--video", type=Path, help="signing video (pose by MediaPipe Holistic, as pose extract)")
+    source.add_argument(
+        "--video", type=Path, help="signing video (pose by MediaPipe Holistic, as pose extract)"
+    )
     predict.add_argument(
         "--labels",
         type=Path,

@@ -190,7 +190,9 @@ def run_train_command(args: argparse.Namespace) -> int:
 
         check_repo_id(args.push_to_hub)  # before training, not after
         if not get_token():
-            raise ValueError("--push-to-hub: no Hugging Face token: log in with `hf auth login` or set HF_TOKEN")
+            raise ValueError(
+                "--push-to-hub: no Hugging Face token: log in with `hf auth login` or set HF_TOKEN"
+            )
     if args.init_model is not None:
         args.init_model = resolve_repo(args.init_model, "model", "--init-model")
     for name in ("batch_size", "max_frames", "save_steps"):
