@@ -32,6 +32,7 @@ from lexsign_hf.models.hali import (
     HALIZeroShotClassifier,
     SkeletonEncoderConfig,
 )
+from lexsign_hf.models.hali.modeling_cosign import CoSignSkeletonEncoder
 from lexsign_hf.pose import read_pose, to_canonical, write_pose_file
 from lexsign_hf.train.evaluate import ZSSLREvaluator
 from lexsign_hf.train.predict import predict_pose
@@ -586,3 +587,30 @@ def test_dataset_folder_gives_the_cosign_tower_uni_sign_input(
     assert pipe.load_pose(path).shape == (len(expected), 133, 3)
     ranked = pipe(str(path), candidate_labels=list(vocabulary), descriptions=list(vocabulary.values()))
     assert {item["label"]: pytest.approx(item["score"], abs=1e-5) for item in ranked} == by_gloss
+
+
+@pytest.mark.slow
+def test_cosign_tower_compiles_as_one_graph():
+    """No host sync (`bool(mask.all())`) or data-dependent branch in the cosign forward: the tower compiles with
+    fullgraph=True (aot_eager traces forward and backward) and gives the eager features, gradients and BatchNorm
+    statistics, with a padded row."""
+    import copy
+
+    torch.manual_seed(0)
+    eager = CoSignSkeletonEncoder(SkeletonEncoderConfig(architecture="cosign")).train()
+    traced = copy.deepcopy(eager)
+    compiled = torch.compile(traced, backend="aot_eager", fullgraph=True)
+    values, mask = torch.randn(2, 8, 69, 3), torch.ones(2, 8, dtype=torch.long)
+    mask[1, 5:] = 0
+    outputs = [model(values, mask) for model in (eager, compiled)]
+    for output in outputs:
+        (output.pooled_output.sum() + output.snippets.sum() + output.subunits.sum()).backward()
+    for name in ("pooled_output", "snippets", "subunits", "frame_features"):
+        torch.testing.assert_close(outputs[1][name], outputs[0][name], atol=1e-5, rtol=1e-5)
+    for (name, parameter), (_, expected) in zip(
+        traced.named_parameters(), eager.named_parameters(), strict=True
+    ):
+        if expected.grad is not None:
+            torch.testing.assert_close(parameter.grad, expected.grad, atol=1e-4, rtol=1e-4, msg=name)
+    for (name, buffer), (_, expected) in zip(traced.named_buffers(), eager.named_buffers(), strict=True):
+        torch.testing.assert_close(buffer, expected, atol=1e-5, rtol=1e-5, msg=name)

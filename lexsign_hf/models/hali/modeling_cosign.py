@@ -33,7 +33,7 @@ from torch import nn
 from transformers import initialization as init
 
 from .configuration_hali import SkeletonEncoderConfig
-from .modeling_hali import SkeletonEncoderOutput, pyramid_pool
+from .modeling_skeleton_utils import SkeletonEncoderOutput, halve_frames, masked_mean, pyramid_pool
 
 # Skeleton graphs of the streams: (number of joints, undirected edges), joints in the order of the input part.
 _JAW = [(i, i + 1) for i in range(8)]  # 9 jaw points, every other one of COCO-WholeBody 23-39
@@ -130,16 +130,6 @@ class CoSignChain(nn.Module):
         return hidden_states
 
 
-def halve_frames(hidden_states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Average consecutive pairs of valid frames: (N, T, H), (N, T) -> (N, ceil(T/2), H), (N, ceil(T/2))."""
-    if hidden_states.shape[1] % 2:
-        hidden_states, mask = F.pad(hidden_states, (0, 0, 0, 1)), F.pad(mask, (0, 1))
-    weights = mask.to(hidden_states.dtype).unflatten(1, (-1, 2))  # (N, T/2, 2)
-    summed = (hidden_states.unflatten(1, (-1, 2)) * weights[..., None]).sum(2)
-    counts = weights.sum(-1)
-    return summed / counts.clamp(min=1.0)[..., None], counts > 0
-
-
 class CoSignSkeletonEncoder(nn.Module):
     """CoSign-1s / Uni-Sign pose encoder with parameter-free HALI video, snippet and subunit features.
 
@@ -166,7 +156,7 @@ class CoSignSkeletonEncoder(nn.Module):
 
     def joint_features(self, pose_values: torch.Tensor, pose_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per part, the temporal chain's output `(batch, 256, frames, joints)`."""
-        frame_mask = None if bool(pose_mask.all()) else pose_mask.to(pose_values.dtype)[:, None, :, None]
+        frame_mask = pose_mask.to(pose_values.dtype)[:, None, :, None]  # always applied: no host sync
         parts = dict(
             zip(self.config.part_names, pose_values.split(self.config.part_sizes, dim=2), strict=True)
         )
@@ -204,8 +194,7 @@ class CoSignSkeletonEncoder(nn.Module):
         frame_features = torch.cat([part_features[part] for part in self.config.part_names], dim=-1)
         frame_embeds = frame_features + self.part_para
         snippets, half, quarter, half_mask, quarter_mask = self._pyramid(frame_embeds, mask)
-        weights = mask[..., None].to(frame_embeds.dtype)
-        pooled = (frame_embeds * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        pooled = masked_mean(frame_embeds, mask)
         subunits = None
         if include_subunits:
             blocks = {part: index for index, part in enumerate(self.config.part_names)}
