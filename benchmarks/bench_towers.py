@@ -133,20 +133,6 @@ def parameters(module: nn.Module) -> int:
     return sum(parameter.numel() for parameter in module.parameters())
 
 
-def saved_for_backward_bytes(forward) -> int:
-    """Bytes of the distinct storages autograd keeps for the backward of `forward()` (deterministic, unlike RSS)."""
-    storages: dict[int, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        storages[storage.data_ptr()] = storage.nbytes()
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        forward()
-    return sum(storages.values())
-
-
 def fwd_bwd(model: nn.Module, forward) -> None:
     model.zero_grad(set_to_none=True)
     forward().backward()
@@ -228,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     timings = {name: common.summarize(values) for name, values in samples.items()}
     memory = {name: common.measure_peak(call, device) for name, call in calls.items()}
     for name, (_, forward) in variants.items():
-        saved = saved_for_backward_bytes(forward)
+        saved = common.saved_for_backward_bytes(forward)
         results[name] = {
             **timings[name],
             **memory[name],

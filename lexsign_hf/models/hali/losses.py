@@ -37,6 +37,73 @@ def info_nce(
     return (F.cross_entropy(logits_per_pose, targets) + F.cross_entropy(logits_per_text, targets)) / 2
 
 
+def _chunk_similarities(
+    chunk: torch.Tensor, text_tokens: torch.Tensor, fragment_mask: torch.Tensor, fragment_counts: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Token-wise similarities of a chunk of pose rows, and the arg-maxes that route their gradients:
+    (c, B_t) pose→text, (c, B_t) text→pose, (c, B_t, T) best fragment per token, (c, B_t, L_f) best token per
+    fragment."""
+    affinity = torch.einsum("itd,jfd->ijtf", chunk, text_tokens)  # (c, B_t, T, L_f)
+    best_fragment = affinity.masked_fill(~fragment_mask[None, :, None, :], float("-inf")).max(-1)
+    best_token = affinity.max(-2)
+    pose_to_text = best_fragment.values.mean(-1)
+    text_to_pose = best_token.values.masked_fill(~fragment_mask[None], 0.0).sum(-1) / fragment_counts[None]
+    return pose_to_text, text_to_pose, best_fragment.indices, best_token.indices
+
+
+class _TokenWiseSimilarity(torch.autograd.Function):
+    """`token_wise_similarity` with a backward that recomputes each chunk's affinities and arg-maxes: autograd
+    keeps the inputs only, not B² x (T + L_f) indices."""
+
+    @staticmethod
+    def forward(ctx, pose_tokens, text_tokens, fragment_mask, chunk_size):
+        fragment_counts = fragment_mask.sum(-1)
+        rows = [
+            _chunk_similarities(
+                pose_tokens[start : start + chunk_size], text_tokens, fragment_mask, fragment_counts
+            )[:2]
+            for start in range(0, pose_tokens.shape[0], chunk_size)
+        ]
+        ctx.save_for_backward(pose_tokens, text_tokens, fragment_mask)
+        ctx.chunk_size = chunk_size
+        ctx.set_materialize_grads(False)
+        return torch.cat([row[0] for row in rows]), torch.cat([row[1] for row in rows])
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_pose_to_text, grad_text_to_pose):
+        pose_tokens, text_tokens, fragment_mask = ctx.saved_tensors
+        fragment_counts = fragment_mask.sum(-1)
+        num_tokens = pose_tokens.shape[1]
+        grad_pose = torch.zeros_like(pose_tokens) if ctx.needs_input_grad[0] else None
+        grad_text = torch.zeros_like(text_tokens) if ctx.needs_input_grad[1] else None
+        # d(text→pose)/d(affinity) at the best token of each real fragment: 1 / (the description's fragment count)
+        fragment_weights = fragment_mask.to(text_tokens.dtype) / fragment_counts.clamp(min=1)[:, None]  # (B_t, L_f)
+        for start in range(0, pose_tokens.shape[0], ctx.chunk_size):
+            chunk = pose_tokens[start : start + ctx.chunk_size]
+            _, _, best_fragment, best_token = _chunk_similarities(
+                chunk, text_tokens, fragment_mask, fragment_counts
+            )
+            grad_affinity = chunk.new_zeros(*best_fragment.shape, text_tokens.shape[1])  # (c, B_t, T, L_f)
+            if grad_pose_to_text is not None:
+                grad = grad_pose_to_text[start : start + ctx.chunk_size] / num_tokens  # (c, B_t)
+                grad_affinity.scatter_(
+                    3, best_fragment[..., None], grad[..., None, None].expand(*best_fragment.shape, 1)
+                )
+            if grad_text_to_pose is not None:
+                grad = (
+                    grad_text_to_pose[start : start + ctx.chunk_size, :, None] * fragment_weights
+                )  # (c, B_t, L_f)
+                grad_affinity.scatter_add_(2, best_token[:, :, None], grad[:, :, None])
+            if grad_pose is not None:
+                grad_pose[start : start + ctx.chunk_size] = torch.einsum(
+                    "ijtf,jfd->itd", grad_affinity, text_tokens
+                )
+            if grad_text is not None:
+                grad_text += torch.einsum("ijtf,itd->jfd", grad_affinity, chunk)
+        return grad_pose, grad_text, None, None
+
+
 def token_wise_similarity(
     pose_tokens: torch.Tensor,
     text_tokens: torch.Tensor,
@@ -49,23 +116,14 @@ def token_wise_similarity(
         pose_tokens: (B_p, T, D) snippet or subunit embeddings (all positions valid).
         text_tokens: (B_t, L_f, D) fragment embeddings.
         text_mask: (B_t, L_f) boolean, True for real fragments.
-        chunk_size: pose rows per chunk; memory is O(chunk_size * B_t * T * L_f).
+        chunk_size: pose rows per chunk; transient memory is O(chunk_size * B_t * T * L_f), in the forward and in
+            the backward, which recomputes each chunk's affinities (what autograd keeps is the inputs).
 
     Returns:
         `(s_pose_to_text, s_text_to_pose)`, both (B_p, B_t): the mean over pose tokens of the max over fragments,
         and the mean over real fragments of the max over pose tokens.
     """
-    fragment_mask = text_mask.bool()
-    fragment_counts = fragment_mask.sum(-1)  # (B_t,)
-    pose_to_text, text_to_pose = [], []
-    for start in range(0, pose_tokens.shape[0], chunk_size):
-        chunk = pose_tokens[start : start + chunk_size]
-        affinity = torch.einsum("itd,jfd->ijtf", chunk, text_tokens)  # (c, B_t, T, L_f)
-        best_fragment = affinity.masked_fill(~fragment_mask[None, :, None, :], float("-inf")).max(-1).values
-        pose_to_text.append(best_fragment.mean(-1))
-        best_token = affinity.max(-2).values.masked_fill(~fragment_mask[None], 0.0)  # (c, B_t, L_f)
-        text_to_pose.append(best_token.sum(-1) / fragment_counts[None])
-    return torch.cat(pose_to_text), torch.cat(text_to_pose)
+    return _TokenWiseSimilarity.apply(pose_tokens, text_tokens, text_mask.bool(), chunk_size)
 
 
 def fine_grained_loss(
