@@ -7,8 +7,27 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .modeling_hali import HALIModel, HALITextFeatures
+from .modeling_hali import HALIModel, HALIPoseFeatures, HALITextFeatures
 from .processing_hali import HALIProcessor
+
+
+class FragmentIndex:
+    """The real fragments of a cached vocabulary as one `(D, N)` matrix, with the description of each column, so that
+    the `hali` pose→text similarity of any pose tokens is one matmul and one segment max (no padded fragment is
+    scored, no per-query copy of the `(V, L_f, D)` cache)."""
+
+    def __init__(self, text_features: HALITextFeatures):
+        mask = text_features.fragment_mask.bool()
+        self.num_descriptions = mask.shape[0]
+        self.fragments = text_features.fragment_embeds[mask].t().contiguous()  # (D, N)
+        self.owners = mask.nonzero()[:, 0]  # (N,) description of each real fragment
+
+    def pose_to_text(self, pose_tokens: torch.Tensor) -> torch.Tensor:
+        """(B, T, D) -> (B, T, V): each token's best affinity among each description's real fragments (-inf for a
+        description without any), as `token_wise_similarity` takes it before the mean over tokens."""
+        affinity = pose_tokens @ self.fragments  # (B, T, N)
+        best = affinity.new_full((*affinity.shape[:2], self.num_descriptions), float("-inf"))
+        return best.scatter_reduce_(2, self.owners.expand_as(affinity), affinity, "amax")
 
 
 class HALIZeroShotClassifier:
@@ -26,7 +45,17 @@ class HALIZeroShotClassifier:
         self.processor = processor
         self.batch_size = batch_size
         self.labels: list[str] = []
-        self.text_features: HALITextFeatures | None = None
+        self._text_features: HALITextFeatures | None = None
+        self._fragment_index: FragmentIndex | None = None
+
+    @property
+    def text_features(self) -> HALITextFeatures | None:
+        """The cached vocabulary embeddings (set by `set_vocabulary`, or directly)."""
+        return self._text_features
+
+    @text_features.setter
+    def text_features(self, features: HALITextFeatures | None) -> None:
+        self._text_features, self._fragment_index = features, None
 
     @torch.no_grad()
     def encode_texts(self, texts: Sequence[str]) -> HALITextFeatures:
@@ -67,8 +96,24 @@ class HALIZeroShotClassifier:
             sizes = None if frame_sizes is None else list(frame_sizes[start:end])
             inputs = self.processor(poses=list(poses[start:end]), frame_sizes=sizes).to(device)
             features = self.model.get_pose_features(**inputs, include_subunits=include_subunits)
-            rows.append(self.model.score(features, self.text_features))
+            rows.append(self.score(features))
         return torch.cat(rows)
+
+    @torch.no_grad()
+    def score(self, pose_features: HALIPoseFeatures) -> torch.Tensor:
+        """`HALIModel.score` against the cached vocabulary (same values to float rounding); `hali` similarity
+        scores snippets and subunits in one matmul over the real fragments (`FragmentIndex`, built once)."""
+        if self.text_features is None:
+            raise ValueError("call set_vocabulary(labels, texts) before scoring")
+        similarity = pose_features.video_embeds @ self.text_features.description_embeds.t()
+        if self.model.config.inference_similarity != "hali":
+            return similarity
+        if self._fragment_index is None:
+            self._fragment_index = FragmentIndex(self.text_features)
+        snippets, subunits = pose_features.snippet_embeds, pose_features.subunit_embeds
+        best = self._fragment_index.pose_to_text(torch.cat([snippets, subunits], dim=1))
+        snippet, subunit = best.split([snippets.shape[1], subunits.shape[1]], dim=1)
+        return (similarity + snippet.mean(1) + subunit.mean(1)) / 3
 
     def classify(self, poses: Sequence[np.ndarray], top_k: int = 5) -> list[list[dict[str, float | str]]]:
         """Ranked `{"label", "score"}` lists (softmax over the vocabulary at the model's temperature)."""
