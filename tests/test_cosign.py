@@ -614,3 +614,46 @@ def test_cosign_tower_compiles_as_one_graph():
             torch.testing.assert_close(parameter.grad, expected.grad, atol=1e-4, rtol=1e-4, msg=name)
     for (name, buffer), (_, expected) in zip(traced.named_buffers(), eager.named_buffers(), strict=True):
         torch.testing.assert_close(buffer, expected, atol=1e-5, rtol=1e-5, msg=name)
+
+
+def test_gradient_checkpointing_covers_the_cosign_chains(tiny_hali_config):
+    """Checkpointed chains keep only their inputs for the backward (≤ 1/3 of the saved bytes), give the same loss
+    and gradients, and update each BatchNorm's running statistics once, as without checkpointing."""
+    import copy
+
+    tiny_hali_config.pose_config = SkeletonEncoderConfig(architecture="cosign")
+    torch.manual_seed(0)
+    plain = HALIModel(tiny_hali_config).train()
+    checkpointed = copy.deepcopy(plain)
+    checkpointed.activation_checkpointing_enable()
+    chains = [
+        name for name, module in checkpointed.named_modules() if getattr(module, "gradient_checkpointing", 0)
+    ]
+    assert sum(".spatial_chains." in name or ".temporal_chains." in name for name in chains) == 6
+    values, mask = torch.randn(3, 8, 69, 3), torch.ones(3, 8, dtype=torch.long)
+    mask[2, 6:] = 0
+    ids = torch.randint(5, 100, (3, 6))
+    saved = {}
+    for name, model in (("plain", plain), ("checkpointed", checkpointed)):
+        storages = {}
+
+        def pack(tensor, storages=storages):
+            storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+            return tensor
+
+        torch.manual_seed(1)  # the same dropout masks in the text tower
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = model(pose_values=values, pose_mask=mask, input_ids=ids, return_loss=True).loss
+        loss.backward()
+        saved[name] = (loss.detach(), sum(storages.values()))
+    torch.testing.assert_close(saved["checkpointed"][0], saved["plain"][0])
+    assert saved["checkpointed"][1] <= saved["plain"][1] / 3
+    for (name, parameter), (_, expected) in zip(
+        checkpointed.named_parameters(), plain.named_parameters(), strict=True
+    ):
+        if expected.grad is not None:
+            torch.testing.assert_close(parameter.grad, expected.grad, atol=1e-5, rtol=1e-4, msg=name)
+    for (name, buffer), (_, expected) in zip(
+        checkpointed.named_buffers(), plain.named_buffers(), strict=True
+    ):
+        torch.testing.assert_close(buffer, expected, msg=name)

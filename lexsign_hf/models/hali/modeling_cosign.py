@@ -27,6 +27,8 @@ would get alone (in eval mode; BatchNorm's training statistics include padded fr
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -93,23 +95,46 @@ class CoSignBlock(nn.Module):
     def _init_cosign_weights(self) -> None:
         init.copy_(self.adjacency, distance_partitions(*self.graph))
 
-    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
         residual = hidden_states
         if self.residual_conv is not None:
             residual = self.residual_norm(self.residual_conv(hidden_states))
         batch, _, frames, joints = hidden_states.shape
-        mixed = self.graph_conv(hidden_states).view(batch, self.num_partitions, -1, frames, joints)
-        mixed = torch.einsum("nkctv,kvw->nctw", mixed, self.adjacency)
-        mixed = F.relu(self.graph_norm(mixed), inplace=True)
+        # each partition's (N, C x T, V) block of the 1x1 convolution's output times its (V, V) adjacency, summed:
+        # batched matmuls on strided views, so the K x C channels are never permuted into a copy
+        partitions = self.graph_conv(hidden_states).view(batch, self.num_partitions, -1, joints).unbind(1)
+        adjacency = self.adjacency.unsqueeze(1).expand(-1, batch, -1, -1)  # (K, N, V, V), a view
+        mixed = torch.bmm(partitions[0], adjacency[0])
+        for partition, matrix in zip(partitions[1:], adjacency[1:], strict=True):
+            mixed = torch.baddbmm(mixed, partition, matrix)
+        mixed = F.relu(self.graph_norm(mixed.view(batch, -1, frames, joints)), inplace=True)
         if self.temporal_conv is not None:
-            if frame_mask is not None:
-                mixed = mixed * frame_mask
-            mixed = self.temporal_norm(self.temporal_conv(mixed))
+            mixed = self.temporal_norm(self.temporal_conv(mixed * frame_mask))
         return F.relu(mixed + residual, inplace=True)
 
 
+@contextlib.contextmanager
+def _batch_norm_statistics_frozen(module: nn.Module, frozen: bool):
+    """BatchNorm layers of `module` normalise with batch statistics but leave their running statistics as they
+    are (momentum 0, the batch counter restored): the recomputation of a checkpointed chain in the backward must not
+    update them a second time, and must save the tensors the first pass saved."""
+    layers = [layer for layer in module.modules() if isinstance(layer, nn.BatchNorm2d)] if frozen else []
+    states = [(layer.momentum, layer.num_batches_tracked.clone()) for layer in layers]
+    for layer in layers:
+        layer.momentum = 0.0
+    try:
+        yield
+    finally:
+        for layer, (momentum, count) in zip(layers, states, strict=True):
+            layer.momentum = momentum
+            layer.num_batches_tracked.copy_(count)
+
+
 class CoSignChain(nn.Module):
-    """ST-GCN blocks in sequence."""
+    """ST-GCN blocks in sequence; with activation checkpointing (`HALIModel.activation_checkpointing_enable`) only
+    the chain's input is kept for the backward, which recomputes the chain once, BatchNorm statistics untouched."""
+
+    gradient_checkpointing = False
 
     def __init__(
         self,
@@ -124,10 +149,22 @@ class CoSignChain(nn.Module):
             CoSignBlock(sizes[i], sizes[i + 1], graph, temporal_kernel) for i in range(len(widths))
         )
 
-    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
+    def _run_layers(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
             hidden_states = layer(hidden_states, frame_mask)
         return hidden_states
+
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        if not (self.gradient_checkpointing and self.training):
+            return self._run_layers(hidden_states, frame_mask)
+        calls = []
+
+        def run(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            calls.append(None)
+            with _batch_norm_statistics_frozen(self, frozen=len(calls) > 1):
+                return self._run_layers(hidden, mask)
+
+        return self._gradient_checkpointing_func(run, hidden_states, frame_mask)
 
 
 class CoSignSkeletonEncoder(nn.Module):
