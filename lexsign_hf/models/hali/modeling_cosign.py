@@ -107,9 +107,12 @@ class CoSignBlock(nn.Module):
         mixed = torch.bmm(partitions[0], adjacency[0])
         for partition, matrix in zip(partitions[1:], adjacency[1:], strict=True):
             mixed = torch.baddbmm(mixed, partition, matrix)
-        mixed = F.relu(self.graph_norm(mixed.view(batch, -1, frames, joints)), inplace=True)
-        if self.temporal_conv is not None:
-            mixed = self.temporal_norm(self.temporal_conv(mixed * frame_mask))
+        mixed = self.graph_norm(mixed.view(batch, -1, frames, joints))
+        if self.temporal_conv is None:
+            return F.relu(F.relu(mixed, inplace=True) + residual, inplace=True)
+        # relu(x * mask) = relu(x) * mask for a 0/1 mask: the ReLU's output is the convolution's input, so autograd
+        # keeps one tensor for both (as Uni-Sign's code, which has no mask)
+        mixed = self.temporal_norm(self.temporal_conv(F.relu(mixed * frame_mask, inplace=True)))
         return F.relu(mixed + residual, inplace=True)
 
 
