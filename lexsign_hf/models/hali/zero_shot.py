@@ -12,22 +12,33 @@ from .processing_hali import HALIProcessor
 
 
 class FragmentIndex:
-    """The real fragments of a cached vocabulary as one `(D, N)` matrix, with the description of each column, so that
-    the `hali` pose→text similarity of any pose tokens is one matmul and one segment max (no padded fragment is
-    scored, no per-query copy of the `(V, L_f, D)` cache)."""
+    """The real fragments of a cached vocabulary grouped by the number of fragments of their description: for each
+    count c, one `(D, n_c x c)` matrix. The `hali` pose→text similarity of any pose tokens is then one matmul and
+    one contiguous max over c per group (no padded fragment scored, no scatter, no per-query copy of the cache)."""
 
     def __init__(self, text_features: HALITextFeatures):
         mask = text_features.fragment_mask.bool()
         self.num_descriptions = mask.shape[0]
-        self.fragments = text_features.fragment_embeds[mask].t().contiguous()  # (D, N)
-        self.owners = mask.nonzero()[:, 0]  # (N,) description of each real fragment
+        counts = mask.sum(-1)
+        self.groups: list[
+            tuple[int, torch.Tensor, torch.Tensor]
+        ] = []  # (count, description ids, (D, n x count))
+        for count in counts.unique().tolist():
+            if count == 0:
+                continue  # no fragment: the similarity stays -inf, as the masked max gives
+            rows = (counts == count).nonzero()[:, 0]
+            fragments = text_features.fragment_embeds[rows][mask[rows]]  # (n x count, D), description-major
+            self.groups.append((count, rows, fragments.t().contiguous()))
 
     def pose_to_text(self, pose_tokens: torch.Tensor) -> torch.Tensor:
         """(B, T, D) -> (B, T, V): each token's best affinity among each description's real fragments (-inf for a
         description without any), as `token_wise_similarity` takes it before the mean over tokens."""
-        affinity = pose_tokens @ self.fragments  # (B, T, N)
-        best = affinity.new_full((*affinity.shape[:2], self.num_descriptions), float("-inf"))
-        return best.scatter_reduce_(2, self.owners.expand_as(affinity), affinity, "amax")
+        batch, tokens, _ = pose_tokens.shape
+        best = pose_tokens.new_full((batch, tokens, self.num_descriptions), float("-inf"))
+        for count, rows, fragments in self.groups:
+            affinity = (pose_tokens @ fragments).view(batch, tokens, -1, count)
+            best.index_copy_(2, rows, affinity.amax(-1))
+        return best
 
 
 class HALIZeroShotClassifier:
