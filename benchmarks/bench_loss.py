@@ -11,6 +11,11 @@ fragment slots of which each description uses between L_f/2 and L_f, dimension D
 - `literal_fg_subunit`: the paper's equations as written, one pose/description pair at a time (the reference
   of `tests/test_hali_losses.py`, with tensor ops so that it has a backward); small B only.
 
+The `token_wise` section compares, at one large batch (B = 512, D = 512, L_f = 32, T_u = 18 in quick/full mode),
+`token_wise_similarity`'s recomputing backward (`hali_fg_subunit`) with the plain-autograd version it replaced
+(`autograd_fg_subunit`: einsum + max per chunk, autograd keeping B² x (T_u + L_f) int64 arg-max indices) and x-clip,
+on time, peak memory and the bytes autograd saves for the backward (`--token-wise-only` runs just that section).
+
 Memory: peak RSS growth on CPU (`torch.cuda.max_memory_allocated` on a GPU), and the analytic size of the largest
 intermediate (HALI: chunk x B x T_u x L_f floats; x-clip: B x B x T_u x L_f).
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import common  # isort: skip  (first: sets OMP_WAIT_POLICY before torch loads)
 
+import statistics
 import time
 from typing import Any
 
@@ -53,6 +59,11 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "literal_max_batch": 32,
         "repeats": 3,
     },
+}
+TOKEN_WISE: dict[str, tuple[int, int, int]] = {
+    "tiny": (8, 64, 8),
+    "quick": (512, 512, 32),
+    "full": (512, 512, 32),
 }
 XCLIP_MAX_INTERMEDIATE_BYTES = (
     1 << 30
@@ -154,6 +165,27 @@ def literal_fg_loss(inputs: dict[str, torch.Tensor], scale: torch.Tensor) -> tor
     return (
         F.cross_entropy(scale * pose_to_text, targets) + F.cross_entropy(scale * text_to_pose.t(), targets)
     ) / 2
+
+
+def autograd_token_wise_similarity(
+    pose_tokens: torch.Tensor, text_tokens: torch.Tensor, text_mask: torch.Tensor, chunk_size: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`token_wise_similarity` before its custom backward (lexsign_hf 0.x): autograd through einsum and max."""
+    counts = text_mask.sum(-1)
+    pose_to_text, text_to_pose = [], []
+    for start in range(0, pose_tokens.shape[0], chunk_size):
+        affinity = torch.einsum("itd,jfd->ijtf", pose_tokens[start : start + chunk_size], text_tokens)
+        best = affinity.masked_fill(~text_mask[None, :, None, :], float("-inf")).max(-1).values
+        pose_to_text.append(best.mean(-1))
+        text_to_pose.append(affinity.max(-2).values.masked_fill(~text_mask[None], 0.0).sum(-1) / counts[None])
+    return torch.cat(pose_to_text), torch.cat(text_to_pose)
+
+
+def autograd_fg_loss(inputs: dict[str, torch.Tensor], scale: torch.Tensor, chunk_size: int) -> torch.Tensor:
+    pose_to_text, text_to_pose = autograd_token_wise_similarity(
+        inputs["subunits"], inputs["fragments"], inputs["mask"], chunk_size
+    )
+    return info_nce(scale * pose_to_text, scale * text_to_pose.t())
 
 
 class _FragmentTable(nn.Module):
@@ -301,6 +333,68 @@ def run_config(
     }
 
 
+def token_wise_comparison(
+    batch: int, dim: int, num_fragments: int, chunk_size: int, repeats: int, device: str
+) -> dict[str, Any]:
+    """L_FG^(u,f) forward + backward with the recomputing backward, the plain-autograd one, and x-clip."""
+    inputs = make_inputs(batch, dim, num_fragments, device)
+    scale = torch.tensor(1 / TAU, device=device)
+    variants = {
+        "hali_fg_subunit": lambda: hali_fg_subunit_loss(inputs, scale, chunk_size),
+        "autograd_fg_subunit": lambda: autograd_fg_loss(inputs, scale, chunk_size),
+    }
+    notes = {}
+    try:
+        xclip = XClipFineGrained(dim, device)
+    except ImportError:
+        notes["xclip_fg_subunit"] = "x-clip is not installed (pip install x-clip)"
+    else:
+        variants["xclip_fg_subunit"] = lambda: xclip.loss(inputs)
+    leaves = [inputs[name] for name in ("subunits", "fragments")]
+    grads = {}
+    for name in ("hali_fg_subunit", "autograd_fg_subunit"):
+        for leaf in leaves:
+            leaf.grad = None
+        value = variants[name]()
+        value.backward()
+        grads[name] = (value.detach(), *(leaf.grad.clone() for leaf in leaves))
+    checks = {
+        "max_abs_difference_to_autograd": max(
+            float((new - old).abs().max())
+            for new, old in zip(grads["hali_fg_subunit"], grads["autograd_fg_subunit"], strict=True)
+        )
+    }
+    calls = {name: backward_call(fn, inputs) for name, fn in variants.items()}
+    samples = common.time_interleaved(calls, repeats=repeats, warmup=1, device=device)
+    rows = {
+        name: {
+            "time": common.summarize(samples[name]),
+            "memory": common.measure_peak(call, device),
+            "saved_for_backward_bytes": common.saved_for_backward_bytes(variants[name]),
+        }
+        for name, call in calls.items()
+    }
+    per_round = {
+        f"hali_vs_{name}": statistics.median(
+            a / b for a, b in zip(samples["hali_fg_subunit"], samples[name], strict=True)
+        )
+        for name in variants
+        if name != "hali_fg_subunit"
+    }
+    peak = {name: row["memory"]["peak_delta_bytes"] for name, row in rows.items()}
+    peak_ratios = {
+        f"hali_vs_{name}": peak["hali_fg_subunit"] / peak[name]
+        for name in variants
+        if name != "hali_fg_subunit" and peak["hali_fg_subunit"] is not None and peak[name]
+    }
+    return {
+        "batch": batch, "dim": dim, "fragments": num_fragments, "subunits": NUM_SNIPPETS * NUM_SUBUNIT_PARTS,
+        "chunk_size": chunk_size, "variants": rows, "median_per_round_time_ratios": per_round,
+        "peak_ratios": peak_ratios, "checks": checks, "notes": notes,
+        "targets": {"peak_vs_xclip": 1 / 8, "peak_vs_autograd": 1 / 2, "time_vs_autograd": 1.1},
+    }  # fmt: skip
+
+
 def ratio(rows: dict[str, Any], name: str, reference: str) -> float | None:
     if name not in rows or reference not in rows:
         return None
@@ -308,12 +402,42 @@ def ratio(rows: dict[str, Any], name: str, reference: str) -> float | None:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    args = common.parse_args(__doc__.splitlines()[0], argv)
+    args = common.parse_args(
+        __doc__.splitlines()[0],
+        argv,
+        lambda parser: parser.add_argument(
+            "--token-wise-only",
+            action="store_true",
+            help="only the token-wise section (writes loss_token_wise.json)",
+        ),
+    )
     started = time.perf_counter()
     machine = common.machine_info()
     settings = SETTINGS[args.mode]
     default_chunk = HALIConfig.loss_chunk_size
     torch.manual_seed(0)
+
+    token_wise = token_wise_comparison(
+        *TOKEN_WISE[args.mode], default_chunk, settings["repeats"], args.device
+    )
+    rows = token_wise["variants"]
+    common.print_table(
+        f"Token-wise L_FG^(u,f), B={token_wise['batch']}, D={token_wise['dim']}, L_f={token_wise['fragments']} "
+        f"({args.device})",
+        ["variant", "median ms", "peak MiB", "saved for backward MiB"],
+        [
+            [name, common.fmt_ms(row["time"]["median_s"]), common.fmt_mib(row["memory"]["peak_delta_bytes"]),
+             common.fmt_mib(row["saved_for_backward_bytes"])]
+            for name, row in rows.items()
+        ],
+    )  # fmt: skip
+    print("time ratios", token_wise["median_per_round_time_ratios"], "peak ratios", token_wise["peak_ratios"])
+    if args.token_wise_only:
+        settings = {"mode": args.mode, "device": args.device, "temperature": TAU}
+        common.write_result(
+            args.out, "loss_token_wise", args.mode, settings, {"token_wise": token_wise}, machine, started
+        )
+        return {"token_wise": token_wise}
 
     grid = [run_config(b, d, f, default_chunk, settings, args.device) for b, d, f in settings["grid"]]
     sweep = settings["chunk_sweep"]
@@ -372,7 +496,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for entry in chunks
         ],
     )
-    results = {"grid": grid, "chunk_sweep": chunks}
+    results = {"grid": grid, "chunk_sweep": chunks, "token_wise": token_wise}
     common.write_result(
         args.out,
         "loss",

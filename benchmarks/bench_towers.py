@@ -14,6 +14,12 @@ Uni-Sign's own pose-branch code, in one process, on the same batch (B = 12, T = 
 Memory: peak RSS growth of one step (CPU; `torch.cuda.max_memory_allocated` on a GPU) and, deterministic, the bytes
 of the activations autograd saves for the backward.
 
+Parity (with `--uni-sign-repo`): frame features and every parameter's gradient of Uni-Sign's code and of the cosign
+tower on the same weights, in train and eval mode (`uni_sign_parity`). Speed: the median over interleaved rounds of
+the per-round time ratio Uni-Sign / cosign. `--compile` adds `cosign_branch_compiled` (`torch.compile`, inductor).
+`--profile` records where the cosign branch's time goes (torch.profiler, one step; `profile`). The `checkpointing`
+section times the cosign tower with and without activation checkpointing of its chains at B = 12 and 32.
+
 The 133 keypoints are reduced to each tower's points outside the timed region (Uni-Sign does it in its data
 loader, HALI in `HALIProcessor`). Training mode (BatchNorm batch statistics); the loss is the sum of the outputs.
 """
@@ -45,9 +51,27 @@ from lexsign_hf.models.hali.processing_hali import (
 from lexsign_hf.pose import to_canonical
 
 SETTINGS: dict[str, dict[str, Any]] = {
-    "tiny": {"batch": 2, "frames": 16, "repeats": 2},
-    "quick": {"batch": 12, "frames": 64, "repeats": 3},
-    "full": {"batch": 12, "frames": 64, "repeats": 10},
+    "tiny": {
+        "batch": 2,
+        "frames": 16,
+        "repeats": 2,
+        "checkpointing_batches": [2],
+        "checkpointing_repeats": 1,
+    },
+    "quick": {
+        "batch": 12,
+        "frames": 64,
+        "repeats": 3,
+        "checkpointing_batches": [12],
+        "checkpointing_repeats": 2,
+    },
+    "full": {
+        "batch": 12,
+        "frames": 64,
+        "repeats": 10,
+        "checkpointing_batches": [12, 32],
+        "checkpointing_repeats": 3,
+    },
 }
 UNI_SIGN_MODES = ("body", "left", "right", "face_all")
 
@@ -133,47 +157,170 @@ def parameters(module: nn.Module) -> int:
     return sum(parameter.numel() for parameter in module.parameters())
 
 
-def saved_for_backward_bytes(forward) -> int:
-    """Bytes of the distinct storages autograd keeps for the backward of `forward()` (deterministic, unlike RSS)."""
-    storages: dict[int, int] = {}
-
-    def pack(tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        storages[storage.data_ptr()] = storage.nbytes()
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        forward()
-    return sum(storages.values())
-
-
 def fwd_bwd(model: nn.Module, forward) -> None:
     model.zero_grad(set_to_none=True)
     forward().backward()
 
 
+def cosign_input(batch: int, frames: int, device: str) -> torch.Tensor:
+    """(B, T, 69, 3) Uni-Sign-normalised keypoints of `coco_batch`, as `HALIProcessor(pose_normalization="uni_sign")`
+    gives them."""
+    coco = coco_batch(batch, frames)
+    values = np.stack(
+        [uni_sign_normalize(sequence[:, UNI_SIGN_COCO_INDEX], (1000.0, 1000.0)) for sequence in coco]
+    )
+    return torch.from_numpy(values).to(device)
+
+
+def parity(
+    uni_sign: nn.Module, cosign: CoSignSkeletonEncoder, values: torch.Tensor, mask: torch.Tensor
+) -> dict[str, Any]:
+    """Largest differences of the frame features and of every parameter's gradient (through `cosign`'s names, by
+    the converter's mapping), train and eval mode, on the same weights and input, in float32 and float64 (where
+    only the order of the sums differs between the two codes, float64 shows the math is the same)."""
+    result = {}
+    for dtype in (torch.float32, torch.float64):
+        uni_sign.to(dtype)
+        cosign.to(dtype)
+        inputs = values.to(dtype)
+        parts = dict(zip(UNI_SIGN_MODES, inputs.split(list(UNI_SIGN_PART_SIZES), dim=2), strict=True))
+        initial = {name: model.state_dict() for name, model in (("uni_sign", uni_sign), ("cosign", cosign))}
+        initial = {name: {k: v.clone() for k, v in state.items()} for name, state in initial.items()}
+
+        def cosign_features(inputs: torch.Tensor = inputs) -> torch.Tensor:
+            joints = cosign.joint_features(inputs, mask)
+            return torch.cat([joints[part].mean(-1).transpose(1, 2) for part in cosign.config.part_names], -1)
+
+        for mode in ("train", "eval"):
+            outputs = {}
+            for name, model, forward in (
+                ("uni_sign", uni_sign, lambda parts=parts: uni_sign.frame_features(parts)),
+                ("cosign", cosign, cosign_features),
+            ):
+                model.load_state_dict(initial[name])  # the same BatchNorm statistics in both, each mode
+                model.train(mode == "train")
+                model.zero_grad(set_to_none=True)
+                features = forward()
+                weights = torch.linspace(-1, 1, features.shape[-1], device=features.device, dtype=dtype)
+                (features * weights).sum().backward()
+                outputs[name] = features.detach()
+            # Uni-Sign's gradients under its own names (both hands' names point at the shared module's gradient)
+            grads = {
+                key: (torch.zeros_like(value) if value.grad is None else value.grad)
+                if isinstance(value, nn.Parameter)
+                else value
+                for key, value in uni_sign.state_dict(keep_vars=True).items()
+            }  # part_para is not in the frame features: a zero gradient stands in
+            expected, _ = convert_uni_sign_state_dict(grads, cosign, "Uni-Sign gradients")
+            compared = [
+                (parameter.grad, expected[key])
+                for key, parameter in cosign.named_parameters()
+                if parameter.grad is not None
+            ]
+            result[f"{mode}_{str(dtype).removeprefix('torch.')}"] = {
+                "features_max_abs_difference": float((outputs["uni_sign"] - outputs["cosign"]).abs().max()),
+                "features_max_abs": float(outputs["uni_sign"].abs().max()),
+                "gradients_compared": len(compared),
+                "gradients_max_abs_difference": float(max((a - b).abs().max() for a, b in compared)),
+                "gradients_max_abs": float(max(b.abs().max() for _, b in compared)),
+            }
+        for name, model in (("uni_sign", uni_sign), ("cosign", cosign)):
+            model.load_state_dict(initial[name])
+    uni_sign.float().train()
+    cosign.float().train()
+    return result
+
+
+def profile_step(call, top: int = 15) -> dict[str, Any]:
+    """Self CPU time of the top operators of one call (after a warm-up), and each one's share."""
+    from torch.profiler import ProfilerActivity, profile
+
+    call()
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        call()
+    events = sorted(profiler.key_averages(), key=lambda event: event.self_cpu_time_total, reverse=True)
+    total = sum(event.self_cpu_time_total for event in events)
+    return {
+        "self_cpu_total_s": total / 1e6,
+        "top": [
+            {"op": event.key, "calls": event.count, "self_cpu_s": event.self_cpu_time_total / 1e6,
+             "share": event.self_cpu_time_total / total}
+            for event in events[:top]
+        ],
+    }  # fmt: skip
+
+
+def checkpointing(batches: list[int], frames: int, repeats: int, device: str) -> list[dict[str, Any]]:
+    """The cosign tower (training mode, M = 3) with and without activation checkpointing of its eight chains."""
+    from functools import partial
+
+    from torch.utils.checkpoint import checkpoint
+
+    rows = []
+    for batch in batches:
+        values = cosign_input(batch, frames, device)
+        mask = torch.ones(batch, frames, dtype=torch.long, device=device)
+        towers = {}
+        for name, enabled in (("plain", False), ("checkpointed", True)):
+            torch.manual_seed(0)
+            tower = CoSignSkeletonEncoder(SkeletonEncoderConfig(architecture="cosign")).to(device).train()
+            for module in tower.modules():
+                if hasattr(module, "gradient_checkpointing"):
+                    module.gradient_checkpointing = enabled
+                    module._gradient_checkpointing_func = partial(checkpoint, use_reentrant=False)
+            towers[name] = tower
+
+        def forward(tower: CoSignSkeletonEncoder, values=values, mask=mask) -> torch.Tensor:
+            out = tower(values, mask)
+            return out.pooled_output.sum() + out.snippets.sum() + out.subunits.sum()
+
+        calls = {
+            name: (lambda tower=tower: fwd_bwd(tower, lambda: forward(tower)))
+            for name, tower in towers.items()
+        }
+        samples = common.time_interleaved(calls, repeats, warmup=1, device=device)
+        entry: dict[str, Any] = {"batch": batch}
+        for name, tower in towers.items():
+            entry[name] = {
+                **common.summarize(samples[name]),
+                **common.measure_peak(calls[name], device),
+                "saved_for_backward_bytes": common.saved_for_backward_bytes(
+                    lambda tower=tower: forward(tower)
+                ),
+            }
+        entry["saved_ratio"] = (
+            entry["checkpointed"]["saved_for_backward_bytes"] / entry["plain"]["saved_for_backward_bytes"]
+        )
+        entry["median_per_round_time_ratio"] = statistics.median(
+            a / b for a, b in zip(samples["checkpointed"], samples["plain"], strict=True)
+        )
+        rows.append(entry)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
-    args = common.parse_args(
-        __doc__.split("\n\n")[0],
-        argv,
-        lambda parser: parser.add_argument(
+
+    def add_arguments(parser) -> None:
+        parser.add_argument(
             "--uni-sign-repo",
             type=Path,
             help="checkout of github.com/ZechengLi19/Uni-Sign (for its stgcn_layers)",
-        ),
-    )
+        )
+        parser.add_argument("--compile", action="store_true", help="also time torch.compile(cosign branch)")
+        parser.add_argument("--profile", action="store_true", help="record the cosign branch's top operators")
+        parser.add_argument(
+            "--skip-checkpointing", action="store_true", help="skip the checkpointing section"
+        )
+
+    args = common.parse_args(__doc__.split("\n\n")[0], argv, add_arguments)
     machine = common.machine_info()
     setting = SETTINGS[args.mode]
     device, batch, frames = args.device, setting["batch"], setting["frames"]
     torch.manual_seed(0)
 
     coco = coco_batch(batch, frames)
-    sizes = (1000.0, 1000.0)
-    cosign_input = np.stack(
-        [uni_sign_normalize(sequence[:, UNI_SIGN_COCO_INDEX], sizes) for sequence in coco]
-    )
-    cosign_values = torch.from_numpy(cosign_input).to(device)
+    cosign_values = cosign_input(batch, frames, device)
     mask = torch.ones(batch, frames, dtype=torch.long, device=device)
     parts = dict(zip(UNI_SIGN_MODES, cosign_values.split(list(UNI_SIGN_PART_SIZES), dim=2), strict=True))
     light_input = np.stack([to_canonical(sequence, "coco_wholebody_133") for sequence in coco])
@@ -206,29 +353,34 @@ def main(argv: list[str] | None = None) -> None:
         variants["uni_sign_branch"] = (uni_sign, lambda: uni_sign(parts).sum())
         converted, report = convert_uni_sign_state_dict(uni_sign.state_dict(), cosign, "Uni-Sign pose branch")
         cosign.load_state_dict(converted)
-        differences = {}
-        for mode in ("train", "eval"):
-            uni_sign.train(mode == "train")
-            cosign.train(mode == "train")
-            with torch.no_grad():
-                differences[mode] = float((uni_sign.frame_features(parts) - cosign_branch()).abs().max())
-        uni_sign.train()
-        cosign.train()
-        results["uni_sign_parity"] = {"mapped_tensors": len(report.mapped), "max_abs_difference": differences}
+        results["uni_sign_parity"] = {
+            "mapped_tensors": len(report.mapped),
+            **parity(uni_sign, cosign, cosign_values, mask),
+        }
     else:
         results["uni_sign_branch"] = {
             "skipped": "no --uni-sign-repo (git clone https://github.com/ZechengLi19/Uni-Sign)"
         }
 
+    if args.compile:
+        compiled = torch.compile(cosign_branch)
+        variants["cosign_branch_compiled"] = (cosign, lambda: (compiled() + cosign.part_para).sum())
+        compile_start = time.perf_counter()
+        fwd_bwd(cosign, variants["cosign_branch_compiled"][1])
+        results["compile_seconds"] = time.perf_counter() - compile_start
     calls = {
         name: (lambda model=model, forward=forward: fwd_bwd(model, forward))
         for name, (model, forward) in variants.items()
     }
+    if args.profile:
+        results["profile"] = {"cosign_branch": profile_step(calls["cosign_branch"])}
+        if "uni_sign_branch" in calls:
+            results["profile"]["uni_sign_branch"] = profile_step(calls["uni_sign_branch"])
     samples = common.time_interleaved(calls, setting["repeats"], warmup=1, device=device)
     timings = {name: common.summarize(values) for name, values in samples.items()}
     memory = {name: common.measure_peak(call, device) for name, call in calls.items()}
     for name, (_, forward) in variants.items():
-        saved = saved_for_backward_bytes(forward)
+        saved = common.saved_for_backward_bytes(forward)
         results[name] = {
             **timings[name],
             **memory[name],
@@ -238,6 +390,8 @@ def main(argv: list[str] | None = None) -> None:
     pairs = [("cosign_tower", "light_tower")]
     if "uni_sign_branch" in samples:
         pairs += [("uni_sign_branch", "cosign_branch"), ("uni_sign_branch", "cosign_tower")]
+        if "cosign_branch_compiled" in samples:
+            pairs += [("uni_sign_branch", "cosign_branch_compiled")]
     # ratio of the minima, and the median over rounds of the per-round ratio (variants run back to back in each
     # round, so a change in machine load hits both sides of a round's ratio alike)
     ratios = {f"{a}_vs_{b}": timings[a]["min_s"] / timings[b]["min_s"] for a, b in pairs}
@@ -261,12 +415,29 @@ def main(argv: list[str] | None = None) -> None:
     )
     print("ratio of minima", {key: round(value, 3) for key, value in ratios.items()})
     print("median per-round ratio", {key: round(value, 3) for key, value in paired.items()})
+    if not args.skip_checkpointing:
+        results["checkpointing"] = checkpointing(
+            setting["checkpointing_batches"], frames, setting["checkpointing_repeats"], device
+        )
+        common.print_table(
+            "Cosign tower with activation checkpointing of its chains",
+            ["B", "plain min ms", "checkpointed min ms", "time ratio (per round)", "plain saved MiB",
+             "checkpointed saved MiB", "saved ratio", "plain peak MiB", "checkpointed peak MiB"],
+            [
+                [row["batch"], common.fmt_ms(row["plain"]["min_s"]), common.fmt_ms(row["checkpointed"]["min_s"]),
+                 f"{row['median_per_round_time_ratio']:.2f}", common.fmt_mib(row["plain"]["saved_for_backward_bytes"]),
+                 common.fmt_mib(row["checkpointed"]["saved_for_backward_bytes"]), f"{row['saved_ratio']:.3f}",
+                 common.fmt_mib(row["plain"]["peak_delta_bytes"]), common.fmt_mib(row["checkpointed"]["peak_delta_bytes"])]
+                for row in results["checkpointing"]
+            ],
+        )  # fmt: skip
     settings = {
         **setting,
         "keypoints": 133,
         "device": device,
         "uni_sign_repo": str(repo) if repo else None,
         "uni_sign_commit": git_commit(repo) if repo else None,
+        "compile": args.compile,
     }
     common.write_result(args.out, "towers", args.mode, settings, results, machine, started)
 

@@ -327,6 +327,22 @@ def measure_peak(fn: Callable[[], Any], device: str = "cpu") -> dict[str, int | 
     return {"peak_bytes": memory.peak_bytes, "peak_delta_bytes": memory.peak_delta_bytes}
 
 
+def saved_for_backward_bytes(fn: Callable[[], Any]) -> int:
+    """Bytes of the distinct storages autograd keeps for the backward of `fn()` (deterministic, unlike RSS)."""
+    import torch
+
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        fn()
+    return sum(storages.values())
+
+
 def peak_rss_bytes() -> int | None:
     """Peak resident set of this process since it started (or since the last reset)."""
     hwm = _status_kib("VmHWM")

@@ -3,6 +3,9 @@
     python benchmarks/run_all.py --quick            # < 5 minutes on 2 CPU cores
     python benchmarks/run_all.py                    # the full sweeps
     python benchmarks/run_all.py --tiny --out /tmp/results   # seconds; what the test suite runs
+    python benchmarks/run_all.py --device cuda --quick       # + `gpu` (towers, HALI step: samples/s, MFU, bf16,
+                                                             #   torch.compile) -> benchmarks/results/gpu/
+    python benchmarks/run_all.py --device cpu --tiny --only gpu --out /tmp/r   # that path, seconds, on CPU
 
 `train_step` runs before `data`, which compares the loader's rate with the training step's rate of the same run.
 The headline figures of the run are written to `summary.json` (same four top-level keys as the others).
@@ -19,7 +22,8 @@ import time
 from pathlib import Path
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
-BENCHMARKS = ("loss", "train_step", "zero_shot", "data", "text")
+BENCHMARKS = ("loss", "train_step", "zero_shot", "data", "text", "gpu")
+ACCELERATOR_ONLY = ("gpu",)  # run by default on an accelerator only (`--only gpu` runs it on CPU)
 sys.path.insert(0, str(BENCHMARKS_DIR))
 
 import common  # noqa: E402
@@ -93,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tiny", dest="mode", action="store_const", const="tiny", help="same as --mode tiny")
     parser.add_argument(
-        "--out", type=Path, default=common.DEFAULT_RESULTS_DIR, help="folder of the JSON results"
+        "--out",
+        type=Path,
+        default=None,
+        help="folder of the JSON results (default: benchmarks/results, "
+        "benchmarks/results/gpu with --device cuda)",
     )
     parser.add_argument(
         "--device", default=None, help="torch device for every benchmark (default: cuda if available)"
@@ -107,11 +115,15 @@ def main(argv: list[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
     machine = common.machine_info()
-    runs = {
-        name: run_benchmark(name, args.mode, args.out, args.device, args.threads)
+    accelerator = bool(args.device and args.device.startswith("cuda"))
+    if args.out is None:
+        args.out = common.DEFAULT_RESULTS_DIR / "gpu" if accelerator else common.DEFAULT_RESULTS_DIR
+    selected = [
+        name
         for name in BENCHMARKS
-        if not args.only or name in args.only
-    }
+        if (name in args.only if args.only else accelerator or name not in ACCELERATOR_ONLY)
+    ]
+    runs = {name: run_benchmark(name, args.mode, args.out, args.device, args.threads) for name in selected}
     results = {"runs": runs, "headline": None if args.only else headline(args.out)}
     settings = {"mode": args.mode, "device": args.device, "threads": args.threads, "benchmarks": list(runs)}
     common.write_result(args.out, "summary", args.mode, settings, results, machine, started)

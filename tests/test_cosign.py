@@ -32,6 +32,7 @@ from lexsign_hf.models.hali import (
     HALIZeroShotClassifier,
     SkeletonEncoderConfig,
 )
+from lexsign_hf.models.hali.modeling_cosign import CoSignSkeletonEncoder
 from lexsign_hf.pose import read_pose, to_canonical, write_pose_file
 from lexsign_hf.train.evaluate import ZSSLREvaluator
 from lexsign_hf.train.predict import predict_pose
@@ -586,3 +587,73 @@ def test_dataset_folder_gives_the_cosign_tower_uni_sign_input(
     assert pipe.load_pose(path).shape == (len(expected), 133, 3)
     ranked = pipe(str(path), candidate_labels=list(vocabulary), descriptions=list(vocabulary.values()))
     assert {item["label"]: pytest.approx(item["score"], abs=1e-5) for item in ranked} == by_gloss
+
+
+@pytest.mark.slow
+def test_cosign_tower_compiles_as_one_graph():
+    """No host sync (`bool(mask.all())`) or data-dependent branch in the cosign forward: the tower compiles with
+    fullgraph=True (aot_eager traces forward and backward) and gives the eager features, gradients and BatchNorm
+    statistics, with a padded row."""
+    import copy
+
+    torch.manual_seed(0)
+    eager = CoSignSkeletonEncoder(SkeletonEncoderConfig(architecture="cosign")).train()
+    traced = copy.deepcopy(eager)
+    compiled = torch.compile(traced, backend="aot_eager", fullgraph=True)
+    values, mask = torch.randn(2, 8, 69, 3), torch.ones(2, 8, dtype=torch.long)
+    mask[1, 5:] = 0
+    outputs = [model(values, mask) for model in (eager, compiled)]
+    for output in outputs:
+        (output.pooled_output.sum() + output.snippets.sum() + output.subunits.sum()).backward()
+    for name in ("pooled_output", "snippets", "subunits", "frame_features"):
+        torch.testing.assert_close(outputs[1][name], outputs[0][name], atol=1e-5, rtol=1e-5)
+    for (name, parameter), (_, expected) in zip(
+        traced.named_parameters(), eager.named_parameters(), strict=True
+    ):
+        if expected.grad is not None:
+            torch.testing.assert_close(parameter.grad, expected.grad, atol=1e-4, rtol=1e-4, msg=name)
+    for (name, buffer), (_, expected) in zip(traced.named_buffers(), eager.named_buffers(), strict=True):
+        torch.testing.assert_close(buffer, expected, atol=1e-5, rtol=1e-5, msg=name)
+
+
+def test_gradient_checkpointing_covers_the_cosign_chains(tiny_hali_config):
+    """Checkpointed chains keep only their inputs for the backward (≤ 1/3 of the saved bytes), give the same loss
+    and gradients, and update each BatchNorm's running statistics once, as without checkpointing."""
+    import copy
+
+    tiny_hali_config.pose_config = SkeletonEncoderConfig(architecture="cosign")
+    torch.manual_seed(0)
+    plain = HALIModel(tiny_hali_config).train()
+    checkpointed = copy.deepcopy(plain)
+    checkpointed.activation_checkpointing_enable()
+    chains = [
+        name for name, module in checkpointed.named_modules() if getattr(module, "gradient_checkpointing", 0)
+    ]
+    assert sum(".spatial_chains." in name or ".temporal_chains." in name for name in chains) == 6
+    values, mask = torch.randn(3, 8, 69, 3), torch.ones(3, 8, dtype=torch.long)
+    mask[2, 6:] = 0
+    ids = torch.randint(5, 100, (3, 6))
+    saved = {}
+    for name, model in (("plain", plain), ("checkpointed", checkpointed)):
+        storages = {}
+
+        def pack(tensor, storages=storages):
+            storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+            return tensor
+
+        torch.manual_seed(1)  # the same dropout masks in the text tower
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = model(pose_values=values, pose_mask=mask, input_ids=ids, return_loss=True).loss
+        loss.backward()
+        saved[name] = (loss.detach(), sum(storages.values()))
+    torch.testing.assert_close(saved["checkpointed"][0], saved["plain"][0])
+    assert saved["checkpointed"][1] <= saved["plain"][1] / 3
+    for (name, parameter), (_, expected) in zip(
+        checkpointed.named_parameters(), plain.named_parameters(), strict=True
+    ):
+        if expected.grad is not None:
+            torch.testing.assert_close(parameter.grad, expected.grad, atol=1e-5, rtol=1e-4, msg=name)
+    for (name, buffer), (_, expected) in zip(
+        checkpointed.named_buffers(), plain.named_buffers(), strict=True
+    ):
+        torch.testing.assert_close(buffer, expected, msg=name)

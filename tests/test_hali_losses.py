@@ -13,6 +13,7 @@ from lexsign_hf.models.hali.losses import (
     fine_grained_loss,
     hierarchical_consistency_loss,
     info_nce,
+    token_wise_similarity,
 )
 
 TAU = 0.03
@@ -180,3 +181,74 @@ def test_batch_of_one_has_zero_contrastive_loss():
     assert float(loss) == 0.0
     loss.backward()
     assert torch.isfinite(logits.grad).all()
+
+
+def autograd_token_wise_similarity(pose, fragments, mask, chunk_size):
+    """`token_wise_similarity` as it was before its custom backward: plain autograd through einsum and max."""
+    counts = mask.sum(-1)
+    pose_to_text, text_to_pose = [], []
+    for start in range(0, pose.shape[0], chunk_size):
+        affinity = torch.einsum("itd,jfd->ijtf", pose[start : start + chunk_size], fragments)
+        best = affinity.masked_fill(~mask[None, :, None, :], float("-inf")).max(-1).values
+        pose_to_text.append(best.mean(-1))
+        text_to_pose.append(affinity.max(-2).values.masked_fill(~mask[None], 0.0).sum(-1) / counts[None])
+    return torch.cat(pose_to_text), torch.cat(text_to_pose)
+
+
+def saved_tensor_bytes(fn) -> int:
+    """Bytes of the distinct storages autograd keeps for the backward of `fn()`."""
+    storages = {}
+
+    def pack(tensor):
+        storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        fn()
+    return sum(storages.values())
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 64])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_token_wise_backward_equals_plain_autograd(pairs, chunk_size, dtype):
+    """Values and gradients of the recomputing backward equal plain autograd's, with weights on both outputs,
+    and with one output unused (its gradient never materialised)."""
+    generator = torch.Generator().manual_seed(1)
+    pose = normalized(pairs["subunits"].to(dtype)).requires_grad_()
+    fragments = (normalized(pairs["fragments"].to(dtype)) * pairs["mask"][..., None]).requires_grad_()
+    weights = torch.randn(2, 5, 5, generator=generator, dtype=dtype)
+    results = []
+    for fn in (token_wise_similarity, autograd_token_wise_similarity):
+        pose.grad = fragments.grad = None
+        pose_to_text, text_to_pose = fn(pose, fragments, pairs["mask"], chunk_size)
+        ((pose_to_text * weights[0]).sum() + (text_to_pose * weights[1]).sum()).backward()
+        results.append((pose_to_text, text_to_pose, pose.grad.clone(), fragments.grad.clone()))
+        pose.grad = fragments.grad = None
+        (fn(pose, fragments, pairs["mask"], chunk_size)[0] * weights[0]).sum().backward()
+        results[-1] += (pose.grad.clone(), fragments.grad.clone())
+    for new, old in zip(*results, strict=True):
+        torch.testing.assert_close(new, old, atol=1e-6, rtol=0)
+    assert results[0][2].abs().max() > 0.01 and results[0][3].abs().max() > 0.01
+
+
+def test_token_wise_gradcheck(pairs):
+    """Float64 finite differences (the maxima are unique on random inputs, so the function is smooth there;
+    fast mode: random projections of the Jacobian)."""
+    pose = normalized(pairs["snippets"][:3, :4, :6]).requires_grad_()
+    fragments = (normalized(pairs["fragments"][:4, :, :6]) * pairs["mask"][:4, :, None]).requires_grad_()
+    mask = pairs["mask"][:4]
+    check = torch.autograd.gradcheck
+    assert check(lambda p, f: token_wise_similarity(p, f, mask, 2), (pose, fragments), fast_mode=True)
+
+
+def test_token_wise_keeps_only_its_inputs_for_backward():
+    """Saved for backward: the two embedding tensors and the mask — O(B x (T + L_f) x D), not B² x (T + L_f)."""
+    generator = torch.Generator().manual_seed(0)
+    batch, tokens, num_fragments, dim = 48, 18, 16, 8
+    pose = torch.randn(batch, tokens, dim, generator=generator, requires_grad=True)
+    fragments = torch.randn(batch, num_fragments, dim, generator=generator, requires_grad=True)
+    mask = torch.rand(batch, num_fragments, generator=generator) > 0.3
+    inputs = pose.numel() * 4 + fragments.numel() * 4 + mask.numel()
+    assert saved_tensor_bytes(lambda: token_wise_similarity(pose, fragments, mask, 8)) == inputs
+    indices = batch * batch * (tokens + num_fragments) * 8
+    assert saved_tensor_bytes(lambda: autograd_token_wise_similarity(pose, fragments, mask, 8)) >= indices

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 
@@ -116,6 +117,38 @@ def test_zero_shot_scoring_modes(model, batch):
     assert global_scores.shape == hali_scores.shape == (4, 4)
     assert torch.allclose(global_scores, pose.video_embeds @ text.description_embeds.t())
     assert not torch.allclose(global_scores, hali_scores)
+
+
+def test_zero_shot_classifier_scores_equal_model_score(model, processor, batch):
+    """The classifier's cached fragment matrix gives `HALIModel.score`'s values (a description without fragments
+    included: -inf in both), for both similarities, on a vocabulary with 1..L_f real fragments per row."""
+    from lexsign_hf.models.hali import HALIZeroShotClassifier
+    from lexsign_hf.models.hali.modeling_hali import HALITextFeatures
+
+    generator = torch.Generator().manual_seed(0)
+    size, num_fragments, dim = 50, model.config.max_fragments, model.config.projection_dim
+    counts = torch.randint(1, num_fragments + 1, (size,), generator=generator)
+    counts[3] = 0
+    mask = torch.arange(num_fragments)[None] < counts[:, None]
+    unit = lambda *shape: F.normalize(torch.randn(*shape, generator=generator), dim=-1)  # noqa: E731
+    text = HALITextFeatures(
+        description_embeds=unit(size, dim),
+        fragment_embeds=unit(size, num_fragments, dim) * mask[..., None],
+        fragment_mask=mask,
+    )
+    classifier = HALIZeroShotClassifier(model, processor)
+    classifier.text_features = text
+    with torch.no_grad():
+        pose = model.get_pose_features(batch["pose_values"], batch["pose_mask"])
+    original = model.config.inference_similarity
+    try:
+        for similarity in ("global", "hali"):
+            model.config.inference_similarity = similarity
+            scores = classifier.score(pose)
+            torch.testing.assert_close(scores, model.score(pose, text), atol=1e-6, rtol=0)
+    finally:
+        model.config.inference_similarity = original
+    assert torch.isinf(scores[:, 3]).all() and torch.isfinite(scores[:, 4:]).all()
 
 
 def test_video_only_pose_features_match_the_full_pass(model, batch):

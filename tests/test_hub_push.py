@@ -96,7 +96,7 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
     files = {path.relative_to(staged_demo).as_posix() for path in staged_demo.rglob("*") if path.is_file()}
     assert files == {
         "README.md", "config.json", "model.safetensors", "configuration_hali.py", "modeling_hali.py", "losses.py",
-        "modeling_cosign.py",  # imported by modeling_hali.py for architecture="cosign", so carried with every model
+        "modeling_cosign.py", "modeling_light.py", "modeling_skeleton_utils.py",  # both towers
         "processing_hali.py", "processor_config.json", "tokenizer.json", "tokenizer_config.json",
         "pipeline_hali.py", "pose_inputs.py", "labels_hali.py", "pipeline_files.py",
         "pose_layouts.json", "handler.py", "requirements.txt", "metrics.json", "sign.mp4",

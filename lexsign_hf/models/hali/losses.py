@@ -37,6 +37,66 @@ def info_nce(
     return (F.cross_entropy(logits_per_pose, targets) + F.cross_entropy(logits_per_text, targets)) / 2
 
 
+def _chunk_affinity(chunk: torch.Tensor, text_tokens: torch.Tensor) -> torch.Tensor:
+    """Affinities of a chunk of pose rows with every fragment, laid out (c, T, B_t, L_f) so that this product and
+    the backward's are plain matrix products (no permuted copy)."""
+    rows, tokens, dim = chunk.shape
+    affinity = chunk.reshape(rows * tokens, dim) @ text_tokens.reshape(-1, dim).t()
+    return affinity.view(rows, tokens, *text_tokens.shape[:2])
+
+
+class _TokenWiseSimilarity(torch.autograd.Function):
+    """`token_wise_similarity` whose backward recomputes each chunk's affinities and arg-maxes: autograd keeps the
+    inputs only, not B² x (T + L_f) indices, and the transient memory is one chunk's affinities."""
+
+    @staticmethod
+    def forward(ctx, pose_tokens, text_tokens, fragment_mask, chunk_size):
+        fragment_counts = fragment_mask.sum(-1)
+        pose_to_text, text_to_pose = [], []
+        for start in range(0, pose_tokens.shape[0], chunk_size):
+            affinity = _chunk_affinity(pose_tokens[start : start + chunk_size], text_tokens)
+            best_token = affinity.amax(1).masked_fill_(~fragment_mask, 0.0)  # (c, B_t, L_f)
+            text_to_pose.append(best_token.sum(-1) / fragment_counts)
+            best_fragment = affinity.masked_fill_(~fragment_mask, float("-inf")).amax(-1)  # (c, T, B_t)
+            pose_to_text.append(best_fragment.mean(1))
+        ctx.save_for_backward(pose_tokens, text_tokens, fragment_mask)
+        ctx.chunk_size = chunk_size
+        ctx.set_materialize_grads(False)
+        return torch.cat(pose_to_text), torch.cat(text_to_pose)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_pose_to_text, grad_text_to_pose):
+        pose_tokens, text_tokens, fragment_mask = ctx.saved_tensors
+        rows, tokens, dim = pose_tokens.shape
+        text_matrix = text_tokens.reshape(-1, dim)  # (B_t x L_f, D)
+        grad_pose = torch.zeros_like(pose_tokens) if ctx.needs_input_grad[0] else None
+        grad_text = torch.zeros_like(text_matrix) if ctx.needs_input_grad[1] else None
+        # d(text→pose)/d(affinity) at the best token of each real fragment: 1 / (the description's fragment count)
+        fragment_weights = fragment_mask.to(text_tokens.dtype) / fragment_mask.sum(-1, keepdim=True).clamp(
+            min=1
+        )
+        for start in range(0, rows, ctx.chunk_size):
+            stop = min(start + ctx.chunk_size, rows)
+            chunk = pose_tokens[start:stop]
+            affinity = _chunk_affinity(chunk, text_tokens)
+            best_token = affinity.argmax(1)  # (c, B_t, L_f)
+            best_fragment = affinity.masked_fill_(~fragment_mask, float("-inf")).argmax(-1)  # (c, T, B_t)
+            grad_affinity = affinity.zero_()  # the buffer becomes the gradient with respect to the affinities
+            if grad_pose_to_text is not None:
+                grad = (grad_pose_to_text[start:stop] / tokens)[:, None, :, None]  # (c, 1, B_t, 1)
+                grad_affinity.scatter_(3, best_fragment[..., None], grad.expand(-1, tokens, -1, -1))
+            if grad_text_to_pose is not None:
+                grad = grad_text_to_pose[start:stop, :, None] * fragment_weights  # (c, B_t, L_f)
+                grad_affinity.scatter_add_(1, best_token[:, None], grad[:, None])
+            grad_matrix = grad_affinity.view((stop - start) * tokens, -1)  # (c x T, B_t x L_f)
+            if grad_pose is not None:
+                grad_pose[start:stop] = (grad_matrix @ text_matrix).view(-1, tokens, dim)
+            if grad_text is not None:
+                grad_text.addmm_(grad_matrix.t(), chunk.reshape(-1, dim))
+        return grad_pose, None if grad_text is None else grad_text.view_as(text_tokens), None, None
+
+
 def token_wise_similarity(
     pose_tokens: torch.Tensor,
     text_tokens: torch.Tensor,
@@ -49,23 +109,14 @@ def token_wise_similarity(
         pose_tokens: (B_p, T, D) snippet or subunit embeddings (all positions valid).
         text_tokens: (B_t, L_f, D) fragment embeddings.
         text_mask: (B_t, L_f) boolean, True for real fragments.
-        chunk_size: pose rows per chunk; memory is O(chunk_size * B_t * T * L_f).
+        chunk_size: pose rows per chunk; transient memory is O(chunk_size * B_t * T * L_f), in the forward and in
+            the backward, which recomputes each chunk's affinities (what autograd keeps is the inputs).
 
     Returns:
         `(s_pose_to_text, s_text_to_pose)`, both (B_p, B_t): the mean over pose tokens of the max over fragments,
         and the mean over real fragments of the max over pose tokens.
     """
-    fragment_mask = text_mask.bool()
-    fragment_counts = fragment_mask.sum(-1)  # (B_t,)
-    pose_to_text, text_to_pose = [], []
-    for start in range(0, pose_tokens.shape[0], chunk_size):
-        chunk = pose_tokens[start : start + chunk_size]
-        affinity = torch.einsum("itd,jfd->ijtf", chunk, text_tokens)  # (c, B_t, T, L_f)
-        best_fragment = affinity.masked_fill(~fragment_mask[None, :, None, :], float("-inf")).max(-1).values
-        pose_to_text.append(best_fragment.mean(-1))
-        best_token = affinity.max(-2).values.masked_fill(~fragment_mask[None], 0.0)  # (c, B_t, L_f)
-        text_to_pose.append(best_token.sum(-1) / fragment_counts[None])
-    return torch.cat(pose_to_text), torch.cat(text_to_pose)
+    return _TokenWiseSimilarity.apply(pose_tokens, text_tokens, text_mask.bool(), chunk_size)
 
 
 def fine_grained_loss(

@@ -27,13 +27,15 @@ would get alone (in eval mode; BatchNorm's training statistics include padded fr
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers import initialization as init
 
 from .configuration_hali import SkeletonEncoderConfig
-from .modeling_hali import SkeletonEncoderOutput, pyramid_pool
+from .modeling_skeleton_utils import SkeletonEncoderOutput, halve_frames, masked_mean, pyramid_pool
 
 # Skeleton graphs of the streams: (number of joints, undirected edges), joints in the order of the input part.
 _JAW = [(i, i + 1) for i in range(8)]  # 9 jaw points, every other one of COCO-WholeBody 23-39
@@ -93,23 +95,49 @@ class CoSignBlock(nn.Module):
     def _init_cosign_weights(self) -> None:
         init.copy_(self.adjacency, distance_partitions(*self.graph))
 
-    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
         residual = hidden_states
         if self.residual_conv is not None:
             residual = self.residual_norm(self.residual_conv(hidden_states))
         batch, _, frames, joints = hidden_states.shape
-        mixed = self.graph_conv(hidden_states).view(batch, self.num_partitions, -1, frames, joints)
-        mixed = torch.einsum("nkctv,kvw->nctw", mixed, self.adjacency)
-        mixed = F.relu(self.graph_norm(mixed), inplace=True)
-        if self.temporal_conv is not None:
-            if frame_mask is not None:
-                mixed = mixed * frame_mask
-            mixed = self.temporal_norm(self.temporal_conv(mixed))
+        # each partition's (N, C x T, V) block of the 1x1 convolution's output times its (V, V) adjacency, summed:
+        # batched matmuls on strided views, so the K x C channels are never permuted into a copy
+        partitions = self.graph_conv(hidden_states).view(batch, self.num_partitions, -1, joints).unbind(1)
+        adjacency = self.adjacency.unsqueeze(1).expand(-1, batch, -1, -1)  # (K, N, V, V), a view
+        mixed = torch.bmm(partitions[0], adjacency[0])
+        for partition, matrix in zip(partitions[1:], adjacency[1:], strict=True):
+            mixed = torch.baddbmm(mixed, partition, matrix)
+        mixed = self.graph_norm(mixed.view(batch, -1, frames, joints))
+        if self.temporal_conv is None:
+            return F.relu(F.relu(mixed, inplace=True) + residual, inplace=True)
+        # relu(x * mask) = relu(x) * mask for a 0/1 mask: the ReLU's output is the convolution's input, so autograd
+        # keeps one tensor for both (as Uni-Sign's code, which has no mask)
+        mixed = self.temporal_norm(self.temporal_conv(F.relu(mixed * frame_mask, inplace=True)))
         return F.relu(mixed + residual, inplace=True)
 
 
+@contextlib.contextmanager
+def _batch_norm_statistics_frozen(module: nn.Module, frozen: bool):
+    """BatchNorm layers of `module` normalise with batch statistics but leave their running statistics as they
+    are (momentum 0, the batch counter restored): the recomputation of a checkpointed chain in the backward must not
+    update them a second time, and must save the tensors the first pass saved."""
+    layers = [layer for layer in module.modules() if isinstance(layer, nn.BatchNorm2d)] if frozen else []
+    states = [(layer.momentum, layer.num_batches_tracked.clone()) for layer in layers]
+    for layer in layers:
+        layer.momentum = 0.0
+    try:
+        yield
+    finally:
+        for layer, (momentum, count) in zip(layers, states, strict=True):
+            layer.momentum = momentum
+            layer.num_batches_tracked.copy_(count)
+
+
 class CoSignChain(nn.Module):
-    """ST-GCN blocks in sequence."""
+    """ST-GCN blocks in sequence; with activation checkpointing (`HALIModel.activation_checkpointing_enable`) only
+    the chain's input is kept for the backward, which recomputes the chain once, BatchNorm statistics untouched."""
+
+    gradient_checkpointing = False
 
     def __init__(
         self,
@@ -124,20 +152,22 @@ class CoSignChain(nn.Module):
             CoSignBlock(sizes[i], sizes[i + 1], graph, temporal_kernel) for i in range(len(widths))
         )
 
-    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
+    def _run_layers(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
         for layer in self.layers:
             hidden_states = layer(hidden_states, frame_mask)
         return hidden_states
 
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        if not (self.gradient_checkpointing and self.training):
+            return self._run_layers(hidden_states, frame_mask)
+        calls = []
 
-def halve_frames(hidden_states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Average consecutive pairs of valid frames: (N, T, H), (N, T) -> (N, ceil(T/2), H), (N, ceil(T/2))."""
-    if hidden_states.shape[1] % 2:
-        hidden_states, mask = F.pad(hidden_states, (0, 0, 0, 1)), F.pad(mask, (0, 1))
-    weights = mask.to(hidden_states.dtype).unflatten(1, (-1, 2))  # (N, T/2, 2)
-    summed = (hidden_states.unflatten(1, (-1, 2)) * weights[..., None]).sum(2)
-    counts = weights.sum(-1)
-    return summed / counts.clamp(min=1.0)[..., None], counts > 0
+        def run(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            calls.append(None)
+            with _batch_norm_statistics_frozen(self, frozen=len(calls) > 1):
+                return self._run_layers(hidden, mask)
+
+        return self._gradient_checkpointing_func(run, hidden_states, frame_mask)
 
 
 class CoSignSkeletonEncoder(nn.Module):
@@ -166,7 +196,7 @@ class CoSignSkeletonEncoder(nn.Module):
 
     def joint_features(self, pose_values: torch.Tensor, pose_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per part, the temporal chain's output `(batch, 256, frames, joints)`."""
-        frame_mask = None if bool(pose_mask.all()) else pose_mask.to(pose_values.dtype)[:, None, :, None]
+        frame_mask = pose_mask.to(pose_values.dtype)[:, None, :, None]  # always applied: no host sync
         parts = dict(
             zip(self.config.part_names, pose_values.split(self.config.part_sizes, dim=2), strict=True)
         )
@@ -204,8 +234,7 @@ class CoSignSkeletonEncoder(nn.Module):
         frame_features = torch.cat([part_features[part] for part in self.config.part_names], dim=-1)
         frame_embeds = frame_features + self.part_para
         snippets, half, quarter, half_mask, quarter_mask = self._pyramid(frame_embeds, mask)
-        weights = mask[..., None].to(frame_embeds.dtype)
-        pooled = (frame_embeds * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        pooled = masked_mean(frame_embeds, mask)
         subunits = None
         if include_subunits:
             blocks = {part: index for index, part in enumerate(self.config.part_names)}
