@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "OcrLine": "ocr",
+    "OcrLine": "lines",
     "ingest": "ocr",
     "OcrEngine": "ocr",
     "RecognizedLine": "ocr",

@@ -81,7 +81,8 @@ def register(subparsers) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from .ocr import ingest, pages
+    from .lines import pages
+    from .ocr import ingest
 
     lines = ingest(args.source, args.out, args.book, languages=args.languages, dpi=args.dpi)
     by_page = pages(lines)

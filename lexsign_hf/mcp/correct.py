@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 
 from lexsign_hf.mllm import ChatRequest, MLLMBackend
 
-from .ocr import LOW_CONFIDENCE, OcrLine, pages, read_lines, write_lines
+from .lines import OcrLine, pages
+from .ocr import LOW_CONFIDENCE, read_lines, write_lines
 
 logger = logging.getLogger(__name__)
 

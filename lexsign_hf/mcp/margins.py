@@ -21,10 +21,8 @@ import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .ocr import OcrLine
+from .lines import OcrLine, pages
 
 # A printed page number alone in a header/footer ("12", "- 12 -", "Page 12", "p. 12", "第12页"), or at either
 # end of a running head ("12  BOOK - DRINK", "BOOK - DRINK  13").
@@ -99,10 +97,8 @@ def classify_margins(
 ) -> list[OcrLine]:
     """`lines` with the header/footer rows of every page marked (`role`), see the module docstring.
 
-    Lines that already have a role keep it; `heights` maps a page key (`ocr.pages`) to its height in pixels.
+    Lines that already have a role keep it; `heights` maps a page key (`lines.pages`) to its height in pixels.
     A text must recur on `min_pages` pages to count as a running head without a folio or guide words."""
-    from .ocr import pages
-
     by_page = pages(lines)
     rows = {key: margin_rows(page, (heights or {}).get(key)) for key, page in by_page.items()}
     recurring = Counter(
