@@ -10,8 +10,9 @@ on the unseen validation classes, as in `lexsign demo`.
 Results (percent) go to ``<out>/ablation.json`` — per variant the mean, the standard deviation over seeds
 (n - 1) and the per-seed values of ZSL top-1 / top-5 and GZSL S / U / H on the test classes and ZSL top-1 / top-5
 on the validation classes, plus each variant's per-seed difference to L_Global only — and a bar chart
-``<out>/ablation.png``. Finished (seed, variant) runs are kept in ``<out>/.work`` so an interrupted ablation
-resumes. With ``jobs`` > 1 the runs train in that many worker processes (each with ``threads`` torch threads);
+``<out>/ablation.png``. Every finished (seed, variant) run is kept in ``<out>/.work/<settings hash>/`` with its
+settings hash and variant definition, so an interrupted or extended ablation (more seeds, more variants) resumes,
+and a stored run made with other settings is refused rather than mixed in. With ``jobs`` > 1 the runs train in that many worker processes (each with ``threads`` torch threads);
 every run seeds itself, so the numbers are the same as with one job.
 """
 
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..data.hub_layout import write_json_atomic
+from ..metrics.intervals import seed_summary
 from ..models.hali.configuration_hali import SUBUNIT_PARTS_BY_M
 from ..train.evaluate import SIMILARITIES, evaluate_zsslr
 from ..train.zsslr import DEFAULT_LEARNING_RATES, build_hali, load_zsslr_data, train_zsslr
@@ -45,7 +47,7 @@ from .demo import (
     reproducible_torch,
 )
 
-__all__ = ["QUICK", "VARIANTS", "AblationSettings", "Variant", "plot_ablation", "run_ablation"]
+__all__ = ["SMOKE", "VARIANTS", "AblationSettings", "Variant", "plot_ablation", "run_ablation"]
 
 RESULT_FILE = "ablation.json"
 CHART_FILE = "ablation.png"
@@ -61,12 +63,15 @@ class Variant:
     w_hc: float
     num_subunit_parts: int = 3
     table: str = "Table 7"
+    global_loss: str = "infonce"
 
 
 VARIANTS: dict[str, Variant] = {
     "global": Variant("L_Global", 0.0, 0.0, 0.0),
     "fg_snippet": Variant("+ L_FG(s,f)", 1.0, 0.0, 0.0),
     "fg_subunit": Variant("+ L_FG(u,f)", 0.0, 1.0, 0.0),
+    "fg_snippet_hc": Variant("+ L_FG(s,f) + L_HC", 1.0, 0.0, 1.0),
+    "fg_subunit_hc": Variant("+ L_FG(u,f) + L_HC", 0.0, 1.0, 1.0),
     "fg_both": Variant("+ L_FG(s,f) + L_FG(u,f)", 1.0, 1.0, 0.0),
     "hali": Variant("+ both + L_HC (L_HALI, M=3)", 1.0, 1.0, 1.0),
     "hali_m2": Variant("L_HALI, M=2 (hands)", 1.0, 1.0, 1.0, 2, "Table 21"),
@@ -83,6 +88,8 @@ METRICS = (
     ("validation", "validation_zsl", "top5", "zsl_top5"),
 )
 DELTA_METRICS = ("test_zsl_top1", "test_gzsl_H", "validation_zsl_top1")
+# paired differences of every variant to these reference rows (Table 7: the baseline and "both FG terms")
+REFERENCES = {"delta_vs_global": "global", "delta_vs_both": "fg_both"}
 
 
 @dataclass
@@ -109,6 +116,7 @@ class AblationSettings:
         default_factory=lambda: {"hidden_size": 192, "part_hidden_size": 48, "dropout": 0.1}
     )
     projection_dim: int = 192
+    duplicate_negatives: str = "exclude"
     cache_dir: Path | None = None
     threads: int = 2
     jobs: int = 1
@@ -128,6 +136,10 @@ class AblationSettings:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
         if self.jobs < 1:
             raise ValueError(f"--jobs must be at least 1, got {self.jobs}")
+        if self.duplicate_negatives not in ("exclude", "keep"):
+            raise ValueError(
+                f"--duplicate-negatives must be exclude or keep, got {self.duplicate_negatives!r}"
+            )
 
     def recipe(self) -> dict[str, Any]:
         """The settings shared by every run (what a resumed run must match), JSON-ready."""
@@ -145,10 +157,11 @@ class AblationSettings:
             "projection_dim": self.projection_dim,
             "threads": self.threads,
             "max_text_tokens": MAX_TEXT_TOKENS,
+            "duplicate_negatives": self.duplicate_negatives,
         }
 
 
-QUICK = dict(
+SMOKE = dict(
     seeds=(0, 1),
     steps=2,
     synth=SynthConfig(
@@ -181,6 +194,8 @@ def _train_variant(
         w_fg_snippet=variant.w_fg_snippet,
         w_fg_subunit=variant.w_fg_subunit,
         w_hc=variant.w_hc,
+        global_loss=variant.global_loss,
+        duplicate_negatives=settings.duplicate_negatives,
     )
     processor.max_length = MAX_TEXT_TOKENS
     started = time.monotonic()
@@ -225,6 +240,18 @@ class _Run:
     dataset_dir: Path
     text_model: str
     result_file: Path
+    key: str
+
+
+def _load_run(path: Path, key: str, name: str) -> dict:
+    """A finished run's result, refused when it was made with other settings or another variant definition."""
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    if entry.get("recipe_key") != key or entry.get("variant") != asdict(VARIANTS[name]):
+        raise ValueError(
+            f"{path}: made with other settings (recipe {entry.get('recipe_key')}, variant {entry.get('variant')}) "
+            f"than this run (recipe {key}, variant {asdict(VARIANTS[name])}); delete it or use another --out"
+        )
+    return entry
 
 
 def _train_one(settings: AblationSettings, run: _Run) -> dict:
@@ -234,6 +261,7 @@ def _train_one(settings: AblationSettings, run: _Run) -> dict:
         entry = _train_variant(
             settings, run.name, run.seed, data, run.text_model, run.result_file.parent / run.name
         )
+    entry = {"recipe_key": run.key, "variant": asdict(VARIANTS[run.name]), **entry}
     write_json_atomic(run.result_file, entry)
     return entry
 
@@ -256,17 +284,9 @@ def _train_all(settings: AblationSettings, todo: list[_Run]) -> Iterator[tuple[_
         pool.shutdown(cancel_futures=True)
 
 
-def _summary(values: Sequence[float]) -> dict[str, Any]:
-    array = np.asarray(values, dtype=np.float64)
-    return {
-        "mean": float(array.mean()),
-        "std": float(array.std(ddof=1)) if len(array) > 1 else 0.0,
-        "per_seed": [float(value) for value in array],
-    }
-
-
 def _aggregate(runs: dict[str, dict[int, dict]], seeds: Sequence[int]) -> dict[str, Any]:
-    """Per variant: its settings, mean / std / per-seed of every metric, and per-seed differences to L_Global."""
+    """Per variant: its settings, mean / std / 95 % t-interval / per-seed of every metric, and the paired per-seed
+    differences to L_Global and to "both FG terms" with their t-intervals."""
 
     def values(name: str) -> dict[str, list[float]]:
         return {
@@ -287,13 +307,14 @@ def _aggregate(runs: dict[str, dict[int, dict]], seeds: Sequence[int]) -> dict[s
             "M": variant.num_subunit_parts,
         }
         for split, _, _, label in METRICS:
-            row.setdefault(split, {})[label] = _summary(own[f"{split}_{label}"])
+            row.setdefault(split, {})[label] = seed_summary(own[f"{split}_{label}"])
         row["inference_similarity"] = [runs[name][seed]["inference_similarity"] for seed in seeds]
-        if "global" in runs and name != "global":
-            base = values("global")
-            row["delta_vs_global"] = {
-                metric: _summary(np.subtract(own[metric], base[metric])) for metric in DELTA_METRICS
-            }
+        for key, reference in REFERENCES.items():
+            if reference in runs and name != reference:
+                base = values(reference)
+                row[key] = {
+                    metric: seed_summary(np.subtract(own[metric], base[metric])) for metric in DELTA_METRICS
+                }
         table[name] = row
     return table
 
@@ -360,6 +381,8 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
     recipe = settings.recipe()
     key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     work = out / ".work" / key
+    work.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(work / "recipe.json", recipe)
     text_model = settings.text_model or _minilm_path()
     cache_dir = Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
     runs: dict[str, dict[int, dict]] = {name: {} for name in settings.variants}
@@ -373,10 +396,10 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
         for name in settings.variants:
             result_file = work / f"seed{seed}" / f"{name}.json"
             if result_file.is_file():
-                runs[name][seed] = json.loads(result_file.read_text(encoding="utf-8"))
+                runs[name][seed] = _load_run(result_file, key, name)
                 log(f"seed {seed} {VARIANTS[name].label}: already done ({result_file})")
             else:
-                todo.append(_Run(name, seed, dataset_dir, text_model, result_file))
+                todo.append(_Run(name, seed, dataset_dir, text_model, result_file, key))
     for run, entry in _train_all(settings, todo):
         runs[run.name][run.seed] = entry
         log(
@@ -408,28 +431,30 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
     }
     write_json_atomic(out / RESULT_FILE, results)
     plot_ablation(results, out / CHART_FILE)
-    shutil.rmtree(out / ".work", ignore_errors=True)
     log(format_table(results))
     log(f"wrote {out / RESULT_FILE} and {out / CHART_FILE}")
     return results
 
 
 def format_table(results: dict[str, Any]) -> str:
-    """A Markdown table of the ablation (mean ± std over seeds)."""
+    """A Markdown table of the ablation: mean ± std over seeds [95 % t-interval], paired differences."""
 
-    def cell(entry: dict[str, Any]) -> str:
-        return f"{entry['mean']:.1f} ± {entry['std']:.1f}"
+    def cell(entry: dict[str, Any] | None, signed: bool = False) -> str:
+        if entry is None:
+            return ""
+        mean = f"{entry['mean']:+.1f}" if signed else f"{entry['mean']:.1f}"
+        interval = "" if entry.get("ci95") is None else f" [{entry['ci95'][0]:.1f}, {entry['ci95'][1]:.1f}]"
+        return f"{mean} ± {entry['std']:.1f}{interval}"
 
     lines = [
-        "| variant | test ZSL top-1 | test ZSL top-5 | test GZSL H | validation ZSL top-1 | Δ test top-1 vs L_Global |",
-        "|---|---|---|---|---|---|",
+        "| variant | test ZSL top-1 | test ZSL top-5 | test GZSL H | validation ZSL top-1 | Δ top-1 vs L_Global "
+        "| Δ top-1 vs both FG |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in results["variants"].values():
-        delta = row.get("delta_vs_global", {}).get("test_zsl_top1")
-        delta_text = "" if delta is None else f"{delta['mean']:+.1f} ± {delta['std']:.1f}"
+        deltas = [cell(row.get(key, {}).get("test_zsl_top1"), signed=True) for key in REFERENCES]
         lines.append(
             f"| {row['label']} | {cell(row['test']['zsl_top1'])} | {cell(row['test']['zsl_top5'])} | "
-            f"{cell(row['test']['gzsl_H'])} | {cell(row['validation']['zsl_top1'])} | "
-            f"{delta_text} |"
+            f"{cell(row['test']['gzsl_H'])} | {cell(row['validation']['zsl_top1'])} | {' | '.join(deltas)} |"
         )
     return "\n".join(lines)
