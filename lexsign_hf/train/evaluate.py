@@ -116,8 +116,9 @@ class ZSSLREvaluator:
         try:
             for similarity in similarities:
                 model.config.inference_similarity = similarity
-                scores = model.score(pose_features, classifier.text_features).float().cpu().numpy()
-                results[similarity] = scores @ pooling + unscored
+                scores = model.score(pose_features, classifier.text_features).cpu()
+                scores = (scores.float() if scores.dtype == torch.bfloat16 else scores).numpy()  # own dtype
+                results[similarity] = scores @ pooling.astype(scores.dtype) + unscored.astype(scores.dtype)
         finally:
             model.config.inference_similarity = configured
         return results
