@@ -27,7 +27,7 @@ SUBUNIT_PARTS_BY_M: dict[int, list[str]] = {
 ARCHITECTURES = ("light", "cosign")
 MIN_TEMPERATURE = 0.01  # the model clamps the logit scale 1/τ at 1 / MIN_TEMPERATURE = 100 (as CLIP)
 DUPLICATE_NEGATIVES = ("exclude", "keep")
-GLOBAL_LOSSES = ("infonce",)
+GLOBAL_LOSSES = ("infonce", "lle", "dvta", "pgfa")
 # The `"cosign"` tower's input: Uni-Sign's four parts (body, both hands, "face_all" = jaw + inner lips + nose tip).
 COSIGN_PART_NAMES: list[str] = ["body", "left_hand", "right_hand", "face_all"]
 COSIGN_PART_SIZES: list[int] = [9, 21, 21, 18]

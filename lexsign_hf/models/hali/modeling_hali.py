@@ -16,6 +16,7 @@ from transformers.modeling_outputs import ModelOutput
 from transformers.models.bert.modeling_bert import BertEmbeddings
 from transformers.utils import logging
 
+from .baseline_losses import GLOBAL_LOSS_FUNCTIONS
 from .configuration_hali import MIN_TEMPERATURE, HALIConfig, SkeletonEncoderConfig
 from .losses import (
     duplicate_pair_mask,
@@ -538,7 +539,10 @@ class HALIModel(HALIPreTrainedModel):
         )
         fragments, fragment_mask = text_features.fragment_embeds, text_features.fragment_mask
         logits = scale * pose_features.video_embeds @ text_features.description_embeds.t()
-        terms = {"loss_global": info_nce(logits, logits.t(), duplicates)}
+        if config.global_loss == "infonce":
+            terms = {"loss_global": info_nce(logits, logits.t(), duplicates)}
+        else:  # a baseline's video-level objective (Tables 1 and 11); it treats same-gloss rows its own way
+            terms = {"loss_global": GLOBAL_LOSS_FUNCTIONS[config.global_loss](logits, labels)}
         terms["loss_fg_snippet"] = (
             fine_grained_loss(
                 pose_features.snippet_embeds,
