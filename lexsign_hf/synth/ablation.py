@@ -37,6 +37,7 @@ from ..metrics.intervals import seed_summary
 from ..models.hali.configuration_hali import SUBUNIT_PARTS_BY_M
 from ..train.evaluate import SIMILARITIES, evaluate_zsslr
 from ..train.zsslr import DEFAULT_LEARNING_RATES, build_hali, load_zsslr_data, train_zsslr
+from .ablation_islr import ISLR_DELTA_METRICS, ISLR_METRICS, ISLR_VARIANTS, train_islr_variant
 from .dataset import CONFIG_NAME, SynthConfig
 from .demo import (
     MAX_TEXT_TOKENS,
@@ -77,6 +78,16 @@ VARIANTS: dict[str, Variant] = {
     "hali_m2": Variant("L_HALI, M=2 (hands)", 1.0, 1.0, 1.0, 2, "Table 21"),
     "hali_m5": Variant("L_HALI, M=5 (+ mouth, face)", 1.0, 1.0, 1.0, 5, "Table 21"),
 }
+# The zero-shot baselines of Tables 1 and 11 (`HALIConfig.global_loss`), each alone and with L_FG + L_HC (A.6).
+BASELINES: dict[str, Variant] = {
+    "lle": Variant("LLE (Bilge et al.)", 0.0, 0.0, 0.0, table="Table 11", global_loss="lle"),
+    "lle_fg_hc": Variant("LLE + L_FG + L_HC", 1.0, 1.0, 1.0, table="Table 11", global_loss="lle"),
+    "dvta": Variant("DVTA (Kuang et al.)", 0.0, 0.0, 0.0, table="Table 11", global_loss="dvta"),
+    "dvta_fg_hc": Variant("DVTA + L_FG + L_HC", 1.0, 1.0, 1.0, table="Table 11", global_loss="dvta"),
+    "pgfa": Variant("PGFA (Zhou et al.)", 0.0, 0.0, 0.0, table="Table 11", global_loss="pgfa"),
+    "pgfa_fg_hc": Variant("PGFA + L_FG + L_HC", 1.0, 1.0, 1.0, table="Table 11", global_loss="pgfa"),
+}
+ALL_VARIANTS: dict[str, Any] = {**VARIANTS, **BASELINES, **ISLR_VARIANTS}
 # (split, section of the evaluation result, metric, name in ablation.json)
 METRICS = (
     ("test", "zsl", "top1", "zsl_top1"),
@@ -90,6 +101,24 @@ METRICS = (
 DELTA_METRICS = ("test_zsl_top1", "test_gzsl_H", "validation_zsl_top1")
 # paired differences of every variant to these reference rows (Table 7: the baseline and "both FG terms")
 REFERENCES = {"delta_vs_global": "global", "delta_vs_both": "fg_both"}
+WITH_FG_HC = "_fg_hc"  # Table 11: a baseline + L_FG + L_HC is compared with the baseline alone
+
+
+def _references(name: str) -> dict[str, str]:
+    """The rows `name` is paired with: {key in ablation.json: reference variant}."""
+    if name in ISLR_VARIANTS:
+        return {"delta_vs_ce": "ce"}
+    if name.endswith(WITH_FG_HC):
+        return {"delta_vs_without_fg_hc": name.removesuffix(WITH_FG_HC)}
+    return REFERENCES
+
+
+def _metrics(names) -> tuple[tuple[str, str, str, str], ...]:
+    return ISLR_METRICS if any(name in ISLR_VARIANTS for name in names) else METRICS
+
+
+def _delta_metrics(names) -> tuple[str, ...]:
+    return ISLR_DELTA_METRICS if any(name in ISLR_VARIANTS for name in names) else DELTA_METRICS
 
 
 @dataclass
@@ -123,9 +152,14 @@ class AblationSettings:
     progress: bool = True
 
     def validate(self) -> None:
-        unknown = [name for name in self.variants if name not in VARIANTS]
+        unknown = [name for name in self.variants if name not in ALL_VARIANTS]
         if unknown:
-            raise ValueError(f"--variants: unknown {unknown}; expected some of {list(VARIANTS)}")
+            raise ValueError(f"--variants: unknown {unknown}; expected some of {list(ALL_VARIANTS)}")
+        islr = [name in ISLR_VARIANTS for name in self.variants]
+        if any(islr) and not all(islr):
+            raise ValueError(
+                f"--variants: ISLR variants {list(ISLR_VARIANTS)} cannot be mixed with zero-shot ones"
+            )
         if len(set(self.seeds)) != len(self.seeds) or not self.seeds:
             raise ValueError(f"--seeds must be distinct and at least one, got {list(self.seeds)}")
         if self.steps < 1:
@@ -158,6 +192,7 @@ class AblationSettings:
             "threads": self.threads,
             "max_text_tokens": MAX_TEXT_TOKENS,
             "duplicate_negatives": self.duplicate_negatives,
+            **({"task": "islr"} if any(name in ISLR_VARIANTS for name in self.variants) else {}),
         }
 
 
@@ -180,7 +215,7 @@ def _train_variant(
     settings: AblationSettings, name: str, seed: int, data, text_model: str, work: Path
 ) -> dict:
     """Train one variant on one seed's data and evaluate it; returns its results (percent) and timing."""
-    variant = VARIANTS[name]
+    variant = ALL_VARIANTS[name]
     pose_config = {**settings.pose_config, "subunit_parts": SUBUNIT_PARTS_BY_M[variant.num_subunit_parts]}
     model, processor = build_hali(
         text_model,
@@ -246,10 +281,10 @@ class _Run:
 def _load_run(path: Path, key: str, name: str) -> dict:
     """A finished run's result, refused when it was made with other settings or another variant definition."""
     entry = json.loads(path.read_text(encoding="utf-8"))
-    if entry.get("recipe_key") != key or entry.get("variant") != asdict(VARIANTS[name]):
+    if entry.get("recipe_key") != key or entry.get("variant") != asdict(ALL_VARIANTS[name]):
         raise ValueError(
             f"{path}: made with other settings (recipe {entry.get('recipe_key')}, variant {entry.get('variant')}) "
-            f"than this run (recipe {key}, variant {asdict(VARIANTS[name])}); delete it or use another --out"
+            f"than this run (recipe {key}, variant {asdict(ALL_VARIANTS[name])}); delete it or use another --out"
         )
     return entry
 
@@ -258,10 +293,9 @@ def _train_one(settings: AblationSettings, run: _Run) -> dict:
     """Train and evaluate one run and store its result (the unit of resumption and of parallel jobs)."""
     with reproducible_torch(settings.threads):
         data = load_zsslr_data(run.dataset_dir, CONFIG_NAME)
-        entry = _train_variant(
-            settings, run.name, run.seed, data, run.text_model, run.result_file.parent / run.name
-        )
-    entry = {"recipe_key": run.key, "variant": asdict(VARIANTS[run.name]), **entry}
+        train = train_islr_variant if run.name in ISLR_VARIANTS else _train_variant
+        entry = train(settings, run.name, run.seed, data, run.text_model, run.result_file.parent / run.name)
+    entry = {"recipe_key": run.key, "variant": asdict(ALL_VARIANTS[run.name]), **entry}
     write_json_atomic(run.result_file, entry)
     return entry
 
@@ -286,34 +320,30 @@ def _train_all(settings: AblationSettings, todo: list[_Run]) -> Iterator[tuple[_
 
 def _aggregate(runs: dict[str, dict[int, dict]], seeds: Sequence[int]) -> dict[str, Any]:
     """Per variant: its settings, mean / std / 95 % t-interval / per-seed of every metric, and the paired per-seed
-    differences to L_Global and to "both FG terms" with their t-intervals."""
+    differences to its reference rows (`_references`) with their t-intervals."""
+    metrics, delta_metrics = _metrics(runs), _delta_metrics(runs)
 
     def values(name: str) -> dict[str, list[float]]:
         return {
             f"{split}_{label}": [runs[name][seed][split][section][key] for seed in seeds]
-            for split, section, key, label in METRICS
+            for split, section, key, label in metrics
         }
 
     table = {}
     for name in runs:
-        variant = VARIANTS[name]
+        variant = ALL_VARIANTS[name]
         own = values(name)
-        row: dict[str, Any] = {
-            "label": variant.label,
-            "table": variant.table,
-            "w_fg_snippet": variant.w_fg_snippet,
-            "w_fg_subunit": variant.w_fg_subunit,
-            "w_hc": variant.w_hc,
-            "M": variant.num_subunit_parts,
-        }
-        for split, _, _, label in METRICS:
+        row: dict[str, Any] = {**asdict(variant), "M": getattr(variant, "num_subunit_parts", None)}
+        row.pop("num_subunit_parts", None)
+        for split, _, _, label in metrics:
             row.setdefault(split, {})[label] = seed_summary(own[f"{split}_{label}"])
-        row["inference_similarity"] = [runs[name][seed]["inference_similarity"] for seed in seeds]
-        for key, reference in REFERENCES.items():
+        if "inference_similarity" in runs[name][seeds[0]]:
+            row["inference_similarity"] = [runs[name][seed]["inference_similarity"] for seed in seeds]
+        for key, reference in _references(name).items():
             if reference in runs and name != reference:
                 base = values(reference)
                 row[key] = {
-                    metric: seed_summary(np.subtract(own[metric], base[metric])) for metric in DELTA_METRICS
+                    metric: seed_summary(np.subtract(own[metric], base[metric])) for metric in delta_metrics
                 }
         table[name] = row
     return table
@@ -333,16 +363,22 @@ def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
                 [n for n in rows if rows[n]["table"] == "Table 21" or n == "hali"], key=lambda n: rows[n]["M"]
             ),
         ),
+        ("Zero-shot baselines (paper Table 11)", [n for n in rows if rows[n]["table"] == "Table 11"]),
+        ("ISLR on the seen classes (paper Table 4)", [n for n in rows if rows[n]["table"] == "Table 4"]),
     ]
-    panels = [(title, names) for title, names in panels if names]
-    bars = (("test", "zsl_top1", "test ZSL top-1"), ("test", "gzsl_H", "test GZSL H"),
-            ("validation", "zsl_top1", "validation ZSL top-1"))  # fmt: skip
+    panels = [(title, names) for title, names in panels if names and (len(names) > 1 or len(rows) == 1)]
+    if any(rows[name]["table"] == "Table 4" for name in rows):
+        bars = (("test_seen", "pi_top1", "P-I top-1"), ("test_seen", "pc_top1", "P-C top-1"),
+                ("test_seen", "pi_top5", "P-I top-5"))  # fmt: skip
+    else:
+        bars = (("test", "zsl_top1", "test ZSL top-1"), ("test", "gzsl_H", "test GZSL H"),
+                ("validation", "zsl_top1", "validation ZSL top-1"))  # fmt: skip
     figure, axes = plt.subplots(
         1, len(panels), figsize=(5 + 1.7 * sum(len(n) for _, n in panels), 4.8), squeeze=False,
         gridspec_kw={"width_ratios": [max(2, len(names)) for _, names in panels]},
     )  # fmt: skip
     width = 0.8 / len(bars)
-    for panel, (axis, (title, names)) in enumerate(zip(axes[0], panels, strict=True)):
+    for axis, (title, names) in zip(axes[0], panels, strict=True):
         positions = np.arange(len(names))
         for index, (split, key, label) in enumerate(bars):
             means = [rows[name][split][key]["mean"] for name in names]
@@ -352,11 +388,13 @@ def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
             for offset, name in zip(x, names, strict=True):
                 seeds = rows[name][split][key]["per_seed"]
                 axis.scatter([offset] * len(seeds), seeds, s=8, color="black", zorder=3)
-        labels = [rows[name]["label"] if panel == 0 else f"M={rows[name]['M']}" for name in names]
+        labels = [
+            f"M={rows[name]['M']}" if title.startswith("Subunit") else rows[name]["label"] for name in names
+        ]
         axis.set_xticks(positions, labels, rotation=20, ha="right", fontsize=8)
         axis.set(title=title, ylabel="percent")
         if "chance_top1" in results:
-            axis.axhline(results["chance_top1"], color="grey", linestyle=":", label="chance (test ZSL top-1)")
+            axis.axhline(results["chance_top1"], color="grey", linestyle=":", label="chance (top-1)")
         axis.legend(fontsize=7)
     seeds = results["seeds"]
     figure.suptitle(
@@ -392,20 +430,20 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
         synth = dataclasses.replace(settings.synth, seed=seed)
         dataset_dir = prepare_synth_dataset(synth, cache_dir, settings.progress)
         if chance is None:
-            chance = 100.0 / len(load_zsslr_data(dataset_dir, CONFIG_NAME).unseen_test)
+            data = load_zsslr_data(dataset_dir, CONFIG_NAME)
+            islr = any(name in ISLR_VARIANTS for name in settings.variants)
+            chance = 100.0 / len(data.seen if islr else data.unseen_test)
         for name in settings.variants:
             result_file = work / f"seed{seed}" / f"{name}.json"
             if result_file.is_file():
                 runs[name][seed] = _load_run(result_file, key, name)
-                log(f"seed {seed} {VARIANTS[name].label}: already done ({result_file})")
+                log(f"seed {seed} {ALL_VARIANTS[name].label}: already done ({result_file})")
             else:
                 todo.append(_Run(name, seed, dataset_dir, text_model, result_file, key))
     for run, entry in _train_all(settings, todo):
         runs[run.name][run.seed] = entry
         log(
-            f"seed {run.seed} {VARIANTS[run.name].label}: test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, "
-            f"GZSL H {entry['test']['gzsl']['H']:.1f}, validation top-1 "
-            f"{entry['validation']['validation_zsl']['top1']:.1f} ({entry['train_seconds']:.0f} s)"
+            f"seed {run.seed} {ALL_VARIANTS[run.name].label}: {_summary_line(entry)} ({entry['train_seconds']:.0f} s)"
         )
     results: dict[str, Any] = {
         "unit": "percent",
@@ -416,7 +454,7 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
             "text_model": "sentence-transformers/all-MiniLM-L6-v2"
             if settings.text_model is None
             else settings.text_model,
-            "variants": {name: asdict(VARIANTS[name]) for name in settings.variants},
+            "variants": {name: asdict(ALL_VARIANTS[name]) for name in settings.variants},
             "subunit_parts": {m: parts for m, parts in SUBUNIT_PARTS_BY_M.items()},
             "selection": "inference similarity (global or hali) picked per model on the unseen validation classes",
         },
@@ -426,6 +464,11 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
                 name: {seed: runs[name][seed]["train_seconds"] for seed in settings.seeds} for name in runs
             },
             "runtime_seconds": round(time.monotonic() - started, 1),
+            "imported": {
+                name: {seed: runs[name][seed]["imported_from"] for seed in settings.seeds}
+                for name in runs
+                if any("imported_from" in runs[name][seed] for seed in settings.seeds)
+            },
             "machine": _machine(),
         },
     }
@@ -434,6 +477,16 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
     log(format_table(results))
     log(f"wrote {out / RESULT_FILE} and {out / CHART_FILE}")
     return results
+
+
+def _summary_line(entry: dict) -> str:
+    if "test_seen" in entry:
+        islr = entry["test_seen"]["islr"]
+        return f"P-I top-1 {islr['per_instance_top1']:.1f}, P-C top-1 {islr['per_class_top1']:.1f}"
+    return (
+        f"test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, GZSL H {entry['test']['gzsl']['H']:.1f}, "
+        f"validation top-1 {entry['validation']['validation_zsl']['top1']:.1f}"
+    )
 
 
 def format_table(results: dict[str, Any]) -> str:
@@ -446,15 +499,23 @@ def format_table(results: dict[str, Any]) -> str:
         interval = "" if entry.get("ci95") is None else f" [{entry['ci95'][0]:.1f}, {entry['ci95'][1]:.1f}]"
         return f"{mean} ± {entry['std']:.1f}{interval}"
 
-    lines = [
-        "| variant | test ZSL top-1 | test ZSL top-5 | test GZSL H | validation ZSL top-1 | Δ top-1 vs L_Global "
-        "| Δ top-1 vs both FG |",
-        "|---|---|---|---|---|---|---|",
+    rows = results["variants"]
+    islr = any(row["table"] == "Table 4" for row in rows.values())
+    columns = (
+        [("test_seen", "pi_top1", "P-I top-1"), ("test_seen", "pi_top5", "P-I top-5"),
+         ("test_seen", "pc_top1", "P-C top-1"), ("test_seen", "pc_top5", "P-C top-5")]
+        if islr
+        else [("test", "zsl_top1", "test ZSL top-1"), ("test", "zsl_top5", "test ZSL top-5"),
+              ("test", "gzsl_H", "test GZSL H"), ("validation", "zsl_top1", "validation ZSL top-1")]
+    )  # fmt: skip
+    first = "test_seen_pi_top1" if islr else "test_zsl_top1"
+    deltas = sorted({key for name in rows for key in _references(name)}, key=list(REFERENCES).__contains__)[
+        ::-1
     ]
-    for row in results["variants"].values():
-        deltas = [cell(row.get(key, {}).get("test_zsl_top1"), signed=True) for key in REFERENCES]
-        lines.append(
-            f"| {row['label']} | {cell(row['test']['zsl_top1'])} | {cell(row['test']['zsl_top5'])} | "
-            f"{cell(row['test']['gzsl_H'])} | {cell(row['validation']['zsl_top1'])} | {' | '.join(deltas)} |"
-        )
+    header = [label for _, _, label in columns] + [f"{key.replace('_', ' ')} ({first})" for key in deltas]
+    lines = ["| variant | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
+    for row in rows.values():
+        cells = [cell(row[split][key]) for split, key, _ in columns]
+        cells += [cell(row.get(key, {}).get(first), signed=True) for key in deltas]
+        lines.append(f"| {row['label']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

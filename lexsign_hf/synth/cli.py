@@ -132,6 +132,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ablate.add_argument("--quick", dest="smoke", action="store_true", help=argparse.SUPPRESS)
     ablate.add_argument(
+        "--task",
+        choices=("zsslr", "islr"),
+        default="zsslr",
+        help="zsslr (default: Tables 7 and 21) or islr (Table 4: CE, CE + L_Global, CE + L_HALI on seen classes)",
+    )
+    ablate.add_argument(
+        "--baselines",
+        action="store_true",
+        help="the zero-shot baselines of Table 11 (LLE, DVTA, PGFA), each alone and with L_FG + L_HC",
+    )
+    ablate.add_argument(
         "--duplicate-negatives",
         choices=("exclude", "keep"),
         help="same-gloss pairs in a batch: exclude from the denominators (default) or keep (Eq. 2 verbatim)",
@@ -203,6 +214,12 @@ def run_ablate_command(args: argparse.Namespace) -> int:
     if args.smoke:
         print("smoke run: tiny sizes and 2 steps; it checks the plumbing only, its numbers mean nothing")
     settings = AblationSettings(**(SMOKE if args.smoke else {}))
+    if args.baselines and args.task == "islr":
+        raise ValueError("--baselines are zero-shot objectives: not with --task islr")
+    if args.task == "islr" or args.baselines:
+        from .ablation import BASELINES, ISLR_VARIANTS
+
+        settings.variants = tuple(ISLR_VARIANTS if args.task == "islr" else BASELINES)
     synth_sizes = {
         "num_seen": args.num_seen,
         "num_validation": args.num_validation,
