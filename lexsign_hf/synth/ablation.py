@@ -38,6 +38,7 @@ from ..models.hali.configuration_hali import SUBUNIT_PARTS_BY_M
 from ..train.evaluate import SIMILARITIES, evaluate_zsslr
 from ..train.zsslr import DEFAULT_LEARNING_RATES, build_hali, load_zsslr_data, train_zsslr
 from .ablation_islr import ISLR_DELTA_METRICS, ISLR_METRICS, ISLR_VARIANTS, train_islr_variant
+from .ablation_report import format_table, plot_ablation
 from .dataset import CONFIG_NAME, SynthConfig
 from .demo import (
     MAX_TEXT_TOKENS,
@@ -101,6 +102,11 @@ METRICS = (
 DELTA_METRICS = ("test_zsl_top1", "test_gzsl_H", "validation_zsl_top1")
 # paired differences of every variant to these reference rows (Table 7: the baseline and "both FG terms")
 REFERENCES = {"delta_vs_global": "global", "delta_vs_both": "fg_both"}
+WITHOUT_HC = {
+    "fg_snippet_hc": "fg_snippet",
+    "fg_subunit_hc": "fg_subunit",
+    "hali": "fg_both",
+}  # L_HC's own effect
 WITH_FG_HC = "_fg_hc"  # Table 11: a baseline + L_FG + L_HC is compared with the baseline alone
 
 
@@ -110,7 +116,9 @@ def _references(name: str) -> dict[str, str]:
         return {"delta_vs_ce": "ce"}
     if name.endswith(WITH_FG_HC):
         return {"delta_vs_without_fg_hc": name.removesuffix(WITH_FG_HC)}
-    return REFERENCES
+    extra = {"delta_vs_without_hc": WITHOUT_HC[name]} if name in WITHOUT_HC else {}
+    extra |= {"delta_vs_m3": "hali"} if name in ("hali_m2", "hali_m5") else {}
+    return {**REFERENCES, **extra}
 
 
 def _metrics(names) -> tuple[tuple[str, str, str, str], ...]:
@@ -349,62 +357,6 @@ def _aggregate(runs: dict[str, dict[int, dict]], seeds: Sequence[int]) -> dict[s
     return table
 
 
-def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
-    """Bar chart with error bars (std over seeds) and per-seed dots: test ZSL top-1, GZSL H and validation ZSL
-    top-1 per variant, the loss ablation (Table 7) and the subunit-count ablation (Table 21) side by side."""
-    from .plots import _save, plt
-
-    rows = results["variants"]
-    panels = [
-        ("Loss terms (paper Table 7), M = 3", [n for n in rows if rows[n]["table"] == "Table 7"]),
-        (
-            "Subunit parts M (paper Table 21), L_HALI",
-            sorted(
-                [n for n in rows if rows[n]["table"] == "Table 21" or n == "hali"], key=lambda n: rows[n]["M"]
-            ),
-        ),
-        ("Zero-shot baselines (paper Table 11)", [n for n in rows if rows[n]["table"] == "Table 11"]),
-        ("ISLR on the seen classes (paper Table 4)", [n for n in rows if rows[n]["table"] == "Table 4"]),
-    ]
-    panels = [(title, names) for title, names in panels if names and (len(names) > 1 or len(rows) == 1)]
-    if any(rows[name]["table"] == "Table 4" for name in rows):
-        bars = (("test_seen", "pi_top1", "P-I top-1"), ("test_seen", "pc_top1", "P-C top-1"),
-                ("test_seen", "pi_top5", "P-I top-5"))  # fmt: skip
-    else:
-        bars = (("test", "zsl_top1", "test ZSL top-1"), ("test", "gzsl_H", "test GZSL H"),
-                ("validation", "zsl_top1", "validation ZSL top-1"))  # fmt: skip
-    figure, axes = plt.subplots(
-        1, len(panels), figsize=(5 + 1.7 * sum(len(n) for _, n in panels), 4.8), squeeze=False,
-        gridspec_kw={"width_ratios": [max(2, len(names)) for _, names in panels]},
-    )  # fmt: skip
-    width = 0.8 / len(bars)
-    for axis, (title, names) in zip(axes[0], panels, strict=True):
-        positions = np.arange(len(names))
-        for index, (split, key, label) in enumerate(bars):
-            means = [rows[name][split][key]["mean"] for name in names]
-            stds = [rows[name][split][key]["std"] for name in names]
-            x = positions + (index - (len(bars) - 1) / 2) * width
-            axis.bar(x, means, width, yerr=stds, capsize=3, color=f"C{index}", label=label, alpha=0.85)
-            for offset, name in zip(x, names, strict=True):
-                seeds = rows[name][split][key]["per_seed"]
-                axis.scatter([offset] * len(seeds), seeds, s=8, color="black", zorder=3)
-        labels = [
-            f"M={rows[name]['M']}" if title.startswith("Subunit") else rows[name]["label"] for name in names
-        ]
-        axis.set_xticks(positions, labels, rotation=20, ha="right", fontsize=8)
-        axis.set(title=title, ylabel="percent")
-        if "chance_top1" in results:
-            axis.axhline(results["chance_top1"], color="grey", linestyle=":", label="chance (top-1)")
-        axis.legend(fontsize=7)
-    seeds = results["seeds"]
-    figure.suptitle(
-        f"LexSign-Synth ablation: mean ± std over seeds {seeds}, {results['config']['steps']} steps each",
-        fontsize=10,
-    )
-    figure.tight_layout()
-    return _save(figure, path)
-
-
 def run_ablation(settings: AblationSettings, log=print) -> dict[str, Any]:
     """Train every variant on every seed, write ``ablation.json`` and ``ablation.png`` into `settings.out`."""
     settings.validate()
@@ -487,35 +439,3 @@ def _summary_line(entry: dict) -> str:
         f"test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, GZSL H {entry['test']['gzsl']['H']:.1f}, "
         f"validation top-1 {entry['validation']['validation_zsl']['top1']:.1f}"
     )
-
-
-def format_table(results: dict[str, Any]) -> str:
-    """A Markdown table of the ablation: mean ± std over seeds [95 % t-interval], paired differences."""
-
-    def cell(entry: dict[str, Any] | None, signed: bool = False) -> str:
-        if entry is None:
-            return ""
-        mean = f"{entry['mean']:+.1f}" if signed else f"{entry['mean']:.1f}"
-        interval = "" if entry.get("ci95") is None else f" [{entry['ci95'][0]:.1f}, {entry['ci95'][1]:.1f}]"
-        return f"{mean} ± {entry['std']:.1f}{interval}"
-
-    rows = results["variants"]
-    islr = any(row["table"] == "Table 4" for row in rows.values())
-    columns = (
-        [("test_seen", "pi_top1", "P-I top-1"), ("test_seen", "pi_top5", "P-I top-5"),
-         ("test_seen", "pc_top1", "P-C top-1"), ("test_seen", "pc_top5", "P-C top-5")]
-        if islr
-        else [("test", "zsl_top1", "test ZSL top-1"), ("test", "zsl_top5", "test ZSL top-5"),
-              ("test", "gzsl_H", "test GZSL H"), ("validation", "zsl_top1", "validation ZSL top-1")]
-    )  # fmt: skip
-    first = "test_seen_pi_top1" if islr else "test_zsl_top1"
-    deltas = sorted({key for name in rows for key in _references(name)}, key=list(REFERENCES).__contains__)[
-        ::-1
-    ]
-    header = [label for _, _, label in columns] + [f"{key.replace('_', ' ')} ({first})" for key in deltas]
-    lines = ["| variant | " + " | ".join(header) + " |", "|---" * (len(header) + 1) + "|"]
-    for row in rows.values():
-        cells = [cell(row[split][key]) for split, key, _ in columns]
-        cells += [cell(row.get(key, {}).get(first), signed=True) for key in deltas]
-        lines.append(f"| {row['label']} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
