@@ -3,9 +3,10 @@ transcribed in results/paper/figures.json), carries its source right after it, a
 
 Convention: ``47.8 %<!-- src: results/demo/metrics.json#hali.zsl.top1 -->`` — the comment follows the figure (and
 its unit); the path is relative to the repository root, the key a dotted path (list indices as numbers); a
-``*100`` after the key means the JSON holds a fraction shown in percent. Not figures: numbers inside code spans,
-names (Table 7, Fig. 9, Eq. 2, M = 3, top-5, seed 0, 2-core, L_FG), and the dates and versions of a sentence's
-software stack when they sit in a code span.
+``*100`` (or any ``*N`` / ``/N``) after the key scales the JSON value to the unit shown (a fraction in percent,
+seconds in ms, bytes in MiB with ``/1048576``). Not figures: numbers inside code spans,
+names (Table 7, Fig. 9, Eq. 2, M = 3, top-5, seed 0, 2-core, L_FG, a citation's year), targets (< 15 %, ≥ 5x)
+and set-up counts (2 threads, 0 workers, the 95 % of an interval).
 """
 
 from __future__ import annotations
@@ -19,13 +20,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-SOURCE = re.compile(r"<!--\s*src:\s*([^#\s]+)#([^\s*]+)(\*100)?\s*-->")
+SOURCE = re.compile(r"<!--\s*src:\s*([^#\s]+)#([^\s*/]+)(?:([*/])(\d+))?\s*-->")
 # a figure: optional sign, digits with optional thousands separators and decimals, then an optional unit
 NUMBER = re.compile(r"(?<![\w.])([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w.]*\d)")
 UNIT = re.compile(r"(?:\s?(?:%|×|pp|points?|min|ms|MiB|GB|kB|MB|x|s)(?![A-Za-z]))?")
 NAMES = re.compile(
-    r"(?:Tables?|Figs?\.|Fig\.|Eq\.|Eqs\.|Section|seeds?|M\s?=|B\s?=|T\s?=|top-|L_|A\.|Appendix|ASL|CSL|WLASL"
-    r"|nslt_|batch|Qwen2\.5-VL-|v)\s*(?:\d[\d.,]*\s*(?:,|and|–|-|to)\s*)*$"
+    r"(?:Tables?|Figs?\.|Eqs?\.|Section|seeds?|issue|M\s?=|B\s?=|T\s?=|top-|L_|A\.|Appendix|ASL|CSL|WLASL|LEX"
+    r"|nslt_|batch|Qwen2\.5-VL-|BMVC|TPAMI|TIP|Recognition|arXiv|[<>≥≤~])\s*(?:\d[\d.,]*\s*(?:,|/|and|–|-|to)\s*)*$"
+)
+# after a number: part of a word ("2-core", "64-frame") or a set-up count ("2 threads", "0 workers", "95 % CI")
+NOT_A_FIGURE_AFTER = re.compile(
+    r"-(?:core|frame|epoch|point|fold|shot|choice|bit|level)|(?:st|nd|rd|th)\b|\s(?:cores?|threads?|workers?)\b"
+    r"|\s?%\s(?:t-)?interval|\s?%\sCI"
 )
 
 
@@ -44,10 +50,9 @@ def figures(text: str):
         if any(a <= start < b for a, b in code):
             continue
         before = text[max(0, start - 40) : start]
-        after = text[match.end() : match.end() + 3]
-        if NAMES.search(before) or re.match(r"-(?:core|fold|shot|choice|bit|level)|(?:st|nd|rd|th)\b", after):
+        if NAMES.search(before) or NOT_A_FIGURE_AFTER.match(text, match.end()):
             continue
-        unit = UNIT.match(text, match.end())
+        unit = UNIT.match(text, match.end() + (2 if text.startswith("**", match.end()) else 0))
         source = SOURCE.match(text, unit.end())
         yield match.group(0), source, text[max(0, start - 50) : match.end() + 30].replace("\n", " ")
 
@@ -65,7 +70,7 @@ def test_every_results_figure_has_a_source_and_equals_it():
         if source is None:
             problems.append(f"no source: {printed!r} in …{context}…")
             continue
-        path, key, percent = source.groups()
+        path, key, operator, factor = source.groups()
         try:
             value = json_value(path, key)
         except (OSError, KeyError, IndexError, ValueError) as error:
@@ -74,7 +79,8 @@ def test_every_results_figure_has_a_source_and_equals_it():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             problems.append(f"{path}#{key} = {value!r} is not a number ({printed!r})")
             continue
-        value = value * 100 if percent else value
+        if operator:
+            value = value * int(factor) if operator == "*" else value / int(factor)
         shown = printed.replace("−", "-").replace(",", "")
         decimals = len(shown.split(".")[1]) if "." in shown else 0
         if not math.isclose(float(shown), round(value, decimals), abs_tol=10 ** -(decimals + 6)):

@@ -214,11 +214,20 @@ def main(argv: list[str]) -> int:
     for item in argv[1:]:
         marker, path = item.split("=", 1)
         results = json.loads((root / path).read_text(encoding="utf-8"))
-        column = {
-            name: _src(value, "results/paper/figures.json", f"{marker}.{name}")
-            for name, value in paper.get(marker, {}).items()
-            if isinstance(value, (int, float))
-        }
+        column = {}
+        for name, value in paper.get(marker, {}).items():
+            if name.startswith("_"):
+                continue
+            leaves = value if isinstance(value, dict) else {"": value}
+            column[name] = " / ".join(
+                _src(
+                    leaf,
+                    "results/paper/figures.json",
+                    ".".join(filter(None, (marker, name, sub))),
+                    ".2f" if isinstance(value, dict) else ".1f",
+                )
+                for sub, leaf in leaves.items()
+            )
         update_readme(readme, marker, render_block(results, path, column or None))
     return 0
 

@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     size.add_argument(
         "--steps",
         type=int,
-        help="optimiser steps per model (default 200: ~13 min for both on 2 idle CPU cores)",
+        help="optimiser steps per model (default 200; the run time depends on the machine: see the README)",
     )
     size.add_argument("--num-seen", type=int, default=120, help="seen (training) classes (default 120)")
     size.add_argument("--num-validation", type=int, default=40, help="unseen validation classes (default 40)")
