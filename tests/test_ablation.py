@@ -134,3 +134,39 @@ def test_resume_refuses_a_run_made_with_other_settings(tmp_path, tiny_bert):
     with pytest.raises(ValueError, match="made with other settings"):
         _load_run(path, "abc", "hali")  # another variant's definition
     assert settings.recipe() != replace(settings, duplicate_negatives="keep").recipe()
+
+
+@pytest.mark.slow
+def test_islr_and_baseline_ablations_pair_their_rows(tmp_path, tiny_bert):
+    common = ["--smoke", "--text-model", tiny_bert, "--cache-dir", str(tmp_path / "cache"), "--threads", "1"]
+    assert main(["ablate", *common, "--out", str(tmp_path / "islr"), "--task", "islr", "--no-progress"]) == 0
+    islr = json.loads((tmp_path / "islr" / "ablation.json").read_text())
+    assert list(islr["variants"]) == ["ce", "ce_global", "ce_hali"] and islr["config"]["task"] == "islr"
+    rows = islr["variants"]
+    for name in ("ce_global", "ce_hali"):
+        expected = np.subtract(
+            rows[name]["test_seen"]["pi_top1"]["per_seed"], rows["ce"]["test_seen"]["pi_top1"]["per_seed"]
+        )
+        np.testing.assert_allclose(rows[name]["delta_vs_ce"]["test_seen_pi_top1"]["per_seed"], expected)
+    assert islr["chance_top1"] == pytest.approx(100 / 8)  # 8 seen classes in the smoke build
+    out = tmp_path / "baselines"
+    args = [
+        "ablate",
+        *common,
+        "--out",
+        str(out),
+        "--baselines",
+        "--variants",
+        "lle",
+        "lle_fg_hc",
+        "--no-progress",
+    ]
+    assert main(args) == 0
+    rows = json.loads((out / "ablation.json").read_text())["variants"]
+    assert rows["lle"]["global_loss"] == "lle" and rows["lle_fg_hc"]["w_hc"] == 1.0
+    assert "delta_vs_without_fg_hc" in rows["lle_fg_hc"] and "delta_vs_global" not in rows["lle_fg_hc"]
+
+
+def test_islr_variants_are_not_mixed_with_zero_shot_ones(tmp_path, capsys):
+    assert main(["ablate", "--smoke", "--out", str(tmp_path), "--variants", "ce", "global"]) == 1
+    assert "cannot be mixed" in capsys.readouterr().err
