@@ -51,7 +51,7 @@ def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
         ("Zero-shot baselines (paper Table 11)", [n for n in rows if rows[n]["table"] == "Table 11"]),
         ("ISLR on the seen classes (paper Table 4)", [n for n in rows if rows[n]["table"] == "Table 4"]),
     ]
-    panels = [(title, names) for title, names in panels if names and (len(names) > 1 or len(rows) == 1)]
+    panels = [(title, names) for title, names in panels if names]
     if any(rows[name]["table"] == "Table 4" for name in rows):
         bars = (("test_seen", "pi_top1", "P-I top-1"), ("test_seen", "pc_top1", "P-C top-1"),
                 ("test_seen", "pi_top5", "P-I top-5"))  # fmt: skip
@@ -187,6 +187,11 @@ def render_block(results: dict[str, Any], path: str, paper: dict[str, str] | Non
         f"Seeds {', '.join(str(seed) for seed in seeds)} — mean ± std over the seeds [95 % t-interval]; "
         f"differences are paired per seed. Chance top-1 {_src(results['chance_top1'], path, 'chance_top1', '.1f')} %."
     )
+    runtime = results.get("run", {}).get("runtime_seconds")
+    if runtime is not None:
+        head += (
+            f" Wall time of the last invocation {_src(runtime, path, 'run.runtime_seconds', '.0f', ' s')}."
+        )
     if partial:
         head += f" **Partial:** {partial}"
     if n < 2:
@@ -213,6 +218,11 @@ def main(argv: list[str]) -> int:
     paper = json.loads(paper_file.read_text(encoding="utf-8")) if paper_file.is_file() else {}
     for item in argv[1:]:
         marker, path = item.split("=", 1)
+        if not (root / path).is_file():
+            update_readme(
+                readme, marker, f"*Not measured yet: `{path}` does not exist (the run has not finished).*"
+            )
+            continue
         results = json.loads((root / path).read_text(encoding="utf-8"))
         column = {}
         for name, value in paper.get(marker, {}).items():
