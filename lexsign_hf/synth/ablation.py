@@ -35,7 +35,7 @@ import numpy as np
 from ..data.hub_layout import write_json_atomic
 from ..metrics.intervals import seed_summary
 from ..models.hali.configuration_hali import SUBUNIT_PARTS_BY_M
-from ..train.evaluate import SIMILARITIES, evaluate_zsslr
+from ..train.evaluate import SIMILARITIES, evaluate_zsslr, prototype_aligned_zsl
 from ..train.zsslr import DEFAULT_LEARNING_RATES, build_hali, load_zsslr_data, train_zsslr
 from .ablation_islr import ISLR_DELTA_METRICS, ISLR_METRICS, ISLR_VARIANTS, train_islr_variant
 from .ablation_report import format_table, plot_ablation
@@ -258,9 +258,13 @@ def _train_variant(
     )
     train_seconds = time.monotonic() - started
     results = evaluate_zsslr(model, processor, data, similarities=SIMILARITIES)
+    extra = {}
+    if variant.global_loss == "pgfa":  # PGFA's test-time step: ZSL with prototype-aligned class features
+        extra = {"zsl_without_prototypes": results["zsl"]}
+        results["zsl"] = prototype_aligned_zsl(model, processor, data, results["inference_similarity"])
     shutil.rmtree(work / "checkpoints", ignore_errors=True)
     return {
-        "test": {"zsl": results["zsl"], "gzsl": results["gzsl"]},
+        "test": {"zsl": results["zsl"], "gzsl": results["gzsl"], **extra},
         "validation": {"validation_zsl": results["validation_zsl"]},
         "inference_similarity": results["inference_similarity"],
         "by_similarity": {

@@ -73,9 +73,10 @@ def pgfa_loss(logits: torch.Tensor, labels: torch.Tensor | None = None) -> torch
     skeleton encoder is trained (not frozen) against the description embeddings with the multi-positive KL objective
     (their default ``loss_type="kl"``), the same loss as `dvta_loss`, here on the shared HALI towers.
 
-    Left out: the prototype-guided text feature alignment at test time (replacing each unseen class's text
-    embedding by the mean of its most confident test embeddings), a transductive step of the evaluation, not of the
-    training objective; so in this package "pgfa" and "dvta" differ only in what their papers add outside the loss.
+    PGFA's other half, the prototype-guided text feature alignment at test time (each unseen class's text
+    embedding replaced by the mean of its most confident test embeddings), is a step of the evaluation, not of the
+    objective: `lexsign_hf.train.evaluate.prototype_aligned_zsl` (`lexsign ablate --baselines` applies it to the
+    "pgfa" rows' test ZSL).
     """
     return multi_positive_kl(logits, labels)
 
