@@ -107,6 +107,16 @@ def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
             and repeat[name]["validation"] == rows[name]["validation"]
         )
 
+    # a run of seed 1 missing: --aggregate-only trains nothing and reports seed 0 alone, marked partial
+    next((out / ".work").glob("*/seed1/hali.json")).unlink()
+    assert main([*args, "--threads", "1", "--no-progress", "--aggregate-only"]) == 0
+    partial = json.loads((out / "ablation.json").read_text())
+    assert partial["seeds"] == [0] and "seeds [1] were not finished" in partial["run"]["partial"]
+    assert (
+        partial["variants"]["hali"]["test"]["zsl_top1"]["per_seed"]
+        == rows["hali"]["test"]["zsl_top1"]["per_seed"][:1]
+    )
+
 
 def test_ablation_rejects_unknown_variant(tmp_path, capsys):
     assert main(["ablate", "--smoke", "--out", str(tmp_path), "--variants", "nope"]) == 1

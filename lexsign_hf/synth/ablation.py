@@ -158,6 +158,7 @@ class AblationSettings:
     threads: int = 2
     jobs: int = 1
     progress: bool = True
+    aggregate_only: bool = False  # train nothing: write the JSON from the seeds whose runs are all stored
 
     def validate(self) -> None:
         unknown = [name for name in self.variants if name not in ALL_VARIANTS]
@@ -396,6 +397,21 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
                 log(f"seed {seed} {ALL_VARIANTS[name].label}: already done ({result_file})")
             else:
                 todo.append(_Run(name, seed, dataset_dir, text_model, result_file, key))
+    partial = None
+    if (
+        settings.aggregate_only and todo
+    ):  # report the seeds whose every variant is stored; say what is missing
+        missing = sorted({run.seed for run in todo})
+        seeds = [seed for seed in settings.seeds if seed not in missing]
+        if not seeds:
+            raise ValueError(f"--aggregate-only: no seed has all its variants stored in {work}")
+        partial = (
+            f"seeds {seeds} of the requested {list(settings.seeds)}; {len(todo)} (seed, variant) runs of seeds "
+            f"{missing} were not finished when this JSON was written"
+        )
+        settings = dataclasses.replace(settings, seeds=tuple(seeds))
+        runs = {name: {seed: by_seed[seed] for seed in seeds} for name, by_seed in runs.items()}
+        todo = []
     for run, entry in _train_all(settings, todo):
         runs[run.name][run.seed] = entry
         log(
@@ -420,6 +436,7 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
                 name: {seed: runs[name][seed]["train_seconds"] for seed in settings.seeds} for name in runs
             },
             "runtime_seconds": round(time.monotonic() - started, 1),
+            **({"partial": partial} if partial else {}),
             "imported": {
                 name: {seed: runs[name][seed]["imported_from"] for seed in settings.seeds}
                 for name in runs

@@ -147,6 +147,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("exclude", "keep"),
         help="same-gloss pairs in a batch: exclude from the denominators (default) or keep (Eq. 2 verbatim)",
     )
+    ablate.add_argument(
+        "--aggregate-only",
+        action="store_true",
+        help="train nothing: write OUT/ablation.json from the seeds whose runs are all stored (marked partial)",
+    )
     ablate.add_argument("--no-progress", action="store_true", help="no progress bars")
     ablate.set_defaults(func=run_ablate_command)
 
@@ -236,6 +241,7 @@ def run_ablate_command(args: argparse.Namespace) -> int:
         text_model=args.text_model,
         cache_dir=args.cache_dir,
         progress=not args.no_progress,
+        aggregate_only=args.aggregate_only,
         **{
             name: value
             for name, value in (
