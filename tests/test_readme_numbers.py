@@ -25,12 +25,12 @@ SOURCE = re.compile(r"<!--\s*src:\s*([^#\s]+)#([^\s*/]+)(?:([*/])(\d+))?\s*-->")
 NUMBER = re.compile(r"(?<![\w.])([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\w.]*\d)")
 UNIT = re.compile(r"(?:\s?(?:%|×|pp|points?|min|ms|MiB|GB|kB|MB|x|s)(?![A-Za-z]))?")
 NAMES = re.compile(
-    r"(?:Tables?|Figs?\.|Eqs?\.|Section|seeds?|issue|M\s?=|B\s?=|T\s?=|top-|L_|A\.|Appendix|ASL|CSL|WLASL|LEX"
+    r"(?:Tables?|Figs?\.|Eqs?\.|Section|[Ss]eeds?|issue|M\s?=|B\s?=|T\s?=|top-|L_|A\.|Appendix|ASL|CSL|WLASL|LEX"
     r"|nslt_|batch|Qwen2\.5-VL-|BMVC|TPAMI|TIP|Recognition|arXiv|[<>≥≤~])\s*(?:\d[\d.,]*\s*(?:,|/|and|–|-|to)\s*)*$"
 )
 # after a number: part of a word ("2-core", "64-frame") or a set-up count ("2 threads", "0 workers", "95 % CI")
 NOT_A_FIGURE_AFTER = re.compile(
-    r"-(?:core|frame|epoch|point|fold|shot|choice|bit|level)|(?:st|nd|rd|th)\b|\s(?:cores?|threads?|workers?)\b"
+    r"-(?:core|frame|epoch|point|fold|shot|choice|bit|level|seed)|(?:st|nd|rd|th)\b|\s(?:cores?|threads?|workers?)\b"
     r"|\s?%\s(?:t-)?interval|\s?%\sCI"
 )
 

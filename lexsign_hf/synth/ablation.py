@@ -438,7 +438,7 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
             "runtime_seconds": round(time.monotonic() - started, 1),
             **({"partial": partial} if partial else {}),
             "imported": {
-                name: {seed: runs[name][seed]["imported_from"] for seed in settings.seeds}
+                name: {seed: runs[name][seed].get("imported_from") for seed in settings.seeds}
                 for name in runs
                 if any("imported_from" in runs[name][seed] for seed in settings.seeds)
             },

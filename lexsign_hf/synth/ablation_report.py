@@ -117,8 +117,8 @@ def findings(results: dict[str, Any], path: str, keys=None, metric: str | None =
     for key in keys or DELTA_ORDER:
         for name, row in rows.items():
             entry = row.get(key, {}).get(metric)
-            if entry is None:
-                continue
+            if entry is None or (key, name) in (("delta_vs_both", "global"), ("delta_vs_both", "hali")):
+                continue  # the same pair as L_Global's row above, or as "vs without L_HC"
             reference = rows[_reference(name, key)]["label"]
             base = f"variants.{name}.{key}.{metric}"
             if entry["ci95"] is None:
@@ -188,7 +188,7 @@ def render_block(results: dict[str, Any], path: str, paper: dict[str, str] | Non
         f"differences are paired per seed. Chance top-1 {_src(results['chance_top1'], path, 'chance_top1', '.1f')} %."
     )
     runtime = results.get("run", {}).get("runtime_seconds")
-    if runtime is not None:
+    if runtime is not None and not results.get("run", {}).get("imported"):
         head += (
             f" Wall time of the last invocation {_src(runtime, path, 'run.runtime_seconds', '.0f', ' s')}."
         )
@@ -204,20 +204,26 @@ def render_block(results: dict[str, Any], path: str, paper: dict[str, str] | Non
 def update_readme(readme: Path, marker: str, block: str) -> None:
     """Replace the text between ``<!-- marker:begin -->`` and ``<!-- marker:end -->`` in `readme`."""
     text = readme.read_text(encoding="utf-8")
-    pattern = re.compile(rf"(<!-- {marker}:begin -->\n).*?(\n<!-- {marker}:end -->)", flags=re.S)
+    pattern = re.compile(rf"(<!-- {marker}:begin -->\n).*?(<!-- {marker}:end -->)", flags=re.S)
     if not pattern.search(text):
         raise ValueError(f"{readme}: no <!-- {marker}:begin --> ... <!-- {marker}:end --> block")
-    readme.write_text(pattern.sub(lambda m: m.group(1) + block + m.group(2), text), encoding="utf-8")
+    readme.write_text(pattern.sub(lambda m: m.group(1) + block + "\n" + m.group(2), text), encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
-    """``python -m lexsign_hf.synth.ablation_report README.md [MARKER=results/.../ablation.json ...]``"""
+    """``python -m lexsign_hf.synth.ablation_report README.md [MARKER=results/.../ablation.json[@PAPER_KEY] ...]``"""
     readme = Path(argv[0])
-    root = readme.parent
+    root = Path(
+        "."
+    )  # run from the repository root: the JSON paths (and the sources written) are relative to it
     paper_file = root / "results/paper/figures.json"
     paper = json.loads(paper_file.read_text(encoding="utf-8")) if paper_file.is_file() else {}
     for item in argv[1:]:
         marker, path = item.split("=", 1)
+        path, _, paper_key = path.partition(
+            "@"
+        )  # MARKER=JSON[@key of results/paper/figures.json, default MARKER]
+        paper_key = paper_key or marker
         if not (root / path).is_file():
             update_readme(
                 readme, marker, f"*Not measured yet: `{path}` does not exist (the run has not finished).*"
@@ -225,7 +231,7 @@ def main(argv: list[str]) -> int:
             continue
         results = json.loads((root / path).read_text(encoding="utf-8"))
         column = {}
-        for name, value in paper.get(marker, {}).items():
+        for name, value in paper.get(paper_key, {}).items():
             if name.startswith("_"):
                 continue
             leaves = value if isinstance(value, dict) else {"": value}
@@ -233,7 +239,7 @@ def main(argv: list[str]) -> int:
                 _src(
                     leaf,
                     "results/paper/figures.json",
-                    ".".join(filter(None, (marker, name, sub))),
+                    ".".join(filter(None, (paper_key, name, sub))),
                     ".2f" if isinstance(value, dict) else ".1f",
                 )
                 for sub, leaf in leaves.items()
