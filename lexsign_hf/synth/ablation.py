@@ -397,16 +397,16 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
                 log(f"seed {seed} {ALL_VARIANTS[name].label}: already done ({result_file})")
             else:
                 todo.append(_Run(name, seed, dataset_dir, text_model, result_file, key))
-    partial = None
-    if (
-        settings.aggregate_only and todo
-    ):  # report the seeds whose every variant is stored; say what is missing
+    # --aggregate-only: report the seeds whose every variant is stored, and say what is missing
+    partial = f"written by --aggregate-only from the stored runs of {list(settings.variants)}"
+    partial = partial if settings.aggregate_only else None
+    if settings.aggregate_only and todo:
         missing = sorted({run.seed for run in todo})
         seeds = [seed for seed in settings.seeds if seed not in missing]
         if not seeds:
             raise ValueError(f"--aggregate-only: no seed has all its variants stored in {work}")
-        partial = (
-            f"seeds {seeds} of the requested {list(settings.seeds)}; {len(todo)} (seed, variant) runs of seeds "
+        partial += (
+            f"; seeds {seeds} of the requested {list(settings.seeds)}: {len(todo)} (seed, variant) runs of seeds "
             f"{missing} were not finished when this JSON was written"
         )
         settings = dataclasses.replace(settings, seeds=tuple(seeds))

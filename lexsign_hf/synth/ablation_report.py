@@ -158,6 +158,8 @@ def sourced_table(results: dict[str, Any], path: str, paper: dict[str, float] | 
         if entry is None:
             return ""
         fmt = "+.1f" if signed else ".1f"
+        if entry.get("n", 2) < 2:  # one seed: the value alone
+            return _src(entry["mean"], path, key + ".mean", fmt)
         text = f"{_src(entry['mean'], path, key + '.mean', fmt)} ± {_src(entry['std'], path, key + '.std')}"
         if entry.get("ci95") is not None:
             low, high = entry["ci95"]
@@ -181,16 +183,26 @@ def sourced_table(results: dict[str, Any], path: str, paper: dict[str, float] | 
 def render_block(results: dict[str, Any], path: str, paper: dict[str, str] | None = None, keys=None) -> str:
     """Table and findings of one ablation JSON, as Markdown."""
     seeds = results["seeds"]
+    rows = results["variants"]
     n = len(seeds)
     partial = results.get("run", {}).get("partial")
     head = (
         f"Seeds {', '.join(str(seed) for seed in seeds)} — mean ± std over the seeds [95 % t-interval]; "
         f"differences are paired per seed. Chance top-1 {_src(results['chance_top1'], path, 'chance_top1', '.1f')} %."
     )
-    runtime = results.get("run", {}).get("runtime_seconds")
-    if runtime is not None and not results.get("run", {}).get("imported"):
+    run = results.get("run", {})
+    if run.get("runtime_seconds") is not None and not run.get("imported") and not run.get("partial"):
+        head += f" Wall time {_src(run['runtime_seconds'], path, 'run.runtime_seconds', '.0f', ' s')}."
+    seconds = [(name, seed, value) for name, by_seed in run.get("train_seconds", {}).items()
+               for seed, value in by_seed.items()]  # fmt: skip
+    if seconds and len(seconds) <= 12 and not run.get("imported"):
         head += (
-            f" Wall time of the last invocation {_src(runtime, path, 'run.runtime_seconds', '.0f', ' s')}."
+            " Training time per run: "
+            + ", ".join(
+                f"{rows[name]['label']} (seed {seed}) {_src(value, path, f'run.train_seconds.{name}.{seed}', '.0f', ' s')}"
+                for name, seed, value in seconds
+            )
+            + "."
         )
     if partial:
         head += f" **Partial:** {partial}"
