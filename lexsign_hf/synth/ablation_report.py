@@ -205,7 +205,7 @@ def render_block(results: dict[str, Any], path: str, paper: dict[str, str] | Non
             + "."
         )
     if partial:
-        head += f" **Partial:** {partial}"
+        head += f" **Partial:** {partial}."
     if n < 2:
         head += " One seed: no intervals, so no findings."
     body = [head, "", sourced_table(results, path, paper), ""]
