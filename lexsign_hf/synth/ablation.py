@@ -1,19 +1,23 @@
-"""`lexsign ablate`: the paper's loss ablation (Table 7) and subunit-count ablation (Table 21) on LexSign-Synth.
+"""`lexsign ablate`: the paper's loss ablation (Table 7) and subunit-count ablation (Table 21) on LexSign-Synth,
+and with ``--baselines`` the zero-shot baselines of Table 11 (`BASELINES`), with ``--task islr`` the ISLR rows of
+Table 4 (`ablation_islr.ISLR_VARIANTS`).
 
 Every variant trains the same HALI architecture from the same initialisation, data and description sampling for
-the same number of optimiser steps; only the loss weights (L_Global only; + L_FG^(s,f); + L_FG^(u,f); + both;
-+ both + L_HC) or the subunit parts (M = 2 hands; M = 3 + body; M = 5 + mouth + face) differ. Each seed builds
-its own LexSign-Synth (classes, signers, split) and initialisation, and all variants of a seed share them, so
-per-seed differences between variants are paired. Each model's inference similarity (global or hali) is picked
-on the unseen validation classes, as in `lexsign demo`.
+the same number of optimiser steps; only the loss weights (L_Global only; + L_FG^(s,f); + L_FG^(u,f); each of
+those + L_HC; + both; + both + L_HC), the video-level objective (`HALIConfig.global_loss`) or the subunit parts
+(M = 2 hands; M = 3 + body; M = 5 + mouth + face) differ. Each seed builds its own LexSign-Synth (classes,
+signers, split) and initialisation, and all variants of a seed share them, so per-seed differences between
+variants are paired. Each model's inference similarity (global or hali) is picked on the unseen validation
+classes, as in `lexsign demo`.
 
 Results (percent) go to ``<out>/ablation.json`` — per variant the mean, the standard deviation over seeds
-(n - 1) and the per-seed values of ZSL top-1 / top-5 and GZSL S / U / H on the test classes and ZSL top-1 / top-5
-on the validation classes, plus each variant's per-seed difference to L_Global only — and a bar chart
-``<out>/ablation.png``. Every finished (seed, variant) run is kept in ``<out>/.work/<settings hash>/`` with its
+(n - 1), the 95 % t-interval of the mean and the per-seed values of each metric, plus the paired per-seed
+differences to the reference rows (`_references`) with their t-intervals — and a bar chart ``<out>/ablation.png``
+(`ablation_report`). Every finished (seed, variant) run is kept in ``<out>/.work/<settings hash>/`` with its
 settings hash and variant definition, so an interrupted or extended ablation (more seeds, more variants) resumes,
-and a stored run made with other settings is refused rather than mixed in. With ``jobs`` > 1 the runs train in that many worker processes (each with ``threads`` torch threads);
-every run seeds itself, so the numbers are the same as with one job.
+and a stored run made with other settings is refused rather than mixed in. With ``jobs`` > 1 the runs train in
+that many worker processes (each with ``threads`` torch threads); every run seeds itself, so the numbers are the
+same as with one job.
 """
 
 from __future__ import annotations
