@@ -1,4 +1,4 @@
-"""`lexsign ablate --quick`: every Table 7 / Table 21 variant over two seeds, aggregated correctly."""
+"""`lexsign ablate --smoke`: every Table 7 / Table 21 variant over two seeds, aggregated correctly."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from scipy import stats
 
 from lexsign_hf.cli import main
 from lexsign_hf.synth.ablation import VARIANTS
@@ -23,7 +24,7 @@ def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
     out = tmp_path / "ablation"
     args = [
         "ablate",
-        "--quick",
+        "--smoke",
         "--out",
         str(out),
         "--text-model",
@@ -34,7 +35,7 @@ def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
     assert main([*args, "--threads", "1", "--no-progress"]) == 0
     results = json.loads((out / "ablation.json").read_text())
     assert (out / "ablation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert not (out / ".work").exists()
+    assert len(list((out / ".work").glob("*/seed*/*.json"))) == 2 * len(VARIANTS)
     assert (
         results["seeds"] == [0, 1] and results["config"]["steps"] == 2 and results["config"]["threads"] == 1
     )
@@ -61,6 +62,20 @@ def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
                 row["test"]["zsl_top1"]["per_seed"], rows["global"]["test"]["zsl_top1"]["per_seed"]
             )
             np.testing.assert_allclose(delta, expected)
+        if name != "fg_both":
+            delta = row["delta_vs_both"]["validation_zsl_top1"]
+            expected = np.subtract(
+                row["validation"]["zsl_top1"]["per_seed"],
+                rows["fg_both"]["validation"]["zsl_top1"]["per_seed"],
+            )
+            np.testing.assert_allclose(delta["per_seed"], expected)
+            if np.std(expected) > 0:  # the interval is scipy's t-interval of the mean difference
+                np.testing.assert_allclose(
+                    delta["ci95"],
+                    stats.t.interval(
+                        0.95, len(expected) - 1, loc=np.mean(expected), scale=stats.sem(expected)
+                    ),
+                )
         assert set(row["inference_similarity"]) <= {"global", "hali"}
     assert results["chance_top1"] == pytest.approx(25.0)  # 4 unseen test classes
 
@@ -92,7 +107,76 @@ def test_quick_ablation_writes_json_and_chart(tmp_path, tiny_bert):
             and repeat[name]["validation"] == rows[name]["validation"]
         )
 
+    # a run of seed 1 missing: --aggregate-only trains nothing and reports seed 0 alone, marked partial
+    next((out / ".work").glob("*/seed1/hali.json")).unlink()
+    assert main([*args, "--threads", "1", "--no-progress", "--aggregate-only"]) == 0
+    partial = json.loads((out / "ablation.json").read_text())
+    assert partial["seeds"] == [0] and "seeds [1] were not finished" in partial["run"]["partial"]
+    assert (
+        partial["variants"]["hali"]["test"]["zsl_top1"]["per_seed"]
+        == rows["hali"]["test"]["zsl_top1"]["per_seed"][:1]
+    )
+
 
 def test_ablation_rejects_unknown_variant(tmp_path, capsys):
-    assert main(["ablate", "--quick", "--out", str(tmp_path), "--variants", "nope"]) == 1
+    assert main(["ablate", "--smoke", "--out", str(tmp_path), "--variants", "nope"]) == 1
     assert "unknown ['nope']" in capsys.readouterr().err
+
+
+def test_smoke_says_plumbing_only_and_quick_is_an_alias(tmp_path, capsys):
+    assert main(["ablate", "--quick", "--out", str(tmp_path), "--variants", "nope"]) == 1
+    assert "checks the plumbing only" in capsys.readouterr().out
+
+
+def test_resume_refuses_a_run_made_with_other_settings(tmp_path, tiny_bert):
+    from dataclasses import asdict, replace
+
+    from lexsign_hf.synth.ablation import SMOKE, AblationSettings, _load_run
+
+    settings = AblationSettings(**SMOKE, out=tmp_path)
+    entry = {"recipe_key": "other", "variant": asdict(VARIANTS["global"])}
+    path = tmp_path / "global.json"
+    path.write_text(json.dumps(entry))
+    with pytest.raises(ValueError, match="made with other settings"):
+        _load_run(path, "abc", "global")
+    path.write_text(json.dumps({**entry, "recipe_key": "abc"}))
+    assert _load_run(path, "abc", "global")["recipe_key"] == "abc"
+    with pytest.raises(ValueError, match="made with other settings"):
+        _load_run(path, "abc", "hali")  # another variant's definition
+    assert settings.recipe() != replace(settings, duplicate_negatives="keep").recipe()
+
+
+@pytest.mark.slow
+def test_islr_and_baseline_ablations_pair_their_rows(tmp_path, tiny_bert):
+    common = ["--smoke", "--text-model", tiny_bert, "--cache-dir", str(tmp_path / "cache"), "--threads", "1"]
+    assert main(["ablate", *common, "--out", str(tmp_path / "islr"), "--task", "islr", "--no-progress"]) == 0
+    islr = json.loads((tmp_path / "islr" / "ablation.json").read_text())
+    assert list(islr["variants"]) == ["ce", "ce_global", "ce_hali"] and islr["config"]["task"] == "islr"
+    rows = islr["variants"]
+    for name in ("ce_global", "ce_hali"):
+        expected = np.subtract(
+            rows[name]["test_seen"]["pi_top1"]["per_seed"], rows["ce"]["test_seen"]["pi_top1"]["per_seed"]
+        )
+        np.testing.assert_allclose(rows[name]["delta_vs_ce"]["test_seen_pi_top1"]["per_seed"], expected)
+    assert islr["chance_top1"] == pytest.approx(100 / 8)  # 8 seen classes in the smoke build
+    out = tmp_path / "baselines"
+    args = [
+        "ablate",
+        *common,
+        "--out",
+        str(out),
+        "--baselines",
+        "--variants",
+        "lle",
+        "lle_fg_hc",
+        "--no-progress",
+    ]
+    assert main(args) == 0
+    rows = json.loads((out / "ablation.json").read_text())["variants"]
+    assert rows["lle"]["global_loss"] == "lle" and rows["lle_fg_hc"]["w_hc"] == 1.0
+    assert "delta_vs_without_fg_hc" in rows["lle_fg_hc"] and "delta_vs_global" not in rows["lle_fg_hc"]
+
+
+def test_islr_variants_are_not_mixed_with_zero_shot_ones(tmp_path, capsys):
+    assert main(["ablate", "--smoke", "--out", str(tmp_path), "--variants", "ce", "global"]) == 1
+    assert "cannot be mixed" in capsys.readouterr().err

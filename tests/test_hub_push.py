@@ -97,6 +97,7 @@ def test_model_dry_run_writes_a_repo_tree_that_loads_back(staged_demo, demo_out)
     assert files == {
         "README.md", "config.json", "model.safetensors", "configuration_hali.py", "modeling_hali.py", "losses.py",
         "modeling_cosign.py", "modeling_light.py", "modeling_skeleton_utils.py",  # both towers
+        "baseline_losses.py",  # imported by modeling_hali.py for global_loss="lle" | "dvta" | "pgfa"
         "processing_hali.py", "processor_config.json", "tokenizer.json", "tokenizer_config.json",
         "pipeline_hali.py", "pose_inputs.py", "labels_hali.py", "pipeline_files.py",
         "pose_layouts.json", "handler.py", "requirements.txt", "metrics.json", "sign.mp4",

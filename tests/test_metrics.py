@@ -284,3 +284,22 @@ def test_readme_example_runs(evaluate_lib):
         re.escape(README_MARKER) + r"\s*```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S
     )
     assert block and block.group(1) == README_EXAMPLE  # the README shows exactly the example that runs here
+
+
+def test_gzsl_refuses_labels_outside_both_class_sets():
+    with pytest.raises(ValueError, match=r"1 samples have labels in neither class set \(e.g. \[3\]\)"):
+        gzsl_accuracy(np.eye(4), [0, 1, 2, 3], seen_classes=[0, 1], unseen_classes=[2])
+
+
+def test_ties_are_decided_in_the_scores_own_dtype(evaluate_lib):
+    """1 and 1 + 1e-12 differ in float64 but tie in float32: the true class (column 1) must win at top-1."""
+    import torch
+
+    scores = np.array([[1.0, 1.0 + 1e-12, 0.0]])
+    assert np.float32(scores[0, 0]) == np.float32(scores[0, 1])  # a float32 cast would make it a tie (a miss)
+    assert topk_hits(torch.tensor(scores, dtype=torch.float64), [1], 1).tolist() == [True]
+    assert islr_accuracy(torch.tensor(scores), np.array([1]), topk=[1])["per_instance_top1"] == 100.0
+    islr = evaluate_lib.load(evaluate_module_path("islr_accuracy"))
+    assert islr.compute(predictions=scores.tolist(), references=[1], topk=[1])["per_instance_top1"] == 100.0
+    bf16 = torch.tensor([[0.5, 0.5, 0.25]], dtype=torch.bfloat16)  # widened exactly: still a tie
+    assert topk_hits(bf16, [1], 1).tolist() == [False]

@@ -32,16 +32,54 @@ _FRAGMENT_DELIMITERS = re.compile(r"[,.;:!?\n\u2026\u3001\u3002\uff0c\uff1b\uff1
 _WORD_CHARACTER = re.compile(r"[^\W_]")
 _FRAGMENT_EDGE_CHARACTERS = " \t\r-\u2013\u2014\"'`\u201c\u201d\u2018\u2019"
 
+# A period inside an abbreviation, an initialism or a decimal number does not end a fragment ("e.g.", "T.V.",
+# "1.5 inches"); the last period of "etc." or an initialism still does when a capitalised sentence follows.
+# Em dashes, and en dashes between spaces, end a fragment (a hyphen or a range like 5–10 does not).
+_ABBREVIATIONS = frozenset(
+    "e.g. i.e. etc. vs. cf. approx. a.k.a. mr. mrs. ms. dr. esp. incl. fig. ca. resp.".split()
+)
+_INITIALISM = re.compile(r"(?:[^\W\d_]\.){2,}")
+_DASHES = re.compile(r"\u2014|\s\u2013\s")
+
+
+def _fragment_breaks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each delimiter that ends a fragment: punctuation runs and dashes, minus protected periods."""
+    breaks = [(match.start(), match.end()) for match in _DASHES.finditer(text)]
+    for match in _FRAGMENT_DELIMITERS.finditer(text):
+        start = match.start()
+        if match.group()[0] == "." and _protected_period(text, start):
+            start += 1  # the period stays with its word; what follows it (", " of "e.g., ") still splits
+        if start < match.end():
+            breaks.append((start, match.end()))
+    return sorted(breaks)
+
+
+def _protected_period(text: str, index: int) -> bool:
+    before, after = text[:index], text[index + 1 :]
+    if before[-1:].isdigit() and after[:1].isdigit():
+        return True  # a decimal number
+    word = re.search(r"[^\W\d_.]*(?:\.[^\W\d_]+)*$", before).group() + "."
+    tail = re.match(r"(?:[^\W\d_]+\.)*", after).group()  # the rest of an initialism ("T." of "T.V.")
+    token = word + tail
+    known = token.lower() in _ABBREVIATIONS
+    if not (known or _INITIALISM.fullmatch(token)):
+        return False
+    can_end_a_sentence = token.lower() == "etc." or not known  # "etc." and initialisms ("T.V."), not "e.g."
+    return bool(tail) or not (can_end_a_sentence and re.match(r"\s+[A-Z]", after))
+
 
 def split_fragments(text: str) -> list[str]:
-    """Split a description into fragments on natural punctuation (, . ; : ! ? and CJK equivalents).
+    """Split a description into fragments on natural punctuation (, . ; : ! ? and CJK equivalents) and em / spaced
+    en dashes; the periods of abbreviations ("e.g."), initialisms ("T.V.") and decimals ("1.5") do not split.
 
     Fragments are stripped of whitespace, dashes and quotes at their ends; pieces without a letter or digit are dropped. A text without punctuation is one
     fragment. Raises `ValueError` for a text with no word at all.
     """
     if not isinstance(text, str):
         raise ValueError(f"split_fragments: expected a string, got {type(text).__name__}.")
-    fragments = [piece.strip(_FRAGMENT_EDGE_CHARACTERS) for piece in _FRAGMENT_DELIMITERS.split(text)]
+    bounds = [0, *(edge for delimiter in _fragment_breaks(text) for edge in delimiter), len(text)]
+    pieces = [text[start:end] for start, end in zip(bounds[::2], bounds[1::2], strict=True)]
+    fragments = [piece.strip(_FRAGMENT_EDGE_CHARACTERS) for piece in pieces]
     fragments = [piece for piece in fragments if _WORD_CHARACTER.search(piece)]
     if not fragments:
         raise ValueError(

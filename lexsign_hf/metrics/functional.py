@@ -9,8 +9,13 @@ import numpy as np
 
 
 def _as_numpy(array) -> np.ndarray:
+    """A numpy view of a numpy / torch array in its own dtype (bfloat16, which numpy lacks, is widened to float32
+    exactly), so the ties rule compares the scores as they were computed."""
     if hasattr(array, "detach"):
-        array = array.detach().float().cpu().numpy()
+        array = array.detach().cpu()
+        if str(array.dtype) == "torch.bfloat16":
+            array = array.float()
+        array = array.numpy()
     return np.asarray(array)
 
 
@@ -108,9 +113,14 @@ def gzsl_accuracy(
         raise ValueError("gzsl_accuracy: seen and unseen class sets overlap")
     candidates = np.concatenate([seen, unseen])
     position = {int(c): i for i, c in enumerate(candidates)}
-    keep = np.isin(labels, candidates)
-    restricted = scores[keep][:, candidates]
-    local = np.array([position[int(label)] for label in labels[keep]], dtype=np.int64)
+    outside = np.setdiff1d(labels, candidates)
+    if outside.size:
+        raise ValueError(
+            f"gzsl_accuracy: {int(np.isin(labels, outside).sum())} samples have labels in neither class set "
+            f"(e.g. {outside[:5].tolist()}); give only samples of seen or unseen classes"
+        )
+    restricted = scores[:, candidates]
+    local = np.array([position[int(label)] for label in labels], dtype=np.int64)
     hits = topk_hits(restricted, local, 1)
     seen_score = 100.0 * per_class_mean(hits, local, classes=range(len(seen)))
     unseen_score = 100.0 * per_class_mean(hits, local, classes=range(len(seen), len(candidates)))

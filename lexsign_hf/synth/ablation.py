@@ -1,18 +1,23 @@
-"""`lexsign ablate`: the paper's loss ablation (Table 7) and subunit-count ablation (Table 21) on LexSign-Synth.
+"""`lexsign ablate`: the paper's loss ablation (Table 7) and subunit-count ablation (Table 21) on LexSign-Synth,
+and with ``--baselines`` the zero-shot baselines of Table 11 (`BASELINES`), with ``--task islr`` the ISLR rows of
+Table 4 (`ablation_islr.ISLR_VARIANTS`).
 
 Every variant trains the same HALI architecture from the same initialisation, data and description sampling for
-the same number of optimiser steps; only the loss weights (L_Global only; + L_FG^(s,f); + L_FG^(u,f); + both;
-+ both + L_HC) or the subunit parts (M = 2 hands; M = 3 + body; M = 5 + mouth + face) differ. Each seed builds
-its own LexSign-Synth (classes, signers, split) and initialisation, and all variants of a seed share them, so
-per-seed differences between variants are paired. Each model's inference similarity (global or hali) is picked
-on the unseen validation classes, as in `lexsign demo`.
+the same number of optimiser steps; only the loss weights (L_Global only; + L_FG^(s,f); + L_FG^(u,f); each of
+those + L_HC; + both; + both + L_HC), the video-level objective (`HALIConfig.global_loss`) or the subunit parts
+(M = 2 hands; M = 3 + body; M = 5 + mouth + face) differ. Each seed builds its own LexSign-Synth (classes,
+signers, split) and initialisation, and all variants of a seed share them, so per-seed differences between
+variants are paired. Each model's inference similarity (global or hali) is picked on the unseen validation
+classes, as in `lexsign demo`.
 
 Results (percent) go to ``<out>/ablation.json`` — per variant the mean, the standard deviation over seeds
-(n - 1) and the per-seed values of ZSL top-1 / top-5 and GZSL S / U / H on the test classes and ZSL top-1 / top-5
-on the validation classes, plus each variant's per-seed difference to L_Global only — and a bar chart
-``<out>/ablation.png``. Finished (seed, variant) runs are kept in ``<out>/.work`` so an interrupted ablation
-resumes. With ``jobs`` > 1 the runs train in that many worker processes (each with ``threads`` torch threads);
-every run seeds itself, so the numbers are the same as with one job.
+(n - 1), the 95 % t-interval of the mean and the per-seed values of each metric, plus the paired per-seed
+differences to the reference rows (`_references`) with their t-intervals — and a bar chart ``<out>/ablation.png``
+(`ablation_report`). Every finished (seed, variant) run is kept in ``<out>/.work/<settings hash>/`` with its
+settings hash and variant definition, so an interrupted or extended ablation (more seeds, more variants) resumes,
+and a stored run made with other settings is refused rather than mixed in. With ``jobs`` > 1 the runs train in
+that many worker processes (each with ``threads`` torch threads); every run seeds itself, so the numbers are the
+same as with one job.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ from typing import Any
 import numpy as np
 
 from ..data.hub_layout import write_json_atomic
+from ..metrics.intervals import seed_summary
 from ..models.hali.configuration_hali import SUBUNIT_PARTS_BY_M
-from ..train.evaluate import SIMILARITIES, evaluate_zsslr
+from ..train.evaluate import SIMILARITIES, evaluate_zsslr, prototype_aligned_zsl
 from ..train.zsslr import DEFAULT_LEARNING_RATES, build_hali, load_zsslr_data, train_zsslr
+from .ablation_islr import ISLR_DELTA_METRICS, ISLR_METRICS, ISLR_VARIANTS, train_islr_variant
+from .ablation_report import format_table, plot_ablation
 from .dataset import CONFIG_NAME, SynthConfig
 from .demo import (
     MAX_TEXT_TOKENS,
@@ -45,7 +53,7 @@ from .demo import (
     reproducible_torch,
 )
 
-__all__ = ["QUICK", "VARIANTS", "AblationSettings", "Variant", "plot_ablation", "run_ablation"]
+__all__ = ["SMOKE", "VARIANTS", "AblationSettings", "Variant", "plot_ablation", "run_ablation"]
 
 RESULT_FILE = "ablation.json"
 CHART_FILE = "ablation.png"
@@ -61,17 +69,30 @@ class Variant:
     w_hc: float
     num_subunit_parts: int = 3
     table: str = "Table 7"
+    global_loss: str = "infonce"
 
 
 VARIANTS: dict[str, Variant] = {
     "global": Variant("L_Global", 0.0, 0.0, 0.0),
     "fg_snippet": Variant("+ L_FG(s,f)", 1.0, 0.0, 0.0),
     "fg_subunit": Variant("+ L_FG(u,f)", 0.0, 1.0, 0.0),
+    "fg_snippet_hc": Variant("+ L_FG(s,f) + L_HC", 1.0, 0.0, 1.0),
+    "fg_subunit_hc": Variant("+ L_FG(u,f) + L_HC", 0.0, 1.0, 1.0),
     "fg_both": Variant("+ L_FG(s,f) + L_FG(u,f)", 1.0, 1.0, 0.0),
     "hali": Variant("+ both + L_HC (L_HALI, M=3)", 1.0, 1.0, 1.0),
     "hali_m2": Variant("L_HALI, M=2 (hands)", 1.0, 1.0, 1.0, 2, "Table 21"),
     "hali_m5": Variant("L_HALI, M=5 (+ mouth, face)", 1.0, 1.0, 1.0, 5, "Table 21"),
 }
+# The zero-shot baselines of Tables 1 and 11 (`HALIConfig.global_loss`), each alone and with L_FG + L_HC (A.6).
+BASELINES: dict[str, Variant] = {
+    "lle": Variant("LLE (Bilge et al.)", 0.0, 0.0, 0.0, table="Table 11", global_loss="lle"),
+    "lle_fg_hc": Variant("LLE + L_FG + L_HC", 1.0, 1.0, 1.0, table="Table 11", global_loss="lle"),
+    "dvta": Variant("DVTA (Kuang et al.)", 0.0, 0.0, 0.0, table="Table 11", global_loss="dvta"),
+    "dvta_fg_hc": Variant("DVTA + L_FG + L_HC", 1.0, 1.0, 1.0, table="Table 11", global_loss="dvta"),
+    "pgfa": Variant("PGFA (Zhou et al.)", 0.0, 0.0, 0.0, table="Table 11", global_loss="pgfa"),
+    "pgfa_fg_hc": Variant("PGFA + L_FG + L_HC", 1.0, 1.0, 1.0, table="Table 11", global_loss="pgfa"),
+}
+ALL_VARIANTS: dict[str, Any] = {**VARIANTS, **BASELINES, **ISLR_VARIANTS}
 # (split, section of the evaluation result, metric, name in ablation.json)
 METRICS = (
     ("test", "zsl", "top1", "zsl_top1"),
@@ -83,6 +104,33 @@ METRICS = (
     ("validation", "validation_zsl", "top5", "zsl_top5"),
 )
 DELTA_METRICS = ("test_zsl_top1", "test_gzsl_H", "validation_zsl_top1")
+# paired differences of every variant to these reference rows (Table 7: the baseline and "both FG terms")
+REFERENCES = {"delta_vs_global": "global", "delta_vs_both": "fg_both"}
+WITHOUT_HC = {
+    "fg_snippet_hc": "fg_snippet",
+    "fg_subunit_hc": "fg_subunit",
+    "hali": "fg_both",
+}  # L_HC's own effect
+WITH_FG_HC = "_fg_hc"  # Table 11: a baseline + L_FG + L_HC is compared with the baseline alone
+
+
+def _references(name: str) -> dict[str, str]:
+    """The rows `name` is paired with: {key in ablation.json: reference variant}."""
+    if name in ISLR_VARIANTS:
+        return {"delta_vs_ce": "ce"}
+    if name.endswith(WITH_FG_HC):
+        return {"delta_vs_without_fg_hc": name.removesuffix(WITH_FG_HC)}
+    extra = {"delta_vs_without_hc": WITHOUT_HC[name]} if name in WITHOUT_HC else {}
+    extra |= {"delta_vs_m3": "hali"} if name in ("hali_m2", "hali_m5") else {}
+    return {**REFERENCES, **extra}
+
+
+def _metrics(names) -> tuple[tuple[str, str, str, str], ...]:
+    return ISLR_METRICS if any(name in ISLR_VARIANTS for name in names) else METRICS
+
+
+def _delta_metrics(names) -> tuple[str, ...]:
+    return ISLR_DELTA_METRICS if any(name in ISLR_VARIANTS for name in names) else DELTA_METRICS
 
 
 @dataclass
@@ -109,15 +157,22 @@ class AblationSettings:
         default_factory=lambda: {"hidden_size": 192, "part_hidden_size": 48, "dropout": 0.1}
     )
     projection_dim: int = 192
+    duplicate_negatives: str = "exclude"
     cache_dir: Path | None = None
     threads: int = 2
     jobs: int = 1
     progress: bool = True
+    aggregate_only: bool = False  # train nothing: write the JSON from the seeds whose runs are all stored
 
     def validate(self) -> None:
-        unknown = [name for name in self.variants if name not in VARIANTS]
+        unknown = [name for name in self.variants if name not in ALL_VARIANTS]
         if unknown:
-            raise ValueError(f"--variants: unknown {unknown}; expected some of {list(VARIANTS)}")
+            raise ValueError(f"--variants: unknown {unknown}; expected some of {list(ALL_VARIANTS)}")
+        islr = [name in ISLR_VARIANTS for name in self.variants]
+        if any(islr) and not all(islr):
+            raise ValueError(
+                f"--variants: ISLR variants {list(ISLR_VARIANTS)} cannot be mixed with zero-shot ones"
+            )
         if len(set(self.seeds)) != len(self.seeds) or not self.seeds:
             raise ValueError(f"--seeds must be distinct and at least one, got {list(self.seeds)}")
         if self.steps < 1:
@@ -128,6 +183,10 @@ class AblationSettings:
             raise ValueError(f"--threads must be at least 1, got {self.threads}")
         if self.jobs < 1:
             raise ValueError(f"--jobs must be at least 1, got {self.jobs}")
+        if self.duplicate_negatives not in ("exclude", "keep"):
+            raise ValueError(
+                f"--duplicate-negatives must be exclude or keep, got {self.duplicate_negatives!r}"
+            )
 
     def recipe(self) -> dict[str, Any]:
         """The settings shared by every run (what a resumed run must match), JSON-ready."""
@@ -145,10 +204,12 @@ class AblationSettings:
             "projection_dim": self.projection_dim,
             "threads": self.threads,
             "max_text_tokens": MAX_TEXT_TOKENS,
+            "duplicate_negatives": self.duplicate_negatives,
+            **({"task": "islr"} if any(name in ISLR_VARIANTS for name in self.variants) else {}),
         }
 
 
-QUICK = dict(
+SMOKE = dict(
     seeds=(0, 1),
     steps=2,
     synth=SynthConfig(
@@ -167,7 +228,7 @@ def _train_variant(
     settings: AblationSettings, name: str, seed: int, data, text_model: str, work: Path
 ) -> dict:
     """Train one variant on one seed's data and evaluate it; returns its results (percent) and timing."""
-    variant = VARIANTS[name]
+    variant = ALL_VARIANTS[name]
     pose_config = {**settings.pose_config, "subunit_parts": SUBUNIT_PARTS_BY_M[variant.num_subunit_parts]}
     model, processor = build_hali(
         text_model,
@@ -181,6 +242,8 @@ def _train_variant(
         w_fg_snippet=variant.w_fg_snippet,
         w_fg_subunit=variant.w_fg_subunit,
         w_hc=variant.w_hc,
+        global_loss=variant.global_loss,
+        duplicate_negatives=settings.duplicate_negatives,
     )
     processor.max_length = MAX_TEXT_TOKENS
     started = time.monotonic()
@@ -200,9 +263,13 @@ def _train_variant(
     )
     train_seconds = time.monotonic() - started
     results = evaluate_zsslr(model, processor, data, similarities=SIMILARITIES)
+    extra = {}
+    if variant.global_loss == "pgfa":  # PGFA's test-time step: ZSL with prototype-aligned class features
+        extra = {"zsl_without_prototypes": results["zsl"]}
+        results["zsl"] = prototype_aligned_zsl(model, processor, data, results["inference_similarity"])
     shutil.rmtree(work / "checkpoints", ignore_errors=True)
     return {
-        "test": {"zsl": results["zsl"], "gzsl": results["gzsl"]},
+        "test": {"zsl": results["zsl"], "gzsl": results["gzsl"], **extra},
         "validation": {"validation_zsl": results["validation_zsl"]},
         "inference_similarity": results["inference_similarity"],
         "by_similarity": {
@@ -225,15 +292,27 @@ class _Run:
     dataset_dir: Path
     text_model: str
     result_file: Path
+    key: str
+
+
+def _load_run(path: Path, key: str, name: str) -> dict:
+    """A finished run's result, refused when it was made with other settings or another variant definition."""
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    if entry.get("recipe_key") != key or entry.get("variant") != asdict(ALL_VARIANTS[name]):
+        raise ValueError(
+            f"{path}: made with other settings (recipe {entry.get('recipe_key')}, variant {entry.get('variant')}) "
+            f"than this run (recipe {key}, variant {asdict(ALL_VARIANTS[name])}); delete it or use another --out"
+        )
+    return entry
 
 
 def _train_one(settings: AblationSettings, run: _Run) -> dict:
     """Train and evaluate one run and store its result (the unit of resumption and of parallel jobs)."""
     with reproducible_torch(settings.threads):
         data = load_zsslr_data(run.dataset_dir, CONFIG_NAME)
-        entry = _train_variant(
-            settings, run.name, run.seed, data, run.text_model, run.result_file.parent / run.name
-        )
+        train = train_islr_variant if run.name in ISLR_VARIANTS else _train_variant
+        entry = train(settings, run.name, run.seed, data, run.text_model, run.result_file.parent / run.name)
+    entry = {"recipe_key": run.key, "variant": asdict(ALL_VARIANTS[run.name]), **entry}
     write_json_atomic(run.result_file, entry)
     return entry
 
@@ -256,94 +335,35 @@ def _train_all(settings: AblationSettings, todo: list[_Run]) -> Iterator[tuple[_
         pool.shutdown(cancel_futures=True)
 
 
-def _summary(values: Sequence[float]) -> dict[str, Any]:
-    array = np.asarray(values, dtype=np.float64)
-    return {
-        "mean": float(array.mean()),
-        "std": float(array.std(ddof=1)) if len(array) > 1 else 0.0,
-        "per_seed": [float(value) for value in array],
-    }
-
-
 def _aggregate(runs: dict[str, dict[int, dict]], seeds: Sequence[int]) -> dict[str, Any]:
-    """Per variant: its settings, mean / std / per-seed of every metric, and per-seed differences to L_Global."""
+    """Per variant: its settings, mean / std / 95 % t-interval / per-seed of every metric, and the paired per-seed
+    differences to its reference rows (`_references`) with their t-intervals."""
+    metrics, delta_metrics = _metrics(runs), _delta_metrics(runs)
 
     def values(name: str) -> dict[str, list[float]]:
         return {
             f"{split}_{label}": [runs[name][seed][split][section][key] for seed in seeds]
-            for split, section, key, label in METRICS
+            for split, section, key, label in metrics
         }
 
     table = {}
     for name in runs:
-        variant = VARIANTS[name]
+        variant = ALL_VARIANTS[name]
         own = values(name)
-        row: dict[str, Any] = {
-            "label": variant.label,
-            "table": variant.table,
-            "w_fg_snippet": variant.w_fg_snippet,
-            "w_fg_subunit": variant.w_fg_subunit,
-            "w_hc": variant.w_hc,
-            "M": variant.num_subunit_parts,
-        }
-        for split, _, _, label in METRICS:
-            row.setdefault(split, {})[label] = _summary(own[f"{split}_{label}"])
-        row["inference_similarity"] = [runs[name][seed]["inference_similarity"] for seed in seeds]
-        if "global" in runs and name != "global":
-            base = values("global")
-            row["delta_vs_global"] = {
-                metric: _summary(np.subtract(own[metric], base[metric])) for metric in DELTA_METRICS
-            }
+        row: dict[str, Any] = {**asdict(variant), "M": getattr(variant, "num_subunit_parts", None)}
+        row.pop("num_subunit_parts", None)
+        for split, _, _, label in metrics:
+            row.setdefault(split, {})[label] = seed_summary(own[f"{split}_{label}"])
+        if "inference_similarity" in runs[name][seeds[0]]:
+            row["inference_similarity"] = [runs[name][seed]["inference_similarity"] for seed in seeds]
+        for key, reference in _references(name).items():
+            if reference in runs and name != reference:
+                base = values(reference)
+                row[key] = {
+                    metric: seed_summary(np.subtract(own[metric], base[metric])) for metric in delta_metrics
+                }
         table[name] = row
     return table
-
-
-def plot_ablation(results: dict[str, Any], path: str | Path) -> Path:
-    """Bar chart with error bars (std over seeds) and per-seed dots: test ZSL top-1, GZSL H and validation ZSL
-    top-1 per variant, the loss ablation (Table 7) and the subunit-count ablation (Table 21) side by side."""
-    from .plots import _save, plt
-
-    rows = results["variants"]
-    panels = [
-        ("Loss terms (paper Table 7), M = 3", [n for n in rows if rows[n]["table"] == "Table 7"]),
-        (
-            "Subunit parts M (paper Table 21), L_HALI",
-            sorted(
-                [n for n in rows if rows[n]["table"] == "Table 21" or n == "hali"], key=lambda n: rows[n]["M"]
-            ),
-        ),
-    ]
-    panels = [(title, names) for title, names in panels if names]
-    bars = (("test", "zsl_top1", "test ZSL top-1"), ("test", "gzsl_H", "test GZSL H"),
-            ("validation", "zsl_top1", "validation ZSL top-1"))  # fmt: skip
-    figure, axes = plt.subplots(
-        1, len(panels), figsize=(5 + 1.7 * sum(len(n) for _, n in panels), 4.8), squeeze=False,
-        gridspec_kw={"width_ratios": [max(2, len(names)) for _, names in panels]},
-    )  # fmt: skip
-    width = 0.8 / len(bars)
-    for panel, (axis, (title, names)) in enumerate(zip(axes[0], panels, strict=True)):
-        positions = np.arange(len(names))
-        for index, (split, key, label) in enumerate(bars):
-            means = [rows[name][split][key]["mean"] for name in names]
-            stds = [rows[name][split][key]["std"] for name in names]
-            x = positions + (index - (len(bars) - 1) / 2) * width
-            axis.bar(x, means, width, yerr=stds, capsize=3, color=f"C{index}", label=label, alpha=0.85)
-            for offset, name in zip(x, names, strict=True):
-                seeds = rows[name][split][key]["per_seed"]
-                axis.scatter([offset] * len(seeds), seeds, s=8, color="black", zorder=3)
-        labels = [rows[name]["label"] if panel == 0 else f"M={rows[name]['M']}" for name in names]
-        axis.set_xticks(positions, labels, rotation=20, ha="right", fontsize=8)
-        axis.set(title=title, ylabel="percent")
-        if "chance_top1" in results:
-            axis.axhline(results["chance_top1"], color="grey", linestyle=":", label="chance (test ZSL top-1)")
-        axis.legend(fontsize=7)
-    seeds = results["seeds"]
-    figure.suptitle(
-        f"LexSign-Synth ablation: mean ± std over seeds {seeds}, {results['config']['steps']} steps each",
-        fontsize=10,
-    )
-    figure.tight_layout()
-    return _save(figure, path)
 
 
 def run_ablation(settings: AblationSettings, log=print) -> dict[str, Any]:
@@ -360,6 +380,8 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
     recipe = settings.recipe()
     key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
     work = out / ".work" / key
+    work.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(work / "recipe.json", recipe)
     text_model = settings.text_model or _minilm_path()
     cache_dir = Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
     runs: dict[str, dict[int, dict]] = {name: {} for name in settings.variants}
@@ -369,20 +391,35 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
         synth = dataclasses.replace(settings.synth, seed=seed)
         dataset_dir = prepare_synth_dataset(synth, cache_dir, settings.progress)
         if chance is None:
-            chance = 100.0 / len(load_zsslr_data(dataset_dir, CONFIG_NAME).unseen_test)
+            data = load_zsslr_data(dataset_dir, CONFIG_NAME)
+            islr = any(name in ISLR_VARIANTS for name in settings.variants)
+            chance = 100.0 / len(data.seen if islr else data.unseen_test)
         for name in settings.variants:
             result_file = work / f"seed{seed}" / f"{name}.json"
             if result_file.is_file():
-                runs[name][seed] = json.loads(result_file.read_text(encoding="utf-8"))
-                log(f"seed {seed} {VARIANTS[name].label}: already done ({result_file})")
+                runs[name][seed] = _load_run(result_file, key, name)
+                log(f"seed {seed} {ALL_VARIANTS[name].label}: already done ({result_file})")
             else:
-                todo.append(_Run(name, seed, dataset_dir, text_model, result_file))
+                todo.append(_Run(name, seed, dataset_dir, text_model, result_file, key))
+    # --aggregate-only: report the seeds whose every variant is stored, and say what is missing
+    partial = f"written by --aggregate-only from the stored runs of {list(settings.variants)}"
+    partial = partial if settings.aggregate_only else None
+    if settings.aggregate_only and todo:
+        missing = sorted({run.seed for run in todo})
+        seeds = [seed for seed in settings.seeds if seed not in missing]
+        if not seeds:
+            raise ValueError(f"--aggregate-only: no seed has all its variants stored in {work}")
+        partial += (
+            f"; seeds {seeds} of the requested {list(settings.seeds)}: {len(todo)} (seed, variant) runs of seeds "
+            f"{missing} were not finished when this JSON was written"
+        )
+        settings = dataclasses.replace(settings, seeds=tuple(seeds))
+        runs = {name: {seed: by_seed[seed] for seed in seeds} for name, by_seed in runs.items()}
+        todo = []
     for run, entry in _train_all(settings, todo):
         runs[run.name][run.seed] = entry
         log(
-            f"seed {run.seed} {VARIANTS[run.name].label}: test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, "
-            f"GZSL H {entry['test']['gzsl']['H']:.1f}, validation top-1 "
-            f"{entry['validation']['validation_zsl']['top1']:.1f} ({entry['train_seconds']:.0f} s)"
+            f"seed {run.seed} {ALL_VARIANTS[run.name].label}: {_summary_line(entry)} ({entry['train_seconds']:.0f} s)"
         )
     results: dict[str, Any] = {
         "unit": "percent",
@@ -393,7 +430,7 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
             "text_model": "sentence-transformers/all-MiniLM-L6-v2"
             if settings.text_model is None
             else settings.text_model,
-            "variants": {name: asdict(VARIANTS[name]) for name in settings.variants},
+            "variants": {name: asdict(ALL_VARIANTS[name]) for name in settings.variants},
             "subunit_parts": {m: parts for m, parts in SUBUNIT_PARTS_BY_M.items()},
             "selection": "inference similarity (global or hali) picked per model on the unseen validation classes",
         },
@@ -403,33 +440,27 @@ def _run_ablation(settings: AblationSettings, log) -> dict[str, Any]:
                 name: {seed: runs[name][seed]["train_seconds"] for seed in settings.seeds} for name in runs
             },
             "runtime_seconds": round(time.monotonic() - started, 1),
+            **({"partial": partial} if partial else {}),
+            "imported": {
+                name: {seed: runs[name][seed].get("imported_from") for seed in settings.seeds}
+                for name in runs
+                if any("imported_from" in runs[name][seed] for seed in settings.seeds)
+            },
             "machine": _machine(),
         },
     }
     write_json_atomic(out / RESULT_FILE, results)
     plot_ablation(results, out / CHART_FILE)
-    shutil.rmtree(out / ".work", ignore_errors=True)
     log(format_table(results))
     log(f"wrote {out / RESULT_FILE} and {out / CHART_FILE}")
     return results
 
 
-def format_table(results: dict[str, Any]) -> str:
-    """A Markdown table of the ablation (mean ± std over seeds)."""
-
-    def cell(entry: dict[str, Any]) -> str:
-        return f"{entry['mean']:.1f} ± {entry['std']:.1f}"
-
-    lines = [
-        "| variant | test ZSL top-1 | test ZSL top-5 | test GZSL H | validation ZSL top-1 | Δ test top-1 vs L_Global |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in results["variants"].values():
-        delta = row.get("delta_vs_global", {}).get("test_zsl_top1")
-        delta_text = "" if delta is None else f"{delta['mean']:+.1f} ± {delta['std']:.1f}"
-        lines.append(
-            f"| {row['label']} | {cell(row['test']['zsl_top1'])} | {cell(row['test']['zsl_top5'])} | "
-            f"{cell(row['test']['gzsl_H'])} | {cell(row['validation']['zsl_top1'])} | "
-            f"{delta_text} |"
-        )
-    return "\n".join(lines)
+def _summary_line(entry: dict) -> str:
+    if "test_seen" in entry:
+        islr = entry["test_seen"]["islr"]
+        return f"P-I top-1 {islr['per_instance_top1']:.1f}, P-C top-1 {islr['per_class_top1']:.1f}"
+    return (
+        f"test ZSL top-1 {entry['test']['zsl']['top1']:.1f}, GZSL H {entry['test']['gzsl']['H']:.1f}, "
+        f"validation top-1 {entry['validation']['validation_zsl']['top1']:.1f}"
+    )

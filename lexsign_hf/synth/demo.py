@@ -201,10 +201,23 @@ def _check_writable(out: Path) -> None:
         raise PermissionError(f"--out {out}: cannot write there ({error.strerror or error})") from None
 
 
+def _cpu_model() -> str:
+    """The CPU's model name (`/proc/cpuinfo` on Linux, else what `platform` reports)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith(("model name", "hardware", "cpu model")):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _machine() -> dict[str, Any]:
+    """Where a run ran: results are bit-identical only for the same CPU model, thread count and software."""
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": _cpu_model(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "device": "cuda" if torch.cuda.is_available() else "cpu",

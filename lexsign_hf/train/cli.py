@@ -102,8 +102,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     evaluate = subparsers.add_parser(
         "evaluate",
-        help="zero-shot evaluation of a saved HALI model on a LexSign dataset folder",
-        description="ZSL top-1/top-5 on the unseen test classes and GZSL S/U/H (percent), printed as JSON.",
+        help="evaluate a saved HALI model (zero-shot) or ISLR classifier on a LexSign dataset folder",
+        description=(
+            "A HALI model: ZSL top-1/top-5 on the unseen test classes and GZSL S/U/H (percent). An ISLR classifier "
+            "(HALIForSignClassification): per-instance and per-class top-1/top-5 (P-I, P-C) on --split. Printed as "
+            "JSON."
+        ),
     )
     evaluate.add_argument("--model", type=Path, required=True, help="saved HALI model: folder or Hub id")
     evaluate.add_argument(
@@ -126,6 +130,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--drop-undescribed",
         action="store_true",
         help="leave out classes without any description (as `lexsign train --drop-undescribed`)",
+    )
+    evaluate.add_argument(
+        "--split",
+        help="ISLR classifiers: the split to score (default test_seen for a ZSSLR config, else test)",
     )
     evaluate.add_argument("--out", type=Path, help="also write the JSON here")
     evaluate.add_argument(
@@ -349,6 +357,9 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
     args.data = resolve_repo(args.data, "dataset", "--dataset")
     if not (args.model / "config.json").is_file():
         raise FileNotFoundError(f"--model {args.model}: no saved HALI model (config.json missing)")
+    architectures = json.loads((args.model / "config.json").read_text(encoding="utf-8")).get("architectures")
+    if "HALIForSignClassification" in (architectures or []):
+        return _evaluate_classifier(args)
     model = HALIModel.from_pretrained(args.model)
     processor = HALIProcessor.from_pretrained(args.model)
     data = load_zsslr_data(args.data, args.config)
@@ -366,5 +377,35 @@ def run_evaluate_command(args: argparse.Namespace) -> int:
 
         classes, counts, meta = zsslr_confusions(model, processor, data, k=args.confusion_top_k)
         write_confusions(args.confusions, classes, counts, **meta)
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+def _evaluate_classifier(args: argparse.Namespace) -> int:
+    """`lexsign evaluate` of an ISLR classifier: P-I / P-C top-1 and top-5 on one split of the config."""
+    from ..data.hub_layout import write_json_atomic
+    from ..data.pose_store import load_video_config
+    from ..fingerprint import DATA_KEY, WEIGHTS_KEY, data_fingerprint, weights_fingerprint
+    from ..models.hali import HALIForSignClassification, HALIProcessor
+    from .evaluate import evaluate_islr
+
+    classes_file = args.data / "data" / args.config / "classes.json"
+    if not classes_file.is_file():
+        raise FileNotFoundError(
+            f"{classes_file} not found: --data must be a LexSign dataset folder with {args.config!r}"
+        )
+    zsslr = "seen" in json.loads(classes_file.read_text(encoding="utf-8"))
+    split = args.split or ("test_seen" if zsslr else "test")
+    splits = dict(load_video_config(args.data, args.config))
+    if split not in splits:
+        raise ValueError(f"--split {split!r}: config {args.config!r} has splits {sorted(splits)}")
+    dataset = splits[split].with_format("numpy", columns=["pose"], output_all_columns=True)
+    model = HALIForSignClassification.from_pretrained(args.model)
+    processor = HALIProcessor.from_pretrained(args.model)
+    results = {"split": split, **evaluate_islr(model, processor, dataset)}
+    results[WEIGHTS_KEY] = weights_fingerprint(args.model)
+    results[DATA_KEY] = data_fingerprint(args.data, args.config)
+    if args.out:
+        write_json_atomic(args.out, results)
     print(json.dumps(results, indent=2))
     return 0

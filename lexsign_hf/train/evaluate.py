@@ -1,4 +1,5 @@
-"""Zero-shot evaluation of HALI on a ZSSLR config (Xian et al.'s protocol, per-class accuracy in percent).
+"""Zero-shot evaluation of HALI on a ZSSLR config (Xian et al.'s protocol, per-class accuracy in percent), and
+ISLR evaluation of a `HALIForSignClassification` (`evaluate_islr`: P-I / P-C top-1 and top-5).
 
 - ZSL: samples of the unseen test classes (``test``), searched among the unseen test classes: top-1 / top-5.
 - GZSL: samples of ``test`` and ``test_seen``, searched among seen + unseen test classes: S, U and H.
@@ -23,13 +24,15 @@ from tqdm.auto import tqdm
 from transformers import TrainerCallback
 
 from ..data.collator import frame_size
-from ..metrics import gzsl_accuracy, zsl_accuracy
-from ..models.hali import HALIModel, HALIProcessor, HALIZeroShotClassifier
+from ..metrics import gzsl_accuracy, islr_accuracy, zsl_accuracy
+from ..models.hali import HALIForSignClassification, HALIModel, HALIProcessor, HALIZeroShotClassifier
 from ..models.hali.modeling_hali import HALIPoseFeatures
 from ..pose import processor_input
 from .zsslr import ZSSLRData
 
-__all__ = ["SIMILARITIES", "ZSSLREvaluator", "ZeroShotEvalCallback", "evaluate_zsslr"]
+__all__ = [
+    "SIMILARITIES", "ZSSLREvaluator", "ZeroShotEvalCallback", "evaluate_islr", "evaluate_zsslr", "prototype_aligned_zsl"
+]  # fmt: skip
 
 SIMILARITIES = ("global", "hali")
 # Score of a class that was not encoded for a split (never read: metrics only search the encoded classes).
@@ -116,8 +119,9 @@ class ZSSLREvaluator:
         try:
             for similarity in similarities:
                 model.config.inference_similarity = similarity
-                scores = model.score(pose_features, classifier.text_features).float().cpu().numpy()
-                results[similarity] = scores @ pooling + unscored
+                scores = model.score(pose_features, classifier.text_features).cpu()
+                scores = (scores.float() if scores.dtype == torch.bfloat16 else scores).numpy()  # own dtype
+                results[similarity] = scores @ pooling.astype(scores.dtype) + unscored.astype(scores.dtype)
         finally:
             model.config.inference_similarity = configured
         return results
@@ -188,6 +192,94 @@ def evaluate_zsslr(
     )
     model.config.inference_similarity = chosen
     return {**by_similarity[chosen], "inference_similarity": chosen, "by_similarity": by_similarity}
+
+
+@torch.no_grad()
+def prototype_aligned_zsl(
+    model: HALIModel,
+    processor: HALIProcessor,
+    data: ZSSLRData,
+    similarity: str = "global",
+    support_factor: float = 0.9,
+    batch_size: int = 64,
+) -> dict[str, float]:
+    """ZSL top-1 / top-5 after PGFA's prototype-guided text feature alignment (Zhou et al., TIP 2025), a
+    transductive step over the unseen test samples: each sample is first scored as usual (`similarity`); for each
+    unseen class, the `support_factor` share of the samples predicted as that class with the lowest prediction
+    entropy gives a prototype (their mean video embedding), and every sample is re-scored by cosine to the
+    prototypes; a class with no support keeps its description score. PGFA's default `support_factor` is 0.9
+    (NTU-60)."""
+    if not 0 < support_factor <= 1:
+        raise ValueError(f"support_factor must be in (0, 1], got {support_factor}")
+    evaluator = ZSSLREvaluator(data, processor, batch_size)
+    was_training = model.training
+    model.eval()
+    try:
+        features, labels = evaluator.encode_split(model, "test")
+        scores = evaluator.class_scores(model, features, data.unseen_test, [similarity])[similarity]
+    finally:
+        model.train(was_training)
+    unseen = np.asarray(sorted(set(data.unseen_test)))
+    local = scores[:, unseen].astype(np.float64)
+    logits = float(model.temperature_scale()) * local
+    probabilities = np.exp(logits - logits.max(1, keepdims=True))
+    probabilities /= probabilities.sum(1, keepdims=True)
+    entropy = -(probabilities * np.log(np.clip(probabilities, 1e-30, None))).sum(1)
+    predicted = local.argmax(1)
+    video = features.video_embeds.double().cpu().numpy()
+    aligned = local.copy()
+    for column in range(len(unseen)):
+        members = np.flatnonzero(predicted == column)
+        support = members[np.argsort(entropy[members], kind="stable")[: int(len(members) * support_factor)]]
+        if len(support):
+            prototype = video[support].mean(0)
+            aligned[:, column] = video @ (prototype / np.linalg.norm(prototype))
+    full = np.full(scores.shape, _UNSCORED, dtype=np.float64)
+    full[:, unseen] = aligned
+    return zsl_accuracy(full, labels, data.unseen_test)
+
+
+@torch.no_grad()
+def evaluate_islr(
+    model: HALIForSignClassification, processor: HALIProcessor, dataset, batch_size: int = 64
+) -> dict[str, Any]:
+    """ISLR accuracy of a classifier on `dataset` (rows with ``pose``, ``layout``, ``gloss``), each row's gloss
+    mapped to the classifier's label by ``model.config.label2id``: per-instance (P-I) and per-class (P-C) top-1 and
+    top-5 in percent (`metrics.islr_accuracy`: a tie counts against the true class), plus the sample and class
+    counts. A gloss the classifier does not know is refused, never skipped."""
+    label2id = model.config.label2id
+    glosses = [str(gloss) for gloss in dataset["gloss"]]
+    unknown = sorted(set(glosses) - set(label2id))
+    if unknown:
+        raise ValueError(
+            f"{len(unknown)} glosses of the evaluation split are not among the classifier's "
+            f"{len(label2id)} labels, e.g. {unknown[:5]}"
+        )
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    normalization = processor.pose_normalization
+    logits = []
+    try:
+        for start in range(0, len(dataset), batch_size):
+            rows = [dataset[index] for index in range(start, min(start + batch_size, len(dataset)))]
+            poses = [
+                processor_input(np.asarray(row["pose"], np.float32), row["layout"], normalization)
+                for row in rows
+            ]
+            inputs = processor(poses=poses, frame_sizes=[frame_size(row) for row in rows]).to(device)
+            logits.append(
+                model(pose_values=inputs["pose_values"], pose_mask=inputs.get("pose_mask")).logits.cpu()
+            )
+    finally:
+        model.train(was_training)
+    scores = torch.cat(logits)
+    labels = np.asarray([label2id[gloss] for gloss in glosses], dtype=np.int64)
+    return {
+        **islr_accuracy(scores, labels, topk=(1, 5)),
+        "num_samples": len(labels),
+        "num_classes": len(set(labels.tolist())),
+    }
 
 
 class ZeroShotEvalCallback(TrainerCallback):

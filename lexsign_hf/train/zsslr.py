@@ -331,6 +331,7 @@ def train_zsslr(
     callbacks: Sequence[TrainerCallback] = (),
     progress: bool = True,
     description: str | None = None,
+    data_collator: Any = None,
 ) -> Trainer:
     """Train `model` on the ``train`` split with `transformers.Trainer` and return the trainer.
 
@@ -342,6 +343,7 @@ def train_zsslr(
         max_seconds / stop_step: stop early after that much wall time / at that step (`TrainingBudgetCallback`).
         gradient_checkpointing: recompute activations in the backward pass (both towers) to save memory.
         callbacks: extra callbacks, e.g. `ZeroShotEvalCallback` for validation curves.
+        data_collator: instead of the default `HALIDataCollator` (e.g. `train.islr.IslrCollator`).
 
     Under `torchrun` / `accelerate launch` the Trainer wraps `model` in DDP: `batch_size` is per process, the
     main process alone writes checkpoints.
@@ -380,7 +382,7 @@ def train_zsslr(
         model=model,
         args=args,
         train_dataset=data.splits["train"],
-        data_collator=_collator(processor, data, seed),
+        data_collator=data_collator or _collator(processor, data, seed),
         optimizers=(build_optimizer(model, rates["pose"], rates["text"], rates["other"], weight_decay), None),
         callbacks=[TrainingBudgetCallback(max_seconds, stop_step), *callbacks],
     )

@@ -25,6 +25,9 @@ SUBUNIT_PARTS_BY_M: dict[int, list[str]] = {
 }
 
 ARCHITECTURES = ("light", "cosign")
+MIN_TEMPERATURE = 0.01  # the model clamps the logit scale 1/τ at 1 / MIN_TEMPERATURE = 100 (as CLIP)
+DUPLICATE_NEGATIVES = ("exclude", "keep")
+GLOBAL_LOSSES = ("infonce", "lle", "dvta", "pgfa")
 # The `"cosign"` tower's input: Uni-Sign's four parts (body, both hands, "face_all" = jaw + inner lips + nose tip).
 COSIGN_PART_NAMES: list[str] = ["body", "left_hand", "right_hand", "face_all"]
 COSIGN_PART_SIZES: list[int] = [9, 21, 21, 18]
@@ -160,8 +163,16 @@ class HALIConfig(PreTrainedConfig):
         pose_config (`dict` or [`SkeletonEncoderConfig`]): Skeleton tower configuration.
         text_config (`dict` or [`BertConfig`]): Text tower configuration (a plain BERT).
         projection_dim (`int`): Dimension of the shared embedding space.
-        temperature (`float`): Softmax temperature τ of all contrastive terms (paper: 0.03).
-        learnable_temperature (`bool`): Whether τ is a trained parameter.
+        temperature (`float`): Softmax temperature τ of all contrastive terms (paper: 0.03); at least 0.01, since
+            the model clamps the logit scale 1/τ at 100 (a smaller τ would silently run at 0.01).
+        learnable_temperature (`bool`): Whether τ is a trained parameter (its scale is clamped at 100 in use).
+        duplicate_negatives (`str`): What the contrastive terms do with off-diagonal pairs of the same gloss when
+            labels are given (always in training): `"exclude"` (default) removes them from the softmax denominators,
+            so a second description of the same sign is never pushed away as a negative — with several sequences
+            per gloss in a batch, Eq. 2 verbatim would penalise the correct match; `"keep"` is Eq. 2 verbatim
+            (every other row is a negative, as without labels).
+        global_loss (`str`): The video-level objective: `"infonce"` (L_Global, Eq. 2) or one of the baselines of
+            Tables 1 and 11 (`"lle"`, `"dvta"`, `"pgfa"`, see `baseline_losses.py`).
         w_fg_snippet, w_fg_subunit, w_hc (`float`): Weights of L_FG^(s,f), L_FG^(u,f) and L_HC (paper: 1.0).
         max_fragments (`int`): Maximum number of description fragments kept per description.
         loss_chunk_size (`int`): Pose rows per chunk of the fine-grained similarity (bounds memory).
@@ -182,6 +193,8 @@ class HALIConfig(PreTrainedConfig):
     projection_dim: int = 256
     temperature: float = 0.03
     learnable_temperature: bool = False
+    duplicate_negatives: str = "exclude"
+    global_loss: str = "infonce"
     w_fg_snippet: float = 1.0
     w_fg_subunit: float = 1.0
     w_hc: float = 1.0
@@ -196,8 +209,17 @@ class HALIConfig(PreTrainedConfig):
         self.validate_architecture()
 
     def validate_architecture(self) -> None:
-        if not 0 < self.temperature < 1:
-            raise ValueError(f"temperature must be in (0, 1), got {self.temperature}")
+        if not MIN_TEMPERATURE <= self.temperature < 1:
+            raise ValueError(
+                f"temperature must be in [{MIN_TEMPERATURE}, 1) (the logit scale 1/τ is clamped at "
+                f"{1 / MIN_TEMPERATURE:g}), got {self.temperature}"
+            )
+        if self.duplicate_negatives not in DUPLICATE_NEGATIVES:
+            raise ValueError(
+                f"duplicate_negatives must be one of {DUPLICATE_NEGATIVES}, got {self.duplicate_negatives!r}"
+            )
+        if self.global_loss not in GLOBAL_LOSSES:
+            raise ValueError(f"global_loss must be one of {GLOBAL_LOSSES}, got {self.global_loss!r}")
         if min(self.w_fg_snippet, self.w_fg_subunit, self.w_hc) < 0:
             raise ValueError("loss weights w_fg_snippet, w_fg_subunit and w_hc must be non-negative")
         if self.inference_similarity not in ("global", "hali"):

@@ -16,7 +16,8 @@ from transformers.modeling_outputs import ModelOutput
 from transformers.models.bert.modeling_bert import BertEmbeddings
 from transformers.utils import logging
 
-from .configuration_hali import HALIConfig
+from .baseline_losses import GLOBAL_LOSS_FUNCTIONS
+from .configuration_hali import MIN_TEMPERATURE, HALIConfig
 from .losses import (
     duplicate_pair_mask,
     fine_grained_loss,
@@ -201,8 +202,8 @@ class HALIModel(HALIPreTrainedModel):
         return model
 
     def temperature_scale(self) -> torch.Tensor:
-        """1/τ, clamped at 100 (a constant unless the temperature is learnable)."""
-        return self.logit_scale.exp().clamp(max=100.0)
+        """1/τ, clamped at 100 (a constant unless the temperature is learnable; the config refuses τ < 0.01)."""
+        return self.logit_scale.exp().clamp(max=1 / MIN_TEMPERATURE)
 
     def get_pose_features(
         self,
@@ -303,10 +304,17 @@ class HALIModel(HALIPreTrainedModel):
         if batch < 2:
             logger.warning_once("Contrastive HALI loss with batch size 1 has no negatives; its value is 0.")
         config, scale = self.config, self.temperature_scale()
-        duplicates = duplicate_pair_mask(labels, batch, pose_features.video_embeds.device)
+        duplicates = (
+            duplicate_pair_mask(labels, batch, pose_features.video_embeds.device)
+            if config.duplicate_negatives == "exclude"
+            else None
+        )
         fragments, fragment_mask = text_features.fragment_embeds, text_features.fragment_mask
         logits = scale * pose_features.video_embeds @ text_features.description_embeds.t()
-        terms = {"loss_global": info_nce(logits, logits.t(), duplicates)}
+        if config.global_loss == "infonce":
+            terms = {"loss_global": info_nce(logits, logits.t(), duplicates)}
+        else:  # a baseline's video-level objective (Tables 1 and 11); it treats same-gloss rows its own way
+            terms = {"loss_global": GLOBAL_LOSS_FUNCTIONS[config.global_loss](logits, labels)}
         terms["loss_fg_snippet"] = (
             fine_grained_loss(
                 pose_features.snippet_embeds,

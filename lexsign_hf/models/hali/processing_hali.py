@@ -23,6 +23,42 @@ FRAGMENT_DELIMITERS = re.compile(r"[,.;:!?\n\u2026\u3001\u3002\uff0c\uff1b\uff1a
 WORD_CHARACTER = re.compile(r"[^\W_]")
 FRAGMENT_EDGE_CHARACTERS = " \t\r-\u2013\u2014\"'`\u201c\u201d\u2018\u2019"
 
+# A period inside an abbreviation, an initialism or a decimal number does not end a fragment ("e.g.", "T.V.",
+# "1.5 inches"); the last period of "etc." or an initialism still does when a capitalised sentence follows.
+# Em dashes, and en dashes between spaces, end a fragment (a hyphen or a range like 5–10 does not).
+ABBREVIATIONS = frozenset(
+    "e.g. i.e. etc. vs. cf. approx. a.k.a. mr. mrs. ms. dr. esp. incl. fig. ca. resp.".split()
+)
+INITIALISM = re.compile(r"(?:[^\W\d_]\.){2,}")
+DASHES = re.compile(r"\u2014|\s\u2013\s")
+
+
+def _fragment_breaks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each delimiter that ends a fragment: punctuation runs and dashes, minus protected periods."""
+    breaks = [(match.start(), match.end()) for match in DASHES.finditer(text)]
+    for match in FRAGMENT_DELIMITERS.finditer(text):
+        start = match.start()
+        if match.group()[0] == "." and _protected_period(text, start):
+            start += 1  # the period stays with its word; what follows it (", " of "e.g., ") still splits
+        if start < match.end():
+            breaks.append((start, match.end()))
+    return sorted(breaks)
+
+
+def _protected_period(text: str, index: int) -> bool:
+    before, after = text[:index], text[index + 1 :]
+    if before[-1:].isdigit() and after[:1].isdigit():
+        return True  # a decimal number
+    word = re.search(r"[^\W\d_.]*(?:\.[^\W\d_]+)*$", before).group() + "."
+    tail = re.match(r"(?:[^\W\d_]+\.)*", after).group()  # the rest of an initialism ("T." of "T.V.")
+    token = word + tail
+    known = token.lower() in ABBREVIATIONS
+    if not (known or INITIALISM.fullmatch(token)):
+        return False
+    can_end_a_sentence = token.lower() == "etc." or not known  # "etc." and initialisms ("T.V."), not "e.g."
+    return bool(tail) or not (can_end_a_sentence and re.match(r"\s+[A-Z]", after))
+
+
 POSE_NORMALIZATIONS = ("shoulder", "uni_sign")
 COCO_WHOLEBODY_NUM_KEYPOINTS = 133
 # Uni-Sign's input points (the `"cosign"` tower's parts) as COCO-WholeBody indices: body (nose, ears, shoulders,
@@ -80,21 +116,22 @@ def uni_sign_normalize(
 
 
 def fragment_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the fragments of a description, split on natural punctuation.
+    """Character spans of the fragments of a description, split on natural punctuation and em / spaced en dashes
+    (not at the periods of abbreviations, initialisms and decimals: see `ABBREVIATIONS`).
 
     Pieces are stripped of whitespace, dashes and quotes at their ends; pieces without a letter or digit are
     dropped. A text without punctuation is one fragment; a text without any word raises `ValueError`.
     """
     spans, start = [], 0
-    for match in [*FRAGMENT_DELIMITERS.finditer(text), None]:
-        end = match.start() if match else len(text)
+    for delimiter in [*_fragment_breaks(text), None]:
+        end = delimiter[0] if delimiter else len(text)
         piece = text[start:end]
         stripped = piece.strip(FRAGMENT_EDGE_CHARACTERS)
         if WORD_CHARACTER.search(stripped):
             left = start + len(piece) - len(piece.lstrip(FRAGMENT_EDGE_CHARACTERS))
             spans.append((left, left + len(stripped)))
-        if match:
-            start = match.end()
+        if delimiter:
+            start = max(start, delimiter[1])
     if not spans:
         raise ValueError(
             f"description {text!r} has no words to split into fragments (empty or punctuation only)"

@@ -37,7 +37,9 @@ class GzslAccuracy(evaluate.Metric):
             inputs_description=_KWARGS,
             features=datasets.Features(
                 {
-                    "predictions": datasets.Sequence(datasets.Value("float32")),
+                    "predictions": datasets.Sequence(
+                        datasets.Value("float64")
+                    ),  # float32 scores pass exactly
                     "references": datasets.Value("int64"),
                 }
             ),
@@ -54,6 +56,6 @@ class GzslAccuracy(evaluate.Metric):
                 f"gzsl_accuracy: {' and '.join(missing)} required (class indices), e.g. "
                 "metric.compute(predictions=..., references=..., seen_classes=[...], unseen_classes=[...])"
             )
-        scores = np.asarray(predictions, dtype=np.float32)
+        scores = np.asarray(predictions, dtype=np.float64)
         labels = np.asarray(references, dtype=np.int64)
         return gzsl_accuracy(scores, labels, seen_classes, unseen_classes)

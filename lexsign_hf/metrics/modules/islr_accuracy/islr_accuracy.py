@@ -35,13 +35,15 @@ class IslrAccuracy(evaluate.Metric):
             inputs_description=_KWARGS,
             features=datasets.Features(
                 {
-                    "predictions": datasets.Sequence(datasets.Value("float32")),
+                    "predictions": datasets.Sequence(
+                        datasets.Value("float64")
+                    ),  # float32 scores pass exactly
                     "references": datasets.Value("int64"),
                 }
             ),
         )
 
     def _compute(self, predictions, references, topk=(1, 5)):
-        scores = np.asarray(predictions, dtype=np.float32)
+        scores = np.asarray(predictions, dtype=np.float64)
         labels = np.asarray(references, dtype=np.int64)
         return islr_accuracy(scores, labels, topk=topk)

@@ -36,7 +36,9 @@ class ZslAccuracy(evaluate.Metric):
             inputs_description=_KWARGS,
             features=datasets.Features(
                 {
-                    "predictions": datasets.Sequence(datasets.Value("float32")),
+                    "predictions": datasets.Sequence(
+                        datasets.Value("float64")
+                    ),  # float32 scores pass exactly
                     "references": datasets.Value("int64"),
                 }
             ),
@@ -48,6 +50,6 @@ class ZslAccuracy(evaluate.Metric):
                 "zsl_accuracy: unseen_classes is required (the class indices searched), e.g. "
                 "metric.compute(predictions=..., references=..., unseen_classes=[...])"
             )
-        scores = np.asarray(predictions, dtype=np.float32)
+        scores = np.asarray(predictions, dtype=np.float64)
         labels = np.asarray(references, dtype=np.int64)
         return zsl_accuracy(scores, labels, unseen_classes, topk=topk)
