@@ -415,5 +415,3 @@ def read_lines(path: str | Path) -> list[OcrLine]:
                     f"{path}:{number}: expected a JSON object with book, page, line, text ({error})"
                 ) from None
     return lines
-
-
