@@ -28,6 +28,7 @@ from transformers import BertConfig
 from lexsign_hf.models.hali import HALIConfig, HALIModel, HALIProcessor, SkeletonEncoderConfig
 from lexsign_hf.models.hali.modeling_cosign import CoSignSkeletonEncoder
 from lexsign_hf.models.hali.modeling_light import SkeletonEncoder
+from lexsign_hf.synth.signer import IMAGE_SIZE
 from lexsign_hf.train.optim import ZSSLR_LEARNING_RATES, build_optimizer
 
 SETTINGS: dict[str, dict[str, Any]] = {
@@ -70,7 +71,9 @@ def build_calls(settings: dict[str, Any], device: str) -> dict[str, tuple[torch.
         common.minilm_path(), max_frames=frames, pose_normalization="uni_sign"
     )
     canonical = HALIProcessor.from_text_pretrained(common.minilm_path(), max_frames=frames)
-    inputs = dict(uni_sign(poses=poses, text=texts).to(device))
+    inputs = dict(
+        uni_sign(poses=poses, text=texts, frame_sizes=[IMAGE_SIZE] * batch).to(device)
+    )  # synth pixels
     inputs["labels"] = torch.arange(batch, device=device)
     light_inputs = dict(canonical(poses=poses).to(device))
 

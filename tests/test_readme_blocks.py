@@ -71,7 +71,9 @@ def test_readme_block_runs(language, body, tmp_path):
     if not POSE_SAMPLE.is_file():
         pytest.skip("../shared/data is not available")
     shutil.copy(POSE_SAMPLE, tmp_path / "sign.pose")
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1"}
+    # the blocks call `lexsign` as a user would: the interpreter's own bin folder first (CI runs .venv/bin/python)
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "PATH": path, "PYTHONPATH": str(REPO_ROOT), "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
         [*RUNNERS[language], body], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
     )
