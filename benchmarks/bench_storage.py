@@ -2,19 +2,22 @@
 
 The real WLASL v0.3 index (../shared/data/wlasl, 21,083 videos) with a seeded `fraction` of its videos given a
 simulated real-size pose (`FRAMES` x 543 MediaPipe points, x/y in a 640x480 frame, `.npz` with its layout and
-frame size); the rest have none and are left out. `data build` writes every config; then asl1000, asl300 and
-wlasl2000 are loaded with `pose_store.load_video_config`, in a fresh `HF_DATASETS_CACHE`, and the cache is
-measured after each. Reported: build time and peak RSS, the pose store on disk (the `asl_poses` parquet), the cache
-after each load, and (store + cache) / store. For comparison the previous join (`concatenate_datasets(axis=1)`
-of the selected pose rows, which `flatten_indices` writes out) is run on the same folder in another fresh cache.
-Linear extrapolation to all 21,083 videos is reported separately and labelled as such (mode `full`: fraction 1).
+frame size); the rest have none and are left out. `data build` writes every config and the pose store
+(``data/asl_poses``, a `save_to_disk` folder); then asl1000, asl300 and wlasl2000 are loaded with
+`pose_store.load_video_config`, in a fresh `HF_DATASETS_CACHE`, and the cache is measured after each. Side by side,
+on the same rows: the earlier layout (the store as the parquet config ``asl_poses``, which `load_dataset` copies
+into the cache as Arrow). Reported per layout: the store on disk, the cache after each load, load seconds, and
+(store + cache) / store; and the build's time and peak RSS. Mode `full` is all 21,083 videos; the others report a
+linear extrapolation, labelled as such.
 """
 
 from __future__ import annotations
 
 import common  # isort: skip  (first: sets OMP_WAIT_POLICY before torch loads)
 
+import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -58,38 +61,51 @@ def _simulate(poses: Path, fraction: float, seed: int = 0) -> int:
     return len(chosen)
 
 
-def _load_and_measure(out: Path, cache: Path, legacy: bool) -> dict[str, int]:
-    """Cache bytes after loading each of `LOADED` (with the new join, or the previous one when `legacy`)."""
+def _load_and_measure(out: Path, cache: Path) -> dict[str, Any]:
+    """Cache bytes and seconds after loading each of `LOADED` with its poses joined, every split's poses touched."""
     import datasets
 
     from lexsign_hf.data import pose_store
 
     os.environ["HF_DATASETS_CACHE"] = str(cache)
     datasets.config.HF_DATASETS_CACHE = cache
-    sizes = {}
+    sizes: dict[str, Any] = {"seconds": {}}
     for config in LOADED:
-        if legacy:
-            loaded = datasets.load_dataset(str(out), config, cache_dir=str(cache))
-            poses = datasets.load_dataset(str(out), "asl_poses", split="train", cache_dir=str(cache))
-            position = {video_id: row for row, video_id in enumerate(poses["video_id"])}
-            stored = poses.remove_columns("video_id")
-            for table in loaded.values():
-                table = table.remove_columns(
-                    [name for name in stored.column_names if name in table.column_names]
-                )
-                joined = stored.select([position[video_id] for video_id in table["video_id"]])
-                datasets.concatenate_datasets([table, joined], axis=1)
-        else:
-            splits = pose_store.load_video_config(out, config)
-            for split in splits.values():  # touch every pose: nothing may be copied on access either
-                for row in split.select(range(0, len(split), max(1, len(split) // 20))):
-                    assert row["pose"] is not None
+        started = time.perf_counter()
+        splits = pose_store.load_video_config(out, config)
+        for split in splits.values():  # touch poses: nothing may be copied on access either
+            for row in split.select(range(0, len(split), max(1, len(split) // 20))):
+                assert row["pose"] is not None
+        sizes["seconds"][config] = round(time.perf_counter() - started, 2)
         sizes[config] = _folder_bytes(cache)
-    sizes["by_config"] = {}  # the cache's <builder>/<config> folders: which copies it holds
-    for entry in cache.glob("*/*"):
-        if entry.is_dir():
-            sizes["by_config"][entry.name] = sizes["by_config"].get(entry.name, 0) + _folder_bytes(entry)
     return sizes
+
+
+def _earlier_layout(out: Path, earlier: Path, scratch_cache: Path) -> None:
+    """`out` rewritten with the pose store as the parquet config ``asl_poses`` (the layout before the store)."""
+    import datasets
+
+    from lexsign_hf.data.hub_layout import write_dataset_folder
+
+    names = datasets.get_dataset_config_names(str(out))
+    configs = {
+        name: dict(datasets.load_dataset(str(out), name, cache_dir=str(scratch_cache))) for name in names
+    }
+    configs["asl_poses"] = {"train": datasets.load_from_disk(str(out / "data" / "asl_poses"))}
+    write_dataset_folder(
+        earlier,
+        configs,
+        {name: next(iter(splits.values())).features for name, splits in configs.items()},
+        (out / "README.md").read_text(encoding="utf-8"),
+        default_config="asl1000",
+        config_files={
+            name: {
+                path.name: json.loads(path.read_text(encoding="utf-8"))
+                for path in (out / "data" / name).glob("*.json")
+            }
+            for name in names
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -111,10 +127,23 @@ def main(argv: list[str] | None = None) -> None:
         build_started = time.perf_counter()
         memory = common.measure_peak(build)
         build_seconds = time.perf_counter() - build_started
-        store = _folder_bytes(out / "data" / "asl_poses")
-        folder_bytes = _folder_bytes(out)
-        new = _load_and_measure(out, folder / "cache_new", legacy=False)
-        old = _load_and_measure(out, folder / "cache_old", legacy=True)
+        earlier = folder / "earlier"
+        _earlier_layout(out, earlier, folder / "scratch_cache")
+        shutil.rmtree(folder / "scratch_cache")
+        layouts = {}
+        for name, root, store_dir in (
+            ("save_to_disk_store", out, out / "data" / "asl_poses"),
+            ("parquet_config", earlier, earlier / "data" / "asl_poses"),
+        ):
+            store = _folder_bytes(store_dir)
+            loaded = _load_and_measure(root, folder / f"cache_{name}")
+            layouts[name] = {
+                "pose_store_bytes": store,
+                "cache_bytes_after_load": loaded,
+                "store_plus_cache_bytes": store + loaded[LOADED[-1]],
+                "store_plus_cache_over_store": round((store + loaded[LOADED[-1]]) / store, 3),
+            }
+        new, old = layouts["save_to_disk_store"], layouts["parquet_config"]
         pose_bytes = videos * FRAMES * KEYPOINTS * 3 * 4
         scale = 21_083 / videos
         results = {
@@ -123,27 +152,26 @@ def main(argv: list[str] | None = None) -> None:
             "pose_array_bytes": pose_bytes,
             "build_seconds": round(build_seconds, 2),
             "peak_rss_bytes": memory["peak_bytes"],
-            "pose_store_bytes": store,
-            "dataset_folder_bytes": folder_bytes,
-            "cache_bytes_after_load": new,
-            "store_plus_cache_over_store": round((store + new[LOADED[-1]]) / store, 3),
-            "cache_added_over_store": round(new[LOADED[-1]] / store, 3),
-            "previous_join_cache_bytes_after_load": old,
-            "previous_join_store_plus_cache_over_store": round((store + old[LOADED[-1]]) / store, 3),
-            "extrapolated_to_21083_videos": {
+            "dataset_folder_bytes": _folder_bytes(out),
+            "layouts": layouts,
+            "store_plus_cache_over_store": new["store_plus_cache_over_store"],
+            "total_bytes_store_over_parquet_config": round(
+                new["store_plus_cache_bytes"] / old["store_plus_cache_bytes"], 3
+            ),
+        }
+        if videos < 21_083:
+            results["extrapolated_to_21083_videos"] = {
                 "note": f"linear extrapolation x{scale:.1f} from {videos} videos, not measured",
                 "build_seconds": round(build_seconds * scale, 0),
-                "pose_store_bytes": int(store * scale),
-                "cache_bytes_after_3_configs": int(new[LOADED[-1]] * scale),
-                "previous_join_cache_bytes_after_3_configs": int(old[LOADED[-1]] * scale),
-            },
-        }
+                "store_plus_cache_bytes": int(new["store_plus_cache_bytes"] * scale),
+                "parquet_config_store_plus_cache_bytes": int(old["store_plus_cache_bytes"] * scale),
+            }
     common.print_table(
         "Storage (real WLASL index, simulated real-size poses)",
-        ["videos", "build s", "peak RSS", "store", "cache after 3 configs", "(store+cache)/store", "previous"],
-        [[videos, results["build_seconds"], common.fmt_mib(memory["peak_bytes"]), common.fmt_mib(store),
-          common.fmt_mib(new[LOADED[-1]]), results["store_plus_cache_over_store"],
-          results["previous_join_store_plus_cache_over_store"]]],
+        ["videos", "build s", "peak RSS", "store", "cache after 3 configs", "(store+cache)/store", "parquet config"],
+        [[videos, results["build_seconds"], common.fmt_mib(memory["peak_bytes"]),
+          common.fmt_mib(new["pose_store_bytes"]), common.fmt_mib(new["cache_bytes_after_load"][LOADED[-1]]),
+          new["store_plus_cache_over_store"], old["store_plus_cache_over_store"]]],
     )  # fmt: skip
     settings = {"fraction": fraction, "frames": FRAMES, "keypoints": KEYPOINTS, "loaded": list(LOADED)}
     common.write_result(args.out, "storage", args.mode, settings, results, machine, started)

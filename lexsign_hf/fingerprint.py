@@ -57,7 +57,7 @@ def weights_fingerprint(model_dir: str | os.PathLike) -> dict[str, str]:
 def data_fingerprint(data_dir: str | os.PathLike, config: str) -> dict[str, Any]:
     """``{"config", "splits", "files", "sha256"}`` of config `config` of a Hub-layout dataset folder: the sha256 over
     the relative path and sha256 of every file in ``data/<config>/`` (parquet shards, ``classes.json``) and, when
-    ``classes.json`` names the config that stores the poses (``poses_config``), of that config's files too, so two
+    ``classes.json`` names the pose store (``poses_config``), of the store's shards too, so two
     folders with the same data have the same fingerprint wherever they are."""
     data_dir = Path(data_dir)
     config_dir = data_dir / "data" / config
@@ -69,7 +69,7 @@ def data_fingerprint(data_dir: str | os.PathLike, config: str) -> dict[str, Any]
     splits = sorted({path.name.split("-")[0] for path in files if path.suffix == ".parquet"})
     poses_config = _poses_config(config_dir / "classes.json")
     if poses_config is not None:
-        files += _data_files(data_dir / "data" / poses_config)
+        files += _store_files(data_dir / "data" / poses_config)
     digest = hashlib.sha256()
     for path in files:
         digest.update(f"{path.relative_to(data_dir / 'data').as_posix()}\0{file_sha256(path)}\n".encode())
@@ -81,6 +81,20 @@ def data_fingerprint(data_dir: str | os.PathLike, config: str) -> dict[str, Any]
 
 def _data_files(config_dir: Path) -> list[Path]:
     return sorted(path for path in config_dir.rglob("*") if path.is_file() and not path.name.startswith("."))
+
+
+def _store_files(store_dir: Path) -> list[Path]:
+    """The data of a pose store: the Arrow shards its ``state.json`` lists (`save_to_disk`; not the ``cache-*``
+    files `datasets` may add beside them, nor ``state.json``, whose ``_fingerprint`` differs between two writes of
+    the same rows), or every file of an older parquet store."""
+    state = store_dir / "state.json"
+    if not state.is_file():
+        return _data_files(store_dir)
+    try:
+        shards = [entry["filename"] for entry in json.loads(state.read_text(encoding="utf-8"))["_data_files"]]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        raise ValueError(f"{state}: not a `save_to_disk` state file (expected '_data_files')") from None
+    return sorted(store_dir / shard for shard in shards)
 
 
 def _poses_config(classes_file: Path) -> str | None:

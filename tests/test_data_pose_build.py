@@ -69,8 +69,10 @@ def test_poses_are_stored_and_load_with_load_dataset(tmp_path, mini_index, pose_
     assert report.poses["layouts"] == {"holistic_reduced_178": 4}
     assert not (tmp_path / "out" / ".lexsign_build").exists()  # cache removed after a successful build
 
-    # each pose is stored once, in asl_poses; the video configs name it and hold no keypoints
-    store = datasets.load_dataset(str(tmp_path / "out"), "asl_poses", split="train")
+    # each pose is stored once, in the store data/asl_poses (save_to_disk, not a README config); the video configs
+    # name it and hold no keypoints
+    store = datasets.load_from_disk(str(tmp_path / "out" / "data" / "asl_poses"))
+    assert "asl_poses" not in datasets.get_dataset_config_names(str(tmp_path / "out"))
     assert store.features["pose"] == datasets.Array3D(shape=(None, 178, 3), dtype="float32")
     assert sorted(store["video_id"]) == sorted(SIGNS) and report.configs["asl_poses"] == {"train": 4}
     assert "pose" not in datasets.load_dataset(str(tmp_path / "out"), "wlasl4", split="train").column_names
@@ -85,9 +87,7 @@ def test_poses_are_stored_and_load_with_load_dataset(tmp_path, mini_index, pose_
         np.testing.assert_array_equal(row["pose"], expected.data)
         assert row["layout"] == expected.layout and row["fps"] == pytest.approx(expected.fps)
 
-    streamed = next(
-        iter(datasets.load_dataset(str(tmp_path / "out"), "asl_poses", split="train", streaming=True))
-    )
+    streamed = next(iter(store.to_iterable_dataset()))
     expected = pose_lib.read_pose(pose_dir / f"{streamed['video_id']}.pose").data
     np.testing.assert_array_equal(np.asarray(streamed["pose"], dtype=np.float32), expected)
     validation = pose_store.load_video_config(tmp_path / "out", "mini2", split="validation")
@@ -129,14 +129,15 @@ def test_interrupted_build_resumes_from_the_pose_cache(tmp_path, mini_index, pos
         _build(tmp_path / "out", mini_index, pose_dir, pose_chunk_size=1)
     assert calls == ["essen", "kinder", "kleine"]  # sorted video ids, one chunk each
     assert not (tmp_path / "out" / "README.md").exists()
-    assert not list((tmp_path / "out").rglob("*.parquet"))
+    assert not list((tmp_path / "out").rglob("*.parquet")) and not (tmp_path / "out/data/asl_poses").exists()
 
     monkeypatch.setattr(pose_store.pose_lib, "read_pose", real_read_pose)
     report = _build(tmp_path / "out", mini_index, pose_dir, pose_chunk_size=1)
     assert report.poses["read"] == 2  # essen and kinder came from the cache
     _build(tmp_path / "clean", mini_index, pose_dir)
     shards = sorted((tmp_path / "clean" / "data").rglob("*.parquet"))
-    assert len(shards) == 5  # mini2: train, validation, test (no test_seen videos); wlasl4: train; asl_poses
+    shards += sorted((tmp_path / "clean" / "data" / "asl_poses").glob("data-*.arrow"))
+    assert len(shards) == 5  # mini2: train, validation, test (no test_seen videos); wlasl4: train; the store
     for shard in shards:
         resumed = tmp_path / "out" / shard.relative_to(tmp_path / "clean")
         assert resumed.read_bytes() == shard.read_bytes()
@@ -239,3 +240,47 @@ def test_unreadable_pose_files_are_listed_and_remembered(tmp_path, pose_dir):
         manifest.write_text(json.dumps({**record, "format": record["format"] - 1}))
     stale = pose_store.PoseCache(files, tmp_path / "cache", chunk_size=2)
     assert stale.prepare(progress=False) == 3 and stale["good"].frame_size == (640.0, 480.0)
+
+
+def test_a_folder_with_the_earlier_parquet_pose_config_still_loads(tmp_path, mini_index, pose_dir):
+    """Folders built before the store was a `save_to_disk` folder hold the poses as the parquet config
+    ``asl_poses``; `load_video_config` and `with_poses` still join them."""
+    from lexsign_hf.data import with_poses
+    from lexsign_hf.data.hub_layout import write_dataset_folder
+
+    out = tmp_path / "out"
+    _build(out, mini_index, pose_dir)
+    store = datasets.load_from_disk(str(out / "data" / "asl_poses"))
+    wlasl4 = datasets.load_dataset(str(out), "wlasl4", split="train")
+    earlier = tmp_path / "earlier"
+    classes = json.loads((out / "data" / "wlasl4" / "classes.json").read_text())
+    write_dataset_folder(
+        earlier,
+        {"wlasl4": {"train": wlasl4}, "asl_poses": {"train": store}},
+        {"wlasl4": wlasl4.features, "asl_poses": store.features},
+        "# earlier LexSign build",
+        config_files={"wlasl4": {"classes.json": classes}},
+    )
+    for folder in (out, earlier):
+        joined = pose_store.load_video_config(folder, "wlasl4", split="train")
+        rows = with_poses(datasets.load_dataset(str(folder), "wlasl4", split="train"), folder)
+        for row, other in zip(joined.with_format("numpy"), rows.with_format("numpy"), strict=True):
+            expected = pose_lib.read_pose(pose_dir / f"{row['video_id']}.pose").data
+            np.testing.assert_array_equal(row["pose"], expected)
+            np.testing.assert_array_equal(other["pose"], expected)
+
+
+def test_missing_or_corrupt_pose_store_is_one_line(tmp_path, mini_index, pose_dir):
+    import shutil
+
+    out = tmp_path / "out"
+    _build(out, mini_index, pose_dir)
+    for shard in (out / "data" / "asl_poses").glob("data-*.arrow"):
+        shard.write_bytes(shard.read_bytes()[:100])
+    with pytest.raises(ValueError) as error:
+        pose_store.load_video_config(out, "wlasl4", split="train")
+    assert "\n" not in str(error.value) and "asl_poses" in str(error.value) and "rebuild" in str(error.value)
+    shutil.rmtree(out / "data" / "asl_poses")
+    with pytest.raises(ValueError, match=r"pose store data/asl_poses/ is missing") as error:
+        pose_store.load_video_config(out, "wlasl4", split="train")
+    assert "\n" not in str(error.value)

@@ -1,4 +1,4 @@
-"""Data fingerprints cover every file the evaluated examples came from, including a shared pose config."""
+"""Data fingerprints cover every file the evaluated examples came from, including the shared pose store."""
 
 import json
 
@@ -20,6 +20,33 @@ def test_data_fingerprint_covers_the_referenced_pose_config(tmp_path):
     assert first["poses_config"] == "asl_poses" and first["files"] == 3 and first["splits"] == ["train"]
     _write(tmp_path / "data/asl_poses/train-00000.parquet", "poses v2")
     assert data_fingerprint(tmp_path, "asl100")["sha256"] != first["sha256"]
+
+
+def test_two_builds_of_the_same_poses_share_a_fingerprint(tmp_path, shared_data):
+    """The pose store is a `save_to_disk` folder: its shards count, not `state.json` (a fresh `_fingerprint` per
+    write) nor `cache-*.arrow` files `datasets` adds; changed poses change the fingerprint."""
+    import shutil
+
+    from lexsign_hf.data.build import build_lexsign
+
+    lexicon = shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs"
+    poses = tmp_path / "poses"
+    poses.mkdir()
+    signs = sorted(path.stem for path in lexicon.glob("*.pose"))[:3]
+    for sign in signs:
+        shutil.copy(lexicon / f"{sign}.pose", poses / f"{sign}.pose")
+    index = tmp_path / "index.json"
+    index.write_text(json.dumps([{"gloss": s, "instances": [{"video_id": s, "split": "train", "signer_id": 1}]} for s in signs]))
+    prints = []
+    for name in ("a", "b"):
+        build_lexsign(tmp_path / name, wlasl=index, poses=poses, asl_spec=None, islr_sizes=(3,), progress=False)
+        prints.append(data_fingerprint(tmp_path / name, "wlasl3"))
+    assert prints[0] == prints[1] and prints[0]["poses_config"] == "asl_poses"
+    (tmp_path / "a/data/asl_poses/cache-0123.arrow").write_bytes(b"a datasets cache file")
+    assert data_fingerprint(tmp_path / "a", "wlasl3") == prints[1]
+    for shard in (tmp_path / "b/data/asl_poses").glob("data-*.arrow"):
+        shard.write_bytes(shard.read_bytes()[:-8] + b"\0" * 8)
+    assert data_fingerprint(tmp_path / "b", "wlasl3")["sha256"] != prints[0]["sha256"]
 
 
 def test_data_fingerprint_is_location_independent_and_errors_name_the_folder(tmp_path):

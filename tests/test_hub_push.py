@@ -18,6 +18,7 @@ from tiny import TINY_HALI
 
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 from lexsign_hf.cli import main
+from lexsign_hf.pose import read_pose
 from lexsign_hf.fingerprint import WEIGHTS_KEY, weights_fingerprint
 from lexsign_hf.hub.push import push, stage_adapter, stage_dataset, stage_model, upload
 
@@ -259,6 +260,36 @@ def test_dataset_dry_run_loads_with_load_dataset(dataset_dir, tmp_path):
             split: len(rows) for split, rows in original.items()
         }
     assert (out / "data" / "synth" / "classes.json").is_file()
+
+
+def test_dataset_with_a_pose_store_stages_the_store_without_datasets_caches(tmp_path, shared_data):
+    """A LexSign build's pose store (`save_to_disk`) travels with the repo and is checked by loading it back; the
+    `cache-*.arrow` files `datasets` writes beside it when a user maps the store do not."""
+    import shutil
+
+    from lexsign_hf.data import pose_store
+    from lexsign_hf.data.build import build_lexsign
+
+    lexicon = shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs"
+    poses = tmp_path / "poses"
+    poses.mkdir()
+    signs = sorted(path.stem for path in lexicon.glob("*.pose"))[:3]
+    for sign in signs:
+        shutil.copy(lexicon / f"{sign}.pose", poses / f"{sign}.pose")
+    index = tmp_path / "index.json"
+    entries = [{"gloss": s, "instances": [{"video_id": s, "split": "train", "signer_id": 1}]} for s in signs]
+    index.write_text(json.dumps(entries))
+    built = tmp_path / "built"
+    build_lexsign(built, wlasl=index, poses=poses, asl_spec=None, islr_sizes=(3,), progress=False)
+    datasets.load_from_disk(str(built / "data" / "asl_poses")).map(lambda row: {"n": len(row["pose"])})
+    assert list((built / "data" / "asl_poses").glob("cache-*.arrow"))
+    out = tmp_path / "repo"
+    staged, _ = push("dataset", built, "someone/lexsign-mini", dry_run=out)
+    assert "pose store data/asl_poses/ (load_from_disk): 3 videos" in staged.checks
+    assert not list(out.rglob("cache-*.arrow")) and list((out / "data" / "asl_poses").glob("data-*.arrow"))
+    rows = pose_store.load_video_config(out, "wlasl3", split="train")
+    for row in rows.with_format("numpy"):
+        np.testing.assert_array_equal(row["pose"], read_pose(poses / f"{row['video_id']}.pose").data)
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ Configs (each with ``data/<config>/classes.json``):
 - ``descriptions``: one row per gloss and source (``mcp``, ``agp``, ``phon``) with all its texts.
 
 Without pose files the video configs are metadata only. With ``poses`` each video's (T, K, 3) float32 keypoints, as
-read, are stored once, in the config ``asl_poses`` (``csl_poses`` for DEVISIGN) with its ``layout`` and ``fps``, and
-every video config names that config in its ``classes.json`` (``poses_config``): a WLASL build holds each pose once,
-not once per config. `pose_store.load_video_config` loads a config with its poses joined by ``video_id``. Videos without a pose file are left out (and counted), and pose files
+read, are stored once, in the pose store ``data/asl_poses`` (``data/csl_poses`` for DEVISIGN; a `save_to_disk`
+folder, not a config) with its ``layout`` and ``fps``, and every video config names it in its ``classes.json``
+(``poses_config``): a WLASL build holds each pose once, not once per config, and loading configs copies no pose into
+the `datasets` cache (the store is memory-mapped). `pose_store.load_video_config` loads a config with its poses
+joined by ``video_id``. Videos without a pose file are left out (and counted), and pose files
 that cannot be read are left out and listed (``build_report.json`` ``poses.unreadable``, the card), never fatal.
 A whole-video pose is cut to the instance's ``frame_start``..``frame_end`` (`pose_store.instance_span`; off with
 ``trim=False``). With ``drop_undescribed`` ZSSLR classes without any description are dropped from the class groups
@@ -46,7 +48,7 @@ from .build_poses import open_pose_cache, pose_features, pose_rows, stored_span
 from .build_report import BuildReport, render_card
 from .descriptions import DescriptionBank
 from .devisign import read_devisign_index
-from .hub_layout import DEFAULT_MAX_SHARD_SIZE, write_dataset_folder, write_json_atomic
+from .hub_layout import DEFAULT_MAX_SHARD_SIZE, write_dataset_folder, write_json_atomic, write_saved_dataset
 from .pose_store import POSES_CONFIG_KEY, PoseCache
 from .splits import ASL_ZSSLR, CSL_ZSSLR, ZSSLRSpec
 from .wlasl import ISLR_SIZES, find_nslt_files, read_wlasl_index
@@ -265,8 +267,13 @@ def write_lexsign_folder(
         spans = {video_id: stored_span(row, cache) if trim else None for video_id, row in rows.items()}
         if trim:
             report.poses["trimmed"][name] = sum(span is not None for span in spans.values())
-        configs[name] = {"train": pose_rows(sorted(rows), cache, spans)}
-        features[name] = pose_features(cache)
+        write_saved_dataset(
+            out_dir / "data" / name,
+            pose_rows(sorted(rows), cache, spans),
+            pose_features(cache),
+            scratch_dir=cache_dir,
+            max_shard_size=max_shard_size,
+        )
         report.configs[name] = {"train": len(rows)}
 
     descriptions_rows = description_rows(banks)

@@ -6,9 +6,11 @@ be uploaded to the Hub unchanged. Layout::
     README.md                                     dataset card; YAML front matter declares configs + features
     data/<config>/<split>-00000-of-0000N.parquet  shards
     data/<config>/<name>.json                     optional per-config metadata (e.g. classes.json)
+    data/<store>/data-0000N-of-0000M.arrow        a `save_to_disk` folder (`write_saved_dataset`, e.g. the poses)
 
 Shards are written under hidden temporary names and renamed once complete, so an interrupted write never leaves
-a partial shard that looks complete; the README is replaced last.
+a partial shard that looks complete; the README is replaced last. A `save_to_disk` folder is not a config: it loads
+with ``datasets.load_from_disk`` as memory-mapped Arrow, so reading it adds nothing to the `datasets` cache.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from typing import Any
 import datasets
 import numpy as np
 import pyarrow as pa
-from datasets.arrow_writer import ParquetWriter
+from datasets.arrow_writer import ArrowWriter, ParquetWriter
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
@@ -122,6 +125,48 @@ def write_dataset_folder(
     card.save(tmp_readme)
     os.replace(tmp_readme, readme)
     return out_dir
+
+
+def write_saved_dataset(
+    path: str | os.PathLike,
+    rows: Iterable[Mapping[str, Any]],
+    features: datasets.Features,
+    *,
+    scratch_dir: str | os.PathLike,
+    max_shard_size: int = DEFAULT_MAX_SHARD_SIZE,
+) -> int:
+    """Write ``rows`` (consumed once, in batches) as the `save_to_disk` folder ``path``; return the row count.
+
+    The rows stream into one Arrow file under ``scratch_dir`` (same file system as ``path``), which `save_to_disk`
+    shards into a hidden sibling of ``path``; that replaces ``path`` whole (an earlier store, or an earlier
+    parquet config of the same name) only once complete, so an interrupted write leaves the old folder as it was.
+    """
+    path = Path(path)
+    scratch_dir = Path(scratch_dir)
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    staged = scratch_dir / f"{path.name}.arrow"
+    num_rows = 0
+    with ArrowWriter(features=features, path=str(staged)) as writer:
+        for batch, batch_rows, _ in _iter_batches(rows, features, _MAX_BATCH_BYTES):
+            writer.write_batch(batch)
+            num_rows += batch_rows
+        writer.finalize()
+    if num_rows == 0:
+        staged.unlink()
+        raise ValueError(f"write_saved_dataset: no rows to write to {path}.")
+    fresh = path.with_name(f".{path.name}.new")
+    old = path.with_name(f".{path.name}.old")
+    for leftover in (fresh, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    dataset = datasets.Dataset.from_file(str(staged))
+    dataset.save_to_disk(str(fresh), max_shard_size=max_shard_size)
+    del dataset
+    if path.exists():
+        os.replace(path, old)
+    os.replace(fresh, path)
+    shutil.rmtree(old, ignore_errors=True)
+    staged.unlink()
+    return num_rows
 
 
 def write_json_atomic(path: str | os.PathLike, content: Any) -> Path:

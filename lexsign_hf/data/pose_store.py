@@ -8,6 +8,9 @@ complete chunk and a changed pose file invalidates its chunk.
 A file that cannot be read (corrupt, truncated, unknown layout, no frames) never aborts a build: it is left out,
 and `PoseCache.unreadable` names it with the reason (kept in the chunk's manifest, so a resumed build reports it
 without reading it again).
+
+A built folder keeps the poses in one memory-mapped store, ``data/<language>_poses`` (`load_pose_store`);
+`load_video_config` joins a config's rows to it without copying a pose (`join_poses`).
 """
 
 from __future__ import annotations
@@ -281,12 +284,11 @@ def load_video_config(
     """``load_dataset(data_dir, config)`` with the poses joined by ``video_id`` (``pose``, ``layout``, ``fps``,
     ``width`` and ``height`` where the build recorded them, ``pose_file``).
 
-    The poses are not copied per config: each split is an indices mapping into the one cached copy of the pose
-    store (`_aligned_join`), so loading more configs adds only their metadata to the `datasets` cache.
-
-    A LexSign build stores each video's pose once, in the config named by ``data/<config>/classes.json``
-    (``poses_config``); a config without that field (metadata only, or one that stores its own ``pose``
-    column, as LexSign-Synth does) loads unchanged.
+    A LexSign build stores each video's pose once, in the pose store ``data/<poses_config>`` named by
+    ``data/<config>/classes.json`` (``poses_config``); a config without that field (metadata only, or one that
+    stores its own ``pose`` column, as LexSign-Synth does) loads unchanged. The store is memory-mapped
+    (`load_pose_store`) and each split is an indices mapping into it (`join_poses`), so loading any number of
+    configs adds only their metadata to the `datasets` cache.
     """
     data_dir = Path(data_dir)
     loaded = load_config(data_dir, config, split=split)
@@ -294,36 +296,58 @@ def load_video_config(
     poses_config = metadata.get(POSES_CONFIG_KEY) if isinstance(metadata, dict) else None
     if poses_config is None:
         return loaded
-    poses = load_config(data_dir, poses_config, split="train")
-    position = {video_id: row for row, video_id in enumerate(poses["video_id"])}
-    stored = poses.remove_columns("video_id")
-
-    def join(table: datasets.Dataset) -> datasets.Dataset:
-        missing = sorted(set(table["video_id"]) - set(position))
-        if missing:
-            raise ValueError(
-                f"{data_dir} config {config!r}: video_id(s) {missing[:5]} have no row in {poses_config!r}"
-            )
-        rows = [position[video_id] for video_id in table["video_id"]]
-        table = table.remove_columns([name for name in stored.column_names if name in table.column_names])
-        if len(set(rows)) != len(rows):  # a video twice in one split: joined by a copy of its rows
-            return datasets.concatenate_datasets([table, stored.select(rows)], axis=1)
-        return _aligned_join(table, stored, rows)
-
+    stored = load_pose_store(data_dir, poses_config)
+    source = f"{data_dir} config {config!r} (pose store {poses_config!r})"
     if isinstance(loaded, datasets.DatasetDict):
-        return datasets.DatasetDict({name: join(table) for name, table in loaded.items()})
-    return join(loaded)
+        return datasets.DatasetDict({name: join_poses(table, stored, source) for name, table in loaded.items()})
+    return join_poses(loaded, stored, source)
 
 
-def _aligned_join(table: datasets.Dataset, stored: datasets.Dataset, rows: list[int]) -> datasets.Dataset:
-    """`table` (row i is the video at `stored` row ``rows[i]``) with `stored`'s columns, without copying them.
+def load_pose_store(data_dir: str | os.PathLike, name: str) -> datasets.Dataset:
+    """The pose store ``data/<name>`` of a LexSign folder, memory-mapped (``datasets.load_from_disk``).
+
+    A folder built before the store was a `save_to_disk` folder holds it as the parquet config ``name``; that
+    still loads (through the `datasets` cache). A missing or unreadable store is one `ValueError` line.
+    """
+    folder = Path(data_dir) / "data" / name
+    if not (folder / "state.json").is_file():
+        if any(folder.glob("*.parquet")):
+            return load_config(data_dir, name, split="train")
+        raise ValueError(
+            f"{data_dir}: pose store data/{name}/ is missing (no state.json); rebuild with `lexsign data build`"
+        )
+    try:
+        stored = datasets.load_from_disk(str(folder))
+    except Exception as error:  # a truncated shard or a damaged state.json: any reader error
+        raise ValueError(
+            f"{folder}: pose store unreadable ({type(error).__name__}: {' '.join(str(error).split())[:160]}); "
+            "rebuild with `lexsign data build`"
+        ) from None
+    if not isinstance(stored, datasets.Dataset) or not {"video_id", "pose"} <= set(stored.column_names):
+        raise ValueError(f"{folder}: not a pose store (expected one dataset with 'video_id' and 'pose' columns)")
+    return stored
+
+
+def join_poses(table: datasets.Dataset, stored: datasets.Dataset, source: str) -> datasets.Dataset:
+    """`table` with the columns of `stored` (a pose store: ``video_id``, ``pose``, ...) joined by ``video_id``.
 
     `concatenate_datasets(axis=1)` would write the selected pose rows into a new cache file for every config and
     split (the whole pose store again each time). Instead the few metadata columns are laid out in the store's
     row order (null where the split has no video) next to the memory-mapped store, and the split's rows are an
-    indices mapping into that: the poses stay in the one cached copy of the store.
+    in-memory indices mapping into that: the poses stay where they are. A video twice in one split is joined by
+    an in-memory copy of its rows.
     """
-    metadata = table.flatten_indices() if table._indices is not None else table  # metadata only: small
+    position = {video_id: row for row, video_id in enumerate(stored["video_id"])}
+    missing = sorted(set(table["video_id"]) - set(position))
+    if missing:
+        raise ValueError(f"{source}: video_id(s) {missing[:5]} have no pose")
+    rows = [position[video_id] for video_id in table["video_id"]]
+    stored = stored.remove_columns("video_id")
+    table = table.remove_columns([name for name in stored.column_names if name in table.column_names])
+    metadata = table.flatten_indices(keep_in_memory=True) if table._indices is not None else table
+    if len(set(rows)) != len(rows):
+        poses = stored.select(rows, keep_in_memory=True).flatten_indices(keep_in_memory=True)
+        return datasets.concatenate_datasets([metadata, poses], axis=1)
     order = np.full(len(stored), -1, dtype=np.int64)
     order[rows] = np.arange(len(rows))
     take = pa.array(np.maximum(order, 0), mask=order < 0)
@@ -331,7 +355,7 @@ def _aligned_join(table: datasets.Dataset, stored: datasets.Dataset, rows: list[
     combined = datasets.table.concat_tables([aligned, stored.data], axis=1)
     features = datasets.Features({**metadata.features, **stored.features})
     joined = datasets.Dataset(combined, info=datasets.DatasetInfo(features=features), split=table.split)
-    return joined.select(rows)
+    return joined.select(rows, keep_in_memory=True)
 
 
 def load_config(
@@ -353,6 +377,11 @@ def load_config(
             f"({type(error).__name__}); restore its data/{config}/ files or rebuild with `lexsign data build`"
         ) from None
     except ValueError as error:
+        if "infer the same data file format" in str(error):
+            raise ValueError(
+                f"{data_dir}: config {config!r} is not declared in the README's `configs:` and its files mix "
+                f"formats; name a config of the folder (the README YAML lists them)"
+            ) from None
         if "Unknown split" in str(error) or "Bad split" in str(error):
             raise ValueError(
                 f"{data_dir} config {config!r}: split {split!r} is not in the folder ({error})"

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import pose as pose_lib
 from .hub_layout import pose_feature
-from .pose_store import POSES_CONFIG_KEY, find_pose_files, instance_span
+from .pose_store import POSES_CONFIG_KEY, find_pose_files, instance_span, join_poses, load_pose_store
 
 POSE_COLUMNS = ("pose", "layout", "fps", "width", "height")
 
@@ -66,8 +66,7 @@ def with_poses(
         poses_config = json.loads(classes.read_text(encoding="utf-8")).get(POSES_CONFIG_KEY)
         if poses_config is None:
             raise ValueError(f"with_poses: {classes} names no poses config (the build stored no poses)")
-        stored = datasets.load_dataset(str(folder), poses_config, split="train")
-        return _join(dataset, stored, f"{folder} config {poses_config!r}")
+        return _join(dataset, load_pose_store(folder, poses_config), f"{folder} pose store {poses_config!r}")
     return _join(dataset, _read_pose_files(dataset, folder), str(folder))
 
 
@@ -119,15 +118,4 @@ def _join(table: datasets.Dataset, stored: datasets.Dataset, source: str) -> dat
         raise ValueError(
             f"with_poses: {source} needs 'video_id' and 'pose' columns (has {stored.column_names})"
         )
-    position = {video_id: row for row, video_id in enumerate(stored["video_id"])}
-    missing = sorted(set(table["video_id"]) - set(position))
-    if missing:
-        raise ValueError(f"with_poses: video_id(s) {missing[:5]} have no pose in {source}")
-    if len(position) == len(stored) and list(position) == list(table["video_id"]):
-        joined = stored.remove_columns("video_id")
-    else:
-        joined = stored.select([position[video_id] for video_id in table["video_id"]]).remove_columns(
-            "video_id"
-        )
-    table = table.remove_columns([name for name in joined.column_names if name in table.column_names])
-    return datasets.concatenate_datasets([table, joined], axis=1)
+    return join_poses(table, stored, f"with_poses: {source}")

@@ -279,8 +279,9 @@ def _parquet_rows(paths: list[Path]) -> int:
 
 
 def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, repo_id: str) -> StagedRepo:
-    """Copy a Hub-layout dataset folder (README YAML `configs:` + parquet shards) to `out_dir`, checking that every
-    config's data files exist and adding the Hub tags to its card."""
+    """Copy a Hub-layout dataset folder (README YAML `configs:` + parquet shards, and a LexSign build's pose store,
+    a `save_to_disk` folder) to `out_dir`, checking that every config's data files exist and adding the Hub tags to
+    its card."""
     from huggingface_hub import DatasetCard
 
     check_repo_id(repo_id)
@@ -304,7 +305,10 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
     temporary = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         shutil.copytree(
-            dataset_dir, temporary, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*", "__pycache__")
+            dataset_dir,
+            temporary,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".*", "__pycache__", "cache-*.arrow"),  # `datasets` caches in a store
         )
         card.save(temporary / "README.md")
         _publish(temporary, out_dir)

@@ -175,13 +175,21 @@ def _verify_model(staged: StagedRepo) -> list[str]:
 def _verify_dataset(staged: StagedRepo) -> list[str]:
     import datasets
 
+    from ..data.pose_store import POSES_CONFIG_KEY, load_pose_store
+
     metadata, _ = dataset_card_metadata(staged.folder)
     checks = []
+    stores: dict[str, int] = {}
     for config in metadata["configs"]:
         name = config.get("config_name", "default")
         loaded = datasets.load_dataset(str(staged.folder), name)
         sizes = ", ".join(f"{split} {len(rows)}" for split, rows in loaded.items())
         checks.append(f"load_dataset({staged.folder.name!r}, {name!r}): {sizes}")
+    for classes in sorted(staged.folder.glob("data/*/classes.json")):
+        store = json.loads(classes.read_text(encoding="utf-8")).get(POSES_CONFIG_KEY)
+        if store and store not in stores:
+            stores[store] = len(load_pose_store(staged.folder, store))
+            checks.append(f"pose store data/{store}/ (load_from_disk): {stores[store]} videos")
     return checks
 
 
