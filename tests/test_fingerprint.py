@@ -36,10 +36,16 @@ def test_two_builds_of_the_same_poses_share_a_fingerprint(tmp_path, shared_data)
     for sign in signs:
         shutil.copy(lexicon / f"{sign}.pose", poses / f"{sign}.pose")
     index = tmp_path / "index.json"
-    index.write_text(json.dumps([{"gloss": s, "instances": [{"video_id": s, "split": "train", "signer_id": 1}]} for s in signs]))
+    index.write_text(
+        json.dumps(
+            [{"gloss": s, "instances": [{"video_id": s, "split": "train", "signer_id": 1}]} for s in signs]
+        )
+    )
     prints = []
     for name in ("a", "b"):
-        build_lexsign(tmp_path / name, wlasl=index, poses=poses, asl_spec=None, islr_sizes=(3,), progress=False)
+        build_lexsign(
+            tmp_path / name, wlasl=index, poses=poses, asl_spec=None, islr_sizes=(3,), progress=False
+        )
         prints.append(data_fingerprint(tmp_path / name, "wlasl3"))
     assert prints[0] == prints[1] and prints[0]["poses_config"] == "asl_poses"
     (tmp_path / "a/data/asl_poses/cache-0123.arrow").write_bytes(b"a datasets cache file")

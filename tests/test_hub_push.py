@@ -18,9 +18,9 @@ from tiny import TINY_HALI
 
 from lexsign_hf import HALIConfig, HALIForSignClassification, HALIModel, HALIProcessor
 from lexsign_hf.cli import main
-from lexsign_hf.pose import read_pose
 from lexsign_hf.fingerprint import WEIGHTS_KEY, weights_fingerprint
 from lexsign_hf.hub.push import push, stage_adapter, stage_dataset, stage_model, upload
+from lexsign_hf.pose import read_pose
 
 DEMO_METRICS = {
     "hali": {"zsl": {"top1": 31.25, "top5": 75.0}, "gzsl": {"S": 60.5, "U": 12.5, "H": 20.717}},

@@ -299,7 +299,9 @@ def load_video_config(
     stored = load_pose_store(data_dir, poses_config)
     source = f"{data_dir} config {config!r} (pose store {poses_config!r})"
     if isinstance(loaded, datasets.DatasetDict):
-        return datasets.DatasetDict({name: join_poses(table, stored, source) for name, table in loaded.items()})
+        return datasets.DatasetDict(
+            {name: join_poses(table, stored, source) for name, table in loaded.items()}
+        )
     return join_poses(loaded, stored, source)
 
 
@@ -324,7 +326,9 @@ def load_pose_store(data_dir: str | os.PathLike, name: str) -> datasets.Dataset:
             "rebuild with `lexsign data build`"
         ) from None
     if not isinstance(stored, datasets.Dataset) or not {"video_id", "pose"} <= set(stored.column_names):
-        raise ValueError(f"{folder}: not a pose store (expected one dataset with 'video_id' and 'pose' columns)")
+        raise ValueError(
+            f"{folder}: not a pose store (expected one dataset with 'video_id' and 'pose' columns)"
+        )
     return stored
 
 

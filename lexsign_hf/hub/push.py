@@ -308,7 +308,9 @@ def stage_dataset(dataset_dir: str | os.PathLike, out_dir: str | os.PathLike, re
             dataset_dir,
             temporary,
             dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(".*", "__pycache__", "cache-*.arrow"),  # `datasets` caches in a store
+            ignore=shutil.ignore_patterns(
+                ".*", "__pycache__", "cache-*.arrow"
+            ),  # `datasets` caches in a store
         )
         card.save(temporary / "README.md")
         _publish(temporary, out_dir)
