@@ -11,7 +11,7 @@ used) and ``gloss`` are required; ``split`` (train / val / test), ``description`
 
 Written: ISLR config ``wlasl<G>`` over all G glosses (videos without a split: train), and with descriptions the
 ZSSLR config ``own`` (seen / unseen validation / unseen test classes, 70 / 10 / 20 %, seeded) plus
-``descriptions``. Both join their poses from ``asl_poses``.
+``descriptions``. Both join their poses from the pose store ``data/asl_poses``.
 """
 
 from __future__ import annotations
