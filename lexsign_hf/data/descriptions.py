@@ -424,7 +424,7 @@ def drop_undescribed(data: Any) -> dict[str, Any]:
         setattr(data, name, [label for label in labels if label in keep])
     videos = 0
     for name, split in data.splits.items():
-        kept = split.filter(lambda label: label in keep, input_columns="label")
+        kept = split.filter(lambda label: label in keep, input_columns="label", keep_in_memory=True)
         videos += len(split) - len(kept)
         data.splits[name] = kept
     return {
