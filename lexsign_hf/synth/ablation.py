@@ -116,8 +116,8 @@ WITH_FG_HC = "_fg_hc"  # Table 11: a baseline + L_FG + L_HC is compared with the
 
 def _references(name: str) -> dict[str, str]:
     """The rows `name` is paired with: {key in ablation.json: reference variant}."""
-    if name in ISLR_VARIANTS:
-        return {"delta_vs_ce": "ce"}
+    if name in ISLR_VARIANTS:  # CE + L_HALI also against CE + L_Global: the paper's Table 4 claim
+        return {"delta_vs_ce": "ce", **({"delta_vs_ce_global": "ce_global"} if name == "ce_hali" else {})}
     if name.endswith(WITH_FG_HC):
         return {"delta_vs_without_fg_hc": name.removesuffix(WITH_FG_HC)}
     extra = {"delta_vs_without_hc": WITHOUT_HC[name]} if name in WITHOUT_HC else {}

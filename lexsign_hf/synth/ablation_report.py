@@ -20,13 +20,15 @@ import numpy as np
 __all__ = ["findings", "format_table", "plot_ablation", "render_block", "update_readme"]
 
 DELTA_ORDER = [
-    "delta_vs_global", "delta_vs_both", "delta_vs_without_hc", "delta_vs_m3", "delta_vs_without_fg_hc", "delta_vs_ce"
+    "delta_vs_global", "delta_vs_both", "delta_vs_without_hc", "delta_vs_m3", "delta_vs_without_fg_hc", "delta_vs_ce",
+    "delta_vs_ce_global",
 ]  # fmt: skip
 REFERENCE_OF = {
     "delta_vs_global": "global",
     "delta_vs_both": "fg_both",
     "delta_vs_m3": "hali",
     "delta_vs_ce": "ce",
+    "delta_vs_ce_global": "ce_global",
 }
 METRIC_NAMES = {
     "test_zsl_top1": "test ZSL top-1", "test_gzsl_H": "test GZSL H", "validation_zsl_top1": "validation ZSL top-1",
@@ -204,8 +206,8 @@ def render_block(results: dict[str, Any], path: str, paper: dict[str, str] | Non
             )
             + "."
         )
-    if partial:
-        head += f" **Partial:** {partial}."
+    if partial:  # --aggregate-only: partial when seeds were missing, else only where the JSON came from
+        head += f" **Partial:** {partial}." if "not finished" in partial else f" Re-aggregated: {partial}."
     if n < 2:
         head += " One seed: no intervals, so no findings."
     body = [head, "", sourced_table(results, path, paper), ""]
