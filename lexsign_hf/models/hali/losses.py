@@ -59,6 +59,7 @@ class _TokenWiseSimilarity(torch.autograd.Function):
             text_to_pose.append(best_token.sum(-1) / fragment_counts)
             best_fragment = affinity.masked_fill_(~fragment_mask, float("-inf")).amax(-1)  # (c, T, B_t)
             pose_to_text.append(best_fragment.mean(1))
+            del affinity  # freed before the next chunk's is allocated: one chunk's buffer at a time, not two
         ctx.save_for_backward(pose_tokens, text_tokens, fragment_mask)
         ctx.chunk_size = chunk_size
         ctx.set_materialize_grads(False)
@@ -94,6 +95,7 @@ class _TokenWiseSimilarity(torch.autograd.Function):
                 grad_pose[start:stop] = (grad_matrix @ text_matrix).view(-1, tokens, dim)
             if grad_text is not None:
                 grad_text.addmm_(grad_matrix.t(), chunk.reshape(-1, dim))
+            del affinity, grad_affinity, grad_matrix, best_token, best_fragment  # one chunk alive at a time
         return grad_pose, None if grad_text is None else grad_text.view_as(text_tokens), None, None
 
 
