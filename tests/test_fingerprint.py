@@ -22,25 +22,12 @@ def test_data_fingerprint_covers_the_referenced_pose_config(tmp_path):
     assert data_fingerprint(tmp_path, "asl100")["sha256"] != first["sha256"]
 
 
-def test_two_builds_of_the_same_poses_share_a_fingerprint(tmp_path, shared_data):
+def test_two_builds_of_the_same_poses_share_a_fingerprint(tmp_path, three_pose_index):
     """The pose store is a `save_to_disk` folder: its shards count, not `state.json` (a fresh `_fingerprint` per
     write) nor `cache-*.arrow` files `datasets` adds; changed poses change the fingerprint."""
-    import shutil
-
     from lexsign_hf.data.build import build_lexsign
 
-    lexicon = shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs"
-    poses = tmp_path / "poses"
-    poses.mkdir()
-    signs = sorted(path.stem for path in lexicon.glob("*.pose"))[:3]
-    for sign in signs:
-        shutil.copy(lexicon / f"{sign}.pose", poses / f"{sign}.pose")
-    index = tmp_path / "index.json"
-    index.write_text(
-        json.dumps(
-            [{"gloss": s, "instances": [{"video_id": s, "split": "train", "signer_id": 1}]} for s in signs]
-        )
-    )
+    poses, index = three_pose_index
     prints = []
     for name in ("a", "b"):
         build_lexsign(

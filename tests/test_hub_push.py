@@ -262,23 +262,13 @@ def test_dataset_dry_run_loads_with_load_dataset(dataset_dir, tmp_path):
     assert (out / "data" / "synth" / "classes.json").is_file()
 
 
-def test_dataset_with_a_pose_store_stages_the_store_without_datasets_caches(tmp_path, shared_data):
+def test_dataset_with_a_pose_store_stages_the_store_without_datasets_caches(tmp_path, three_pose_index):
     """A LexSign build's pose store (`save_to_disk`) travels with the repo and is checked by loading it back; the
     `cache-*.arrow` files `datasets` writes beside it when a user maps the store do not."""
-    import shutil
-
     from lexsign_hf.data import pose_store
     from lexsign_hf.data.build import build_lexsign
 
-    lexicon = shared_data / "pose-samples" / "spoken-to-signed-dummy-lexicon-dsgs"
-    poses = tmp_path / "poses"
-    poses.mkdir()
-    signs = sorted(path.stem for path in lexicon.glob("*.pose"))[:3]
-    for sign in signs:
-        shutil.copy(lexicon / f"{sign}.pose", poses / f"{sign}.pose")
-    index = tmp_path / "index.json"
-    entries = [{"gloss": s, "instances": [{"video_id": s, "split": "train", "signer_id": 1}]} for s in signs]
-    index.write_text(json.dumps(entries))
+    poses, index = three_pose_index
     built = tmp_path / "built"
     build_lexsign(built, wlasl=index, poses=poses, asl_spec=None, islr_sizes=(3,), progress=False)
     datasets.load_from_disk(str(built / "data" / "asl_poses")).map(lambda row: {"n": len(row["pose"])})
